@@ -1,0 +1,25 @@
+# luma-bot: `docker build -t luma-bot .` then
+# `docker run --env-file .env -v luma-data:/data -p 8080:8080 luma-bot`
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DATABASE_PATH=/data/luma-bot.sqlite3 \
+    WEB_HOST=0.0.0.0 \
+    WEB_PORT=8080
+
+RUN useradd --create-home --uid 10001 luma && mkdir /data && chown luma:luma /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY cogs ./cogs
+# the same install step CI runs (a plain, non-editable install)
+RUN pip install --no-cache-dir .
+
+USER luma
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('WEB_PORT', '8080'), timeout=4)"
+CMD ["luma-bot", "run"]

@@ -1,0 +1,125 @@
+"""`luma-bot` (also `python -m bot`): run, sync, check, fake-luma."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import aiohttp
+
+from bot.config import Settings, SettingsError
+
+__all__ = ["main"]
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="luma-bot", description="A Discord bot that makes videos with Luma.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot")
+    sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, default=None, help="sync to one guild only (instant)")
+    sub.add_parser("check", help="check the settings, the database and the API token")
+    fake = sub.add_parser("fake-luma", help="run a fake Luma API for trying the bot without credits")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8787)
+    fake.add_argument("--token", default=None, help="the token it accepts (default: ACEDATACLOUD_API_TOKEN)")
+    fake.add_argument("--delay", type=float, default=20.0, help="seconds before a task finishes")
+    return parser
+
+
+def _settings(*required: str) -> Settings:
+    settings = Settings.from_env()
+    settings.require(*required)
+    return settings
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLogger().level))
+
+
+async def _check(settings: Settings) -> int:
+    """One line per check; non-zero when any fails."""
+    from bot.luma import LumaClient, LumaError
+    from bot.store import Database
+
+    ok = True
+    print(
+        f"settings: OK (API {settings.api_base}, database {settings.database_path}, "
+        f"{'callbacks to ' + settings.public_base_url if settings.public_base_url else 'polling mode'})"
+    )
+    try:
+        db = await Database.open(settings.database_path)
+        version = await db.schema_version()
+        await db.close()
+        print(f"database: OK (schema version {version})")
+    except Exception as exc:
+        ok = False
+        print(f"database: FAILED ({type(exc).__name__}: {exc})")
+    assert settings.api_token is not None
+    async with aiohttp.ClientSession() as session:
+        client = LumaClient(session, settings.api_base, settings.api_token)
+        try:
+            await client.check_token()
+            print("Luma API token: OK (accepted)")
+        except LumaError as exc:
+            ok = False
+            if exc.kind == "auth":
+                print(f"Luma API token: FAILED (the API refused ACEDATACLOUD_API_TOKEN: {exc.detail})")
+            else:
+                print(f"Luma API token: FAILED (could not check it: {exc.detail})")
+    return 0 if ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "fake-luma":
+            from bot.luma.fake import serve
+
+            token = args.token or Settings.from_env().api_token
+            token_text = token.get() if hasattr(token, "get") else token
+            if not token_text:
+                print(
+                    "fake-luma needs a token: pass --token or set ACEDATACLOUD_API_TOKEN (see .env.example)",
+                    file=sys.stderr,
+                )
+                return EXIT_CONFIG
+            try:
+                asyncio.run(serve(args.host, args.port, str(token_text), args.delay))
+            except KeyboardInterrupt:
+                pass
+            return 0
+        if args.command == "check":
+            settings = _settings("discord_token", "api_token")
+            return asyncio.run(_check(settings))
+        if args.command == "sync":
+            settings = _settings("discord_token")
+            from bot.app import sync_commands
+
+            _configure_logging(settings.log_level)
+            return asyncio.run(sync_commands(settings, args.guild))
+        if args.command == "run":
+            settings = _settings("discord_token", "api_token")
+            from bot.app import run_bot
+
+            _configure_logging(settings.log_level)
+            return run_bot(settings)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"luma-bot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

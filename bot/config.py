@@ -1,0 +1,236 @@
+"""Settings: one typed object, read once from the environment (and `.env` when present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["Secret", "Settings", "SettingsError", "load_dotenv_file"]
+
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or an error message."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class SettingsError(Exception):
+    """The settings are not usable; `problems` holds one sentence per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def load_dotenv_file(path: Path) -> dict[str, str]:
+    """Parse a .env file: KEY=VALUE lines, `#` comments, optional quotes and `export `."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+# --- parsers: each takes the raw text and returns the value or raises ValueError with a reason ---
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _secret(raw: str) -> Secret:
+    return Secret(raw)
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a whole number") from None
+
+
+def _port(raw: str) -> int:
+    value = _int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"{value} is not a port (0-65535)")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{raw!r} must be more than 0")
+    return value
+
+
+def _snowflake(raw: str) -> int:
+    value = _int(raw)
+    if value <= 0:
+        raise ValueError(f"{raw!r} is not a Discord id")
+    return value
+
+
+def _limit(raw: str) -> int | None:
+    """A quota limit: a whole number >= 0, or `none`/`unlimited` for no limit."""
+    if raw.strip().lower() in {"none", "unlimited", "off"}:
+        return None
+    value = _int(raw)
+    if value < 0:
+        raise ValueError(f"{value} is negative (use 0 to close, or none for unlimited)")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{raw!r} is not true or false")
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"{raw!r} is not an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _ws_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"ws", "wss"} or not parts.netloc:
+        raise ValueError(f"{raw!r} is not a ws(s) URL")
+    return raw
+
+
+def _aspect_ratio(raw: str) -> str:
+    if raw not in ASPECT_RATIOS:
+        raise ValueError(f"{raw!r} is not one of {', '.join(ASPECT_RATIOS)}")
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    value = raw.upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError(f"{raw!r} is not DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+def _setting(env: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the bot. `.env.example` documents each one with its default."""
+
+    discord_token: Secret | None = _setting("DISCORD_TOKEN", _secret)
+    api_token: Secret | None = _setting("ACEDATACLOUD_API_TOKEN", _secret)
+    api_base: str = _setting("ACEDATACLOUD_API_BASE_URL", _http_url, "https://api.acedata.cloud")
+    database_path: Path = _setting("DATABASE_PATH", Path, Path("./data/luma-bot.sqlite3"))
+    public_base_url: str | None = _setting("PUBLIC_BASE_URL", _http_url)
+    web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
+    web_port: int = _setting("WEB_PORT", _port, 8080)
+    callback_secret: Secret | None = _setting("CALLBACK_SECRET", _secret)
+    dev_guild_id: int | None = _setting("DEV_GUILD_ID", _snowflake)
+    discord_api_base: str | None = _setting("DISCORD_API_BASE", _http_url)
+    discord_gateway_url: str | None = _setting("DISCORD_GATEWAY_URL", _ws_url)
+    message_content_intent: bool = _setting("MESSAGE_CONTENT_INTENT", _bool, False)
+    log_level: str = _setting("LOG_LEVEL", _log_level, "INFO")
+    # Quota defaults for every guild; each guild's admins can change theirs.
+    quota_guild_daily: int | None = _setting("QUOTA_GUILD_DAILY", _limit, 50)
+    quota_guild_monthly: int | None = _setting("QUOTA_GUILD_MONTHLY", _limit, 500)
+    quota_member_daily: int | None = _setting("QUOTA_MEMBER_DAILY", _limit, 5)
+    quota_guild_concurrent: int | None = _setting("QUOTA_GUILD_CONCURRENT", _limit, 5)
+    quota_member_concurrent: int | None = _setting("QUOTA_MEMBER_CONCURRENT", _limit, 2)
+    quota_member_cooldown: int | None = _setting("QUOTA_MEMBER_COOLDOWN", _limit, 30)
+    # Default video options (per guild overridable).
+    default_aspect_ratio: str = _setting("DEFAULT_ASPECT_RATIO", _aspect_ratio, "16:9")
+    # Job cadence: when to look at a task first, how often after, and when to give up.
+    poll_first_delay: float = _setting("POLL_FIRST_DELAY", _positive_float, 8.0)
+    poll_interval: float = _setting("POLL_INTERVAL", _positive_float, 15.0)
+    poll_max_interval: float = _setting("POLL_MAX_INTERVAL", _positive_float, 30.0)
+    callback_poll_interval: float = _setting("CALLBACK_POLL_INTERVAL", _positive_float, 60.0)
+    job_timeout: float = _setting("JOB_TIMEOUT", _positive_float, 900.0)
+    progress_interval: float = _setting("PROGRESS_INTERVAL", _positive_float, 15.0)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+        """Read and validate every setting; the environment wins over `.env`."""
+        source: dict[str, str] = {}
+        if dotenv is not None:
+            source.update(load_dotenv_file(dotenv))
+        source.update(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = source.get(name, "").strip()
+            if not raw:
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+        if problems:
+            raise SettingsError(problems)
+        return cls(**values)
+
+    def require(self, *names: str) -> None:
+        """Fail with one clear sentence per missing required setting (by attribute name)."""
+        missing = [self.env_name(n) for n in names if not getattr(self, n)]
+        if missing:
+            raise SettingsError(
+                [f"{env} is not set: put it in the environment or in .env (see .env.example)" for env in missing]
+            )
+
+    @staticmethod
+    def env_name(attribute: str) -> str:
+        for f in fields(Settings):
+            if f.name == attribute:
+                return str(f.metadata["env"])
+        raise KeyError(attribute)
+
+    @property
+    def callbacks_enabled(self) -> bool:
+        return self.public_base_url is not None

@@ -1,0 +1,444 @@
+"""The job state machine and the tracker that watches jobs in flight. No Discord here.
+
+    accept()  quota reserved + job persisted (state queued), in one transaction
+    submit()  POST /luma/videos → state submitted with its task id (or failed + refunded)
+    …         the task ends: a callback (web.py) or the poller reads /luma/tasks
+    complete()/fail()   the ONE place a job ends: the winner of an atomic state change records the
+              video and charges (or refunds), then hands the job to the listener for delivery
+    deliver   the listener posts it; the job is marked delivered; a result is posted once
+
+Whatever was in flight when the bot stopped is picked up again by `resume()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.luma import LumaClient, LumaError, LumaTaskFailed, LumaTimeoutError, TaskRecord, VideoRequest, VideoResult
+from bot.quota import QuotaService
+from bot.store import Database, Job, JobStore, Video, VideoStore
+
+__all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "NewJob"]
+
+log = logging.getLogger(__name__)
+
+POLL_BATCH = 50
+INTERACTION_TTL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """What the Discord layer hands in for one video request."""
+
+    guild_id: int
+    channel_id: int
+    user_id: int
+    request: VideoRequest
+    parent_video_id: str | None = None
+    application_id: int | None = None
+    interaction_token: str | None = None
+    reply_to_message_id: int | None = None
+    exempt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    via: str  # original | channel | dm | none
+    message_id: int | None = None
+    channel_id: int | None = None
+
+
+class JobListener(Protocol):
+    async def job_progress(self, job: Job) -> None: ...
+    async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """When to look at a task: first after `first`, then backing off to `max_interval`; give up at `timeout`.
+
+    The poller makes at most `requests_per_second` batch requests of up to POLL_BATCH ids, most
+    overdue first, so that thousands of jobs in flight cost a steady, small request rate.
+    """
+
+    first: float = 8.0
+    interval: float = 15.0
+    max_interval: float = 30.0
+    callback_interval: float = 60.0
+    timeout: float = 900.0
+    requests_per_second: float = 1.0
+    progress_interval: float = 15.0
+
+    def next_delay(self, attempts: int, callback_mode: bool) -> float:
+        if callback_mode:
+            return self.callback_interval
+        return min(self.max_interval, self.interval * (1.5 ** max(0, attempts - 1)))
+
+
+@dataclass(slots=True)
+class _Tracked:
+    job: Job
+    started: float  # monotonic
+    callback_mode: bool
+    attempts: int = 0
+    misses: int = 0
+    due: float = 0.0
+
+
+@dataclass
+class _Stats:
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+class JobService:
+    def __init__(
+        self,
+        db: Database,
+        client: LumaClient,
+        quota: QuotaService,
+        *,
+        cadence: Cadence | None = None,
+        callback_url_for: Callable[[str], str | None] = lambda job_id: None,
+        listener: JobListener | None = None,
+    ) -> None:
+        self.db = db
+        self.jobs = JobStore(db)
+        self.videos = VideoStore(db)
+        self.quota = quota
+        self.client = client
+        self.cadence = cadence or Cadence()
+        self.callback_url_for = callback_url_for
+        self.listener = listener
+        self.stats: Counter[str] = Counter()
+        self._tracked: dict[str, _Tracked] = {}
+        self._by_task: dict[str, str] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._delivering: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[Any]] = []
+        self._last_request = 0.0
+
+    # --- background tasks: kept referenced, failures logged --------------------------------------
+
+    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def start(self) -> None:
+        """Resume what was in flight and start the poller and the progress loop."""
+        await self.resume()
+        self._loops = [
+            asyncio.create_task(self._poll_loop(), name="luma-poller"),
+            asyncio.create_task(self._progress_loop(), name="luma-progress"),
+        ]
+
+    async def stop(self) -> None:
+        for task in [*self._loops, *self._tasks]:
+            task.cancel()
+        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        self._loops.clear()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tracked)
+
+    # --- accept and submit -----------------------------------------------------------------------
+
+    async def accept(self, new: NewJob) -> Job:
+        """Reserve quota and persist the job in one transaction. Raises QuotaExceeded."""
+        job = Job(
+            id=secrets.token_urlsafe(18),
+            guild_id=new.guild_id,
+            channel_id=new.channel_id,
+            user_id=new.user_id,
+            request=new.request,
+            parent_video_id=new.parent_video_id,
+            application_id=new.application_id,
+            interaction_token=new.interaction_token,
+            reply_to_message_id=new.reply_to_message_id,
+        )
+        async with self.db.transaction() as tx:
+            await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
+            await self.jobs.insert(tx, job)
+        job.created_at = job.interaction_at = self.db.clock()
+        self.stats["accepted"] += 1
+        return job
+
+    async def submit(self, job: Job) -> Job:
+        """Send the job to the API. Failures end the job (refunded) and are delivered as a message."""
+        callback_url = self.callback_url_for(job.id)
+        try:
+            submission = await self.client.submit(job.request, callback_url=callback_url)
+        except LumaError as exc:
+            self.stats[f"submit_error_{exc.kind}"] += 1
+            if exc.ambiguous and callback_url:
+                # The task may exist: keep the job open so that a late callback is still delivered,
+                # but tell nobody "done" yet; the timeout refunds it if nothing arrives.
+                log.warning("submission of %r is uncertain (%s); waiting for a callback", job, exc.detail)
+                self._track(job, callback_mode=True)
+                return job
+            log.info("submission of %r failed: %s", job, exc.detail)
+            await self.fail(job.id, exc)
+            return job
+        self.stats["submitted"] += 1
+        await self.jobs.mark_submitted(job.id, submission.task_id)
+        job.task_id, job.state = submission.task_id, "submitted"
+        if submission.result is not None:
+            await self.complete(job.id, submission.result)
+            return job
+        self._track(job, callback_mode=callback_url is not None)
+        if self.listener is not None and job.id in self._tracked:
+            await self._progress(job)
+        return job
+
+    # --- the one place a job ends -----------------------------------------------------------------
+
+    async def complete(self, job_id: str, result: VideoResult, *, late_ok: bool = False) -> bool:
+        """Record the video, charge the reservation, deliver. Returns False if another path won."""
+        async with self.db.transaction() as tx:
+            job = await self.jobs.get_tx(tx, job_id)
+            if job is None:
+                return False
+            video_id = result.video_id or result.task_id
+            won = await self.jobs.finish(
+                tx, job_id, "completed", task_id=result.task_id, video_id=video_id, allow_from_failed=late_ok
+            )
+            if not won:
+                self.stats["duplicate_outcome"] += 1
+                return False
+            request = job.request
+            video = Video(
+                video_id=video_id,
+                luma_video_id=result.video_id,
+                guild_id=job.guild_id,
+                user_id=job.user_id,
+                channel_id=job.channel_id,
+                job_id=job.id,
+                task_id=result.task_id,
+                action=request.action,
+                prompt=request.prompt,
+                video_url=result.video_url,
+                thumbnail_url=result.thumbnail_url,
+                width=result.width,
+                height=result.height,
+                parent_video_id=job.parent_video_id or request.video_id,
+                parent_video_url=request.video_url,
+            )
+            await self.videos.insert(tx, video)
+            if not await self.quota.charge(tx, job_id) and late_ok:
+                await tx.execute(
+                    "UPDATE reservations SET state = 'charged', settled_at = ? WHERE job_id = ?",
+                    (self.db.now(), job_id),
+                )
+        self._untrack(job_id)
+        self.stats["completed"] += 1
+        job.state, job.video_id = "completed", video_id
+        self.spawn(self._deliver(job, video), name=f"deliver-{job_id}")
+        return True
+
+    async def fail(self, job_id: str, error: LumaError) -> bool:
+        async with self.db.transaction() as tx:
+            won = await self.jobs.finish(tx, job_id, "failed", error_kind=error.kind, error_message=error.message[:500])
+            if won:
+                await self.quota.refund(tx, job_id)
+        self._untrack(job_id)
+        if not won:
+            return False
+        self.stats["failed"] += 1
+        job = await self.jobs.get(job_id)
+        if job is not None:
+            self.spawn(self._deliver(job, None), name=f"deliver-{job_id}")
+        return True
+
+    async def apply(self, job_id: str, record: TaskRecord, *, from_callback: bool = False) -> bool:
+        """Act on a task's reported state (from a poll or a callback)."""
+        if record.state == "completed" and record.result is not None:
+            return await self.complete(job_id, record.result, late_ok=from_callback)
+        if record.state == "failed":
+            return await self.fail(job_id, record.error or LumaTaskFailed("the task failed"))
+        return False
+
+    async def _deliver(self, job: Job, video: Video | None) -> None:
+        if self.listener is None or job.id in self._delivering:
+            return
+        self._delivering.add(job.id)
+        try:
+            receipt = await self.listener.deliver(job, video)
+            await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
+            if video is not None and receipt.message_id is not None:
+                await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
+            self.stats["delivered"] += 1
+        except Exception:
+            log.exception("delivery of %r failed; it will be retried", job)
+            self.stats["delivery_error"] += 1
+        finally:
+            self._delivering.discard(job.id)
+
+    async def redeliver_pending(self) -> int:
+        """Deliver every finished job whose outcome has not reached the member yet."""
+        pending = [j for j in await self.jobs.undelivered() if j.id not in self._delivering]
+        for job in pending:
+            video = await self.videos.get(job.guild_id, job.video_id) if job.video_id else None
+            self.spawn(self._deliver(job, video), name=f"redeliver-{job.id}")
+        return len(pending)
+
+    # --- tracking and polling --------------------------------------------------------------------
+
+    def _track(self, job: Job, *, callback_mode: bool, elapsed: float = 0.0) -> None:
+        now = time.monotonic()
+        entry = _Tracked(job, now - elapsed, callback_mode)
+        first = self.cadence.callback_interval if callback_mode else self.cadence.first
+        entry.due = now + max(0.0, first - elapsed)
+        self._tracked[job.id] = entry
+        if job.task_id:
+            self._by_task[job.task_id] = job.id
+        heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
+        self._wake.set()
+
+    def _untrack(self, job_id: str) -> None:
+        entry = self._tracked.pop(job_id, None)
+        if entry is not None and entry.job.task_id:
+            self._by_task.pop(entry.job.task_id, None)
+
+    def job_for_task(self, task_id: str) -> str | None:
+        return self._by_task.get(task_id)
+
+    async def resume(self) -> None:
+        """After a restart: settle orphaned reservations, track jobs in flight, deliver what is due."""
+        released = await self.quota.release_orphans()
+        if released:
+            log.info("released %d reservations of jobs that are gone", released)
+        now = self.db.clock()
+        callbacks = self.callback_url_for("probe") is not None
+        resumed = 0
+        for job in await self.jobs.in_flight():
+            elapsed = (now - job.created_at).total_seconds() if job.created_at else 0.0
+            if job.task_id is None and not callbacks:
+                # Stopped between saving and the API's answer: no task id to look up.
+                await self.fail(job.id, LumaError("the bot restarted before Luma confirmed this video"))
+                continue
+            self._track(job, callback_mode=callbacks, elapsed=elapsed)
+            entry = self._tracked[job.id]
+            if job.task_id:  # look soon after a restart: the task may have ended meanwhile
+                entry.due = time.monotonic() + min(self.cadence.first, 1.0 + resumed / 100)
+                heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
+            resumed += 1
+        await self.redeliver_pending()
+        log.info("resumed %d jobs in flight", resumed)
+
+    async def _poll_loop(self) -> None:
+        spacing = 1.0 / self.cadence.requests_per_second
+        while True:
+            try:
+                await self._poll_once(spacing)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("poller iteration failed")
+                await asyncio.sleep(spacing)
+
+    async def _poll_once(self, spacing: float) -> None:
+        # wait for the earliest due job (or for a new one)
+        while True:
+            while self._heap and (
+                self._heap[0][2] not in self._tracked or self._tracked[self._heap[0][2]].due != self._heap[0][0]
+            ):
+                heapq.heappop(self._heap)  # stale entry
+            delay = (self._heap[0][0] - time.monotonic()) if self._heap else 3600.0
+            if delay <= 0:
+                break
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=min(delay, 3600.0))
+            except TimeoutError:
+                pass
+        # keep to the request-rate budget
+        wait = self._last_request + spacing - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        now = time.monotonic()
+        due: dict[str, _Tracked] = {}
+        while self._heap and len(due) < POLL_BATCH and self._heap[0][0] <= now:
+            _, _, job_id = heapq.heappop(self._heap)
+            entry = self._tracked.get(job_id)
+            if entry is not None and entry.due <= now:
+                due[job_id] = entry
+        for job_id, entry in list(due.items()):
+            if now - entry.started > self.cadence.timeout:
+                del due[job_id]
+                await self.fail(job_id, LumaTimeoutError("no result within the time limit"))
+        pollable = [e for e in due.values() if e.job.task_id]
+        for entry in due.values():
+            if not entry.job.task_id:  # waiting for a callback only
+                self._reschedule(entry)
+        if not pollable:
+            return
+        self._last_request = time.monotonic()
+        self.stats["poll_requests"] += 1
+        try:
+            records = await self.client.retrieve_many([e.job.task_id for e in pollable if e.job.task_id])
+        except LumaError as exc:
+            log.warning("polling %d tasks failed: %s", len(pollable), exc.detail)
+            for entry in pollable:
+                self._reschedule(entry)
+            return
+        by_id = {r.task_id: r for r in records}
+        for entry in pollable:
+            record = by_id.get(entry.job.task_id or "")
+            if entry.job.id not in self._tracked:
+                continue  # ended meanwhile (a callback)
+            if record is None:
+                entry.misses += 1
+                if entry.misses >= 5:
+                    await self.fail(entry.job.id, LumaTaskFailed("Luma lost track of this video"))
+                else:
+                    self._reschedule(entry)
+            elif record.state == "pending":
+                self._reschedule(entry)
+            else:
+                await self.apply(entry.job.id, record)
+
+    def _reschedule(self, entry: _Tracked) -> None:
+        entry.attempts += 1
+        entry.due = time.monotonic() + self.cadence.next_delay(entry.attempts, entry.callback_mode)
+        heapq.heappush(self._heap, (entry.due, next(self._seq), entry.job.id))
+
+    async def _progress(self, job: Job) -> None:
+        if self.listener is None:
+            return
+        try:
+            await self.listener.job_progress(job)
+        except Exception:
+            log.exception("progress update of %r failed", job)
+
+    async def _progress_loop(self) -> None:
+        """Show members that their job is alive, while its interaction token can still edit."""
+        while True:
+            await asyncio.sleep(self.cadence.progress_interval)
+            cutoff = self.db.clock() - INTERACTION_TTL + timedelta(seconds=30)
+            for entry in list(self._tracked.values()):
+                job = entry.job
+                if job.interaction_token and job.interaction_at and job.interaction_at > cutoff:
+                    await self._progress(job)
+            tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
+            if tick % 4 == 0:
+                await self.redeliver_pending()

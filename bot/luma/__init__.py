@@ -1,0 +1,42 @@
+"""The AceDataCloud Luma API: client, request/response models, typed errors (and a fake for tests/dev)."""
+
+from .client import LumaClient, RetryPolicy
+from .errors import (
+    LumaAuthError,
+    LumaBadRequest,
+    LumaBalanceError,
+    LumaError,
+    LumaNetworkError,
+    LumaNotFound,
+    LumaProtocolError,
+    LumaRateLimited,
+    LumaRefused,
+    LumaServerError,
+    LumaTaskFailed,
+    LumaTimeoutError,
+)
+from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, Submission, TaskRecord, VideoRequest, VideoResult
+
+__all__ = [
+    "ASPECT_RATIOS",
+    "PROMPT_MAX",
+    "PROMPT_MIN",
+    "LumaAuthError",
+    "LumaBadRequest",
+    "LumaBalanceError",
+    "LumaClient",
+    "LumaError",
+    "LumaNetworkError",
+    "LumaNotFound",
+    "LumaProtocolError",
+    "LumaRateLimited",
+    "LumaRefused",
+    "LumaServerError",
+    "LumaTaskFailed",
+    "LumaTimeoutError",
+    "RetryPolicy",
+    "Submission",
+    "TaskRecord",
+    "VideoRequest",
+    "VideoResult",
+]

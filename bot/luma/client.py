@@ -1,0 +1,212 @@
+"""The AceDataCloud Luma API client: one aiohttp session, typed requests, typed errors, safe retries.
+
+Which failures are retried, and why
+-----------------------------------
+A submission (`POST /luma/videos`) costs the owner a video if it reaches the API. So a submission
+is re-sent only when we *know* the API did not act on it:
+
+* HTTP 429: the API answered that it refused the request (rate or concurrency limit);
+* a connection that could not be opened (refused, DNS, TLS handshake): nothing was sent.
+
+Every other failure of a submission is *ambiguous*: a 5xx, a time-out, a connection dropped
+after the body went out, or a 200 we cannot read may all hide a task that was created. Those are
+raised with `ambiguous=True` and never re-sent; the caller reports them (and, in callback mode,
+still accepts a late callback for that job).
+
+Reading tasks (`POST /luma/tasks`) changes nothing, so it is also retried on 5xx, time-outs and
+dropped connections. Other 4xx answers are final everywhere: sending them again cannot help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.config import Secret
+
+from .errors import (
+    LumaError,
+    LumaNetworkError,
+    LumaProtocolError,
+    LumaRateLimited,
+    LumaServerError,
+    LumaTimeoutError,
+    error_from_response,
+)
+from .models import Submission, TaskRecord, VideoRequest, VideoResult
+
+__all__ = ["LumaClient", "RetryPolicy"]
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Full-jitter exponential backoff; a server's Retry-After is a floor."""
+        backoff = random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        return max(backoff, retry_after or 0.0)
+
+
+def _retry_after(headers: Any, body: Any) -> float | None:
+    for value in (headers.get("Retry-After"), body.get("retry_after") if isinstance(body, dict) else None):
+        try:
+            if value is not None:
+                return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+class LumaClient:
+    """Talks to `/luma/videos` and `/luma/tasks`. The session is the caller's and outlives the client."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        token: Secret | str,
+        *,
+        retry: RetryPolicy | None = None,
+        request_timeout: float = 30.0,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._token = token if isinstance(token, Secret) else Secret(token)
+        self._retry = retry or RetryPolicy()
+        self._timeout = request_timeout
+
+    def __repr__(self) -> str:
+        return f"<LumaClient base={self._base!r}>"
+
+    # --- public calls -------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        request: VideoRequest,
+        *,
+        callback_url: str | None = None,
+        asynchronous: bool = True,
+        timeout: float | None = None,
+    ) -> Submission:
+        """Create a video. With `asynchronous` or a `callback_url` the answer is only a task id."""
+        body = request.to_payload(callback_url=callback_url, asynchronous=asynchronous)
+        blocking = "async" not in body
+        if blocking and timeout is not None:
+            body["timeout"] = timeout
+        wait = (timeout or 300.0) + 30.0 if blocking else self._timeout
+        data = await self._post("/luma/videos", body, idempotent=False, timeout=wait)
+        if not isinstance(data, dict):
+            raise LumaProtocolError("the answer to a submission is not an object", ambiguous=True)
+        task_id = data.get("task_id")
+        if not isinstance(task_id, str) or not task_id:
+            raise LumaProtocolError("the API accepted the video but sent no task_id", ambiguous=True)
+        if data.get("success") is False:
+            raise error_from_response(200, data)
+        result = VideoResult.from_payload(data) if data.get("video_url") else None
+        return Submission(task_id=task_id, result=result)
+
+    async def retrieve(self, task_id: str) -> TaskRecord:
+        data = await self._post("/luma/tasks", {"action": "retrieve", "id": task_id}, idempotent=True)
+        return TaskRecord.from_payload(data)
+
+    async def retrieve_many(self, task_ids: Sequence[str]) -> list[TaskRecord]:
+        """Read many tasks in batches of BATCH_SIZE; ids the API does not know are simply absent."""
+        records: list[TaskRecord] = []
+        for start in range(0, len(task_ids), BATCH_SIZE):
+            chunk = list(task_ids[start : start + BATCH_SIZE])
+            data = await self._post("/luma/tasks", {"action": "retrieve_batch", "ids": chunk}, idempotent=True)
+            items = data.get("items") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise LumaProtocolError("batch answer has no items list")
+            for item in items:
+                try:
+                    records.append(TaskRecord.from_payload(item))
+                except LumaProtocolError as exc:
+                    log.warning("skipping an unreadable task record: %s", exc)
+        return records
+
+    async def check_token(self) -> None:
+        """Raise LumaAuthError if the token is refused. Costs nothing: it reads a task that isn't there."""
+        try:
+            await self._post("/luma/tasks", {"action": "retrieve", "id": "luma-bot-token-check"}, idempotent=True)
+        except LumaError as exc:
+            if exc.status in (400, 404) and exc.kind in ("bad_request", "not_found") and exc.code != "no_api":
+                return  # the token was accepted; the made-up task simply does not exist
+            raise
+
+    # --- transport ------------------------------------------------------------------------------
+
+    async def _post(self, path: str, body: dict[str, Any], *, idempotent: bool, timeout: float | None = None) -> Any:
+        url = self._base + path
+        headers = {
+            "authorization": f"Bearer {self._token.get()}",
+            "content-type": "application/json",
+            "accept": "application/json",
+        }
+        attempt = 0
+        while True:
+            try:
+                return await self._post_once(url, body, headers, timeout or self._timeout, idempotent)
+            except LumaError as exc:
+                if not self._should_retry(exc, idempotent) or attempt + 1 >= self._retry.attempts:
+                    raise
+                delay = self._retry.delay(attempt, getattr(exc, "retry_after", None))
+                log.info("%s failed (%s); retry %d in %.2fs", path, exc.kind, attempt + 1, delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    @staticmethod
+    def _should_retry(exc: LumaError, idempotent: bool) -> bool:
+        if isinstance(exc, LumaRateLimited):
+            return True
+        if isinstance(exc, LumaNetworkError) and not exc.ambiguous:
+            return True  # the connection was never opened: nothing reached the API
+        if idempotent:
+            return isinstance(exc, LumaServerError | LumaTimeoutError | LumaNetworkError)
+        return False
+
+    async def _post_once(
+        self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: float, idempotent: bool
+    ) -> Any:
+        sent_maybe = not idempotent
+        try:
+            async with self._session.post(
+                url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+            ) as response:
+                text = await response.text()
+                try:
+                    data = json.loads(text) if text else None
+                except ValueError:
+                    data = None
+                if response.status >= 400:
+                    raise error_from_response(
+                        response.status,
+                        data if data is not None else text,
+                        retry_after=_retry_after(response.headers, data),
+                        ambiguous=sent_maybe and response.status >= 500,
+                    )
+                if data is None:
+                    raise LumaProtocolError(f"the API answered {response.status} without JSON", ambiguous=sent_maybe)
+                return data
+        except aiohttp.ClientConnectorError as exc:
+            raise LumaNetworkError(f"cannot connect to the Luma API: {exc.os_error}") from None
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise LumaNetworkError(
+                f"connection to the Luma API failed: {type(exc).__name__}", ambiguous=sent_maybe
+            ) from None
+        except TimeoutError:
+            raise LumaTimeoutError(f"no answer from the Luma API within {timeout:.0f}s", ambiguous=sent_maybe) from None

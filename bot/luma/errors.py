@@ -1,0 +1,186 @@
+"""Typed errors of the AceDataCloud Luma API, built from its error bodies and from transport failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "LumaAuthError",
+    "LumaBadRequest",
+    "LumaBalanceError",
+    "LumaError",
+    "LumaNetworkError",
+    "LumaNotFound",
+    "LumaProtocolError",
+    "LumaRateLimited",
+    "LumaRefused",
+    "LumaServerError",
+    "LumaTaskFailed",
+    "LumaTimeoutError",
+    "error_from_response",
+]
+
+
+class LumaError(Exception):
+    """Any failure talking to the Luma API.
+
+    `ambiguous` is true when a submission may have reached the API and a task may exist anyway:
+    such a failure must never be answered by sending the same request again.
+    """
+
+    kind = "error"
+    #: What a member is told; admins additionally get `detail`.
+    member_message = "Luma could not make this video. You were not charged; please try again later."
+    #: Whether the problem is the owner's setup rather than the member's input.
+    owner_problem = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        trace_id: str | None = None,
+        ambiguous: bool = False,
+    ) -> None:
+        self.message = message or self.kind
+        self.code = code
+        self.status = status
+        self.trace_id = trace_id
+        self.ambiguous = ambiguous
+        super().__init__(self.detail)
+
+    @property
+    def detail(self) -> str:
+        parts = [self.message]
+        if self.code:
+            parts.append(f"code={self.code}")
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.trace_id:
+            parts.append(f"trace_id={self.trace_id}")
+        return " ".join(parts)
+
+
+class LumaAuthError(LumaError):
+    kind = "auth"
+    member_message = "The bot is not set up correctly (its Luma API token was refused). An admin has been told."
+    owner_problem = True
+
+
+class LumaBalanceError(LumaError):
+    kind = "balance"
+    member_message = "This server's Luma credits are used up. An admin has been told; you were not charged."
+    owner_problem = True
+
+
+class LumaBadRequest(LumaError):
+    kind = "bad_request"
+    member_message = "Luma did not accept this request"
+
+
+class LumaRefused(LumaError):
+    kind = "refused"
+    member_message = "This prompt was refused by Luma's content rules. Try wording it differently."
+
+
+class LumaNotFound(LumaError):
+    kind = "not_found"
+    member_message = "The bot is misconfigured (the Luma API address is wrong). An admin has been told."
+    owner_problem = True
+
+
+class LumaRateLimited(LumaError):
+    kind = "rate_limited"
+    member_message = "Luma is busy right now. Please try again in a minute; you were not charged."
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class LumaServerError(LumaError):
+    kind = "server"
+    member_message = "Luma failed to make this video. You were not charged; please try again."
+
+
+class LumaTimeoutError(LumaError):
+    kind = "timeout"
+    member_message = "Luma took too long to make this video. You were not charged; please try again."
+
+
+class LumaNetworkError(LumaError):
+    kind = "network"
+    member_message = "The bot could not reach Luma. You were not charged; please try again later."
+
+
+class LumaProtocolError(LumaError):
+    kind = "protocol"
+    member_message = "Luma answered in a way the bot did not understand. You were not charged."
+
+
+class LumaTaskFailed(LumaError):
+    """A task that the API accepted and later reported as failed."""
+
+    kind = "task_failed"
+    member_message = "Luma could not make this video. You were not charged."
+
+
+_BY_CODE: dict[str, type[LumaError]] = {
+    "no_token": LumaAuthError,
+    "token_mismatched": LumaAuthError,
+    "invalid_token": LumaAuthError,
+    "token_expired": LumaAuthError,
+    "disabled": LumaAuthError,
+    "used_up": LumaBalanceError,
+    "forbidden": LumaRefused,
+    "bad_request": LumaBadRequest,
+    "no_api": LumaNotFound,
+    "too_many_requests": LumaRateLimited,
+    "api_error": LumaServerError,
+    "timeout": LumaTimeoutError,
+}
+
+
+def _by_status(status: int) -> type[LumaError]:
+    if status in (401,):
+        return LumaAuthError
+    if status == 403:
+        return LumaRefused
+    if status == 404:
+        return LumaNotFound
+    if status == 429:
+        return LumaRateLimited
+    if status == 504:
+        return LumaTimeoutError
+    if status >= 500:
+        return LumaServerError
+    if status >= 400:
+        return LumaBadRequest
+    return LumaProtocolError
+
+
+def split_error(body: Any) -> tuple[str | None, str, str | None]:
+    """(code, message, trace_id) from an error body; `error` may be an object or a plain string."""
+    if not isinstance(body, dict):
+        return None, str(body)[:300] if body else "", None
+    trace_id = body.get("trace_id") if isinstance(body.get("trace_id"), str) else None
+    error = body.get("error")
+    if isinstance(error, dict):
+        code = error.get("code") if isinstance(error.get("code"), str) else None
+        message = error.get("message") if isinstance(error.get("message"), str) else ""
+        return code, message or "", trace_id
+    if isinstance(error, str):
+        return None, error, trace_id
+    return None, "", trace_id
+
+
+def error_from_response(
+    status: int, body: Any, *, retry_after: float | None = None, ambiguous: bool = False
+) -> LumaError:
+    """The typed error for an HTTP error answer of the API."""
+    code, message, trace_id = split_error(body)
+    cls = _BY_CODE.get(code or "") or _by_status(status)
+    if cls is LumaRateLimited:
+        return LumaRateLimited(message, code=code, status=status, trace_id=trace_id, retry_after=retry_after)
+    return cls(message, code=code, status=status, trace_id=trace_id, ambiguous=ambiguous)

@@ -1,0 +1,442 @@
+"""A fake AceDataCloud Luma API on aiohttp: the test double and a free dev mode (`luma-bot fake-luma`).
+
+It follows ../shared/luma-api.md: bearer-token checks, the real API's validation of each action,
+the seed's response shapes, async acknowledgements, callbacks, task retrieval, and error injection
+(a failing task, an error status for the next requests, a slow answer, a dropped connection, a
+callback sent twice, rate and concurrency limits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, is_http_url
+
+__all__ = ["FakeLuma", "FakeTask"]
+
+log = logging.getLogger(__name__)
+
+CDN = "https://platform.cdn.acedata.cloud/luma"
+SIZES = {
+    "16:9": (1360, 752),
+    "9:16": (752, 1360),
+    "1:1": (1024, 1024),
+    "4:3": (1168, 880),
+    "3:4": (880, 1168),
+    "21:9": (1552, 656),
+    "9:21": (656, 1552),
+}
+FIELDS: dict[str, type | tuple[type, ...]] = {
+    "action": str,
+    "prompt": str,
+    "start_image_url": str,
+    "end_image_url": str,
+    "video_id": str,
+    "video_url": str,
+    "aspect_ratio": str,
+    "loop": bool,
+    "enhancement": bool,
+    "async": bool,
+    "callback_url": str,
+    "timeout": (int, float),
+}
+
+
+class _BadRequest(Exception):
+    pass
+
+
+@dataclass
+class FakeTask:
+    task_id: str
+    request: dict[str, Any]
+    token: str
+    created_at: float
+    trace_id: str
+    response: dict[str, Any] | None = None
+    finished_at: float | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, pending_shape: str) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.task_id,
+            "request": self.request,
+            "created_at": self.created_at,
+            "trace_id": self.trace_id,
+            "api_id": "luma-videos",
+            "application_id": "fake-application",
+            "user_id": "fake-user",
+        }
+        if self.response is not None:
+            data["response"] = self.response
+            data["finished_at"] = self.finished_at
+        elif pending_shape == "processing":
+            data["response"] = {"success": True, "task_id": self.task_id, "state": "processing"}
+        return data
+
+
+@dataclass
+class _Injected:
+    status: int
+    code: str
+    message: str
+    paths: tuple[str, ...]
+
+
+class FakeLuma:
+    """Run with `await fake.start()`; `fake.url` is then its base URL. Everything is inspectable."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",
+        delay: float = 0.2,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        auto_complete: bool = True,
+    ) -> None:
+        self.token = token
+        self.delay = delay
+        self.host = host
+        self.port = port
+        self.auto_complete = auto_complete
+        self.tasks: dict[str, FakeTask] = {}
+        self.videos: dict[str, dict[str, Any]] = {}  # video_id -> result (for extend)
+        self.requests: list[dict[str, Any]] = []  # every request received: path, body, headers
+        self.callbacks: list[dict[str, Any]] = []  # every callback sent: url, body, status
+        # --- knobs for tests ---
+        self.pending_shape = "absent"  # or "processing": how a pending task's record looks
+        self.ack_with_success = False  # async answers {"task_id"} or {"success": true, "task_id"}
+        self.duplicate_callbacks = False  # send every callback twice
+        self.blocked_words: set[str] = {"forbidden-topic"}
+        self.rate_limit_per_second: float | None = None
+        self.max_concurrent: int | None = None
+        self._errors: deque[_Injected] = deque()
+        self._slow: deque[float] = deque()
+        self._drops: deque[str] = deque()
+        self._task_failures: deque[tuple[str, str]] = deque()
+        self._scripted: deque[dict[str, Any]] = deque()
+        self._recent: deque[float] = deque()
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._timers: list[asyncio.TimerHandle] = []
+        self._ids = itertools.count(1)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post("/luma/videos", self._videos)
+        app.router.add_post("/luma/tasks", self._tasks)
+        app.router.add_route("*", "/{tail:.*}", self._no_api)
+        return app
+
+    async def start(self) -> FakeLuma:
+        self._session = aiohttp.ClientSession()
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    async def __aenter__(self) -> FakeLuma:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # --- knobs ----------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int,
+        code: str,
+        message: str = "injected failure",
+        *,
+        times: int = 1,
+        paths: tuple[str, ...] = ("/luma/videos", "/luma/tasks"),
+    ) -> None:
+        """Answer the next `times` requests (to `paths`) with this error status and code."""
+        for _ in range(times):
+            self._errors.append(_Injected(status, code, message, paths))
+
+    def slow_next(self, seconds: float, *, times: int = 1) -> None:
+        """Hold the next requests' answers for `seconds` (the work itself is still done)."""
+        self._slow.extend([seconds] * times)
+
+    def drop_next(self, path: str = "/luma/videos") -> None:
+        """Do the next request's work (a task is created) but cut the connection instead of answering."""
+        self._drops.append(path)
+
+    def fail_next_task(self, message: str = "Luma failed to generate the video", code: str = "api_error") -> None:
+        """The next task created will end failed."""
+        self._task_failures.append((code, message))
+
+    def script_next_result(self, body: dict[str, Any]) -> None:
+        """The next task created takes this result (e.g. a seed fixture), task id included."""
+        self._scripted.append(dict(body))
+
+    def videos_requests(self) -> list[dict[str, Any]]:
+        return [r["body"] for r in self.requests if r["path"] == "/luma/videos"]
+
+    def finish(self, task_id: str) -> None:
+        """Complete a task now (for tests that run with auto_complete=False)."""
+        self._complete(self.tasks[task_id])
+
+    async def wait_done(self, task_id: str, timeout: float = 10.0) -> FakeTask:
+        task = self.tasks[task_id]
+        await asyncio.wait_for(task.done.wait(), timeout)
+        return task
+
+    # --- handlers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _error(status: int, code: str, message: str, **extra: Any) -> web.Response:
+        body = {"success": False, "error": {"code": code, "message": message}, "trace_id": str(uuid.uuid4())}
+        return web.json_response(body, status=status, headers=extra.get("headers"))
+
+    async def _gate(self, request: web.Request) -> tuple[dict[str, Any] | None, web.StreamResponse | None]:
+        """Auth, injected failures, JSON parsing: what every route does first."""
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
+        if self._slow:
+            await asyncio.sleep(self._slow.popleft())
+        if self._errors and request.path in self._errors[0].paths:
+            injected = self._errors.popleft()
+            headers = {"Retry-After": "0"} if injected.status == 429 else None
+            return None, self._error(injected.status, injected.code, injected.message, headers=headers)
+        auth = request.headers.get("Authorization", "")
+        if not auth:
+            return None, self._error(400, "no_token", "token is required")
+        if not auth.startswith("Bearer ") or auth[7:] != self.token:
+            return None, self._error(401, "invalid_token", "token is invalid")
+        if self.rate_limit_per_second is not None:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] > 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self.rate_limit_per_second:
+                return None, self._error(429, "too_many_requests", "too many requests", headers={"Retry-After": "1"})
+            self._recent.append(now)
+        if request.content_type != "application/json" or not isinstance(body, dict):
+            return None, self._error(400, "bad_request", "body must be a JSON object")
+        return body, None
+
+    async def _no_api(self, request: web.Request) -> web.StreamResponse:
+        return self._error(404, "no_api", f"no api for {request.method} {request.path}")
+
+    def _validate(self, body: dict[str, Any]) -> None:
+        for key, value in body.items():
+            expected = FIELDS.get(key)
+            if expected is None:
+                raise _BadRequest(f"unknown field {key!r}")
+            if (expected is not bool and isinstance(value, bool)) or not isinstance(value, expected):
+                raise _BadRequest(f"{key} has the wrong type")
+        action = body.get("action", "generate")
+        if action not in ("generate", "extend"):
+            raise _BadRequest("action must be generate or extend")
+        prompt = body.get("prompt")
+        if action == "generate" and not prompt:
+            raise _BadRequest("prompt is required")
+        if prompt is not None and not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
+            raise _BadRequest(f"prompt must be {PROMPT_MIN}-{PROMPT_MAX} characters")
+        if "aspect_ratio" in body and body["aspect_ratio"] not in ASPECT_RATIOS:
+            raise _BadRequest("aspect_ratio is invalid")
+        for key in ("start_image_url", "end_image_url", "video_url", "callback_url"):
+            if key in body and not is_http_url(body[key]):
+                raise _BadRequest(f"{key} must be an http(s) URL")
+        if action == "extend":
+            if not body.get("video_id") and not body.get("video_url"):
+                raise _BadRequest("video_id or video_url is required to extend")
+            if "start_image_url" in body:
+                raise _BadRequest("start_image_url is not allowed when extending")
+        if body.get("loop") and body.get("end_image_url"):
+            raise _BadRequest("loop cannot be used with end_image_url")
+        if "timeout" in body and body["timeout"] <= 0:
+            raise _BadRequest("timeout must be positive")
+
+    async def _videos(self, request: web.Request) -> web.StreamResponse:
+        body, refusal = await self._gate(request)
+        if refusal is not None:
+            return refusal
+        assert body is not None
+        try:
+            self._validate(body)
+        except _BadRequest as exc:
+            return self._error(400, "bad_request", str(exc))
+        prompt = body.get("prompt") or ""
+        if any(word in prompt.lower() for word in self.blocked_words):
+            return self._error(403, "forbidden", "the prompt was refused by content moderation")
+        if self.max_concurrent is not None:
+            running = sum(1 for t in self.tasks.values() if t.response is None)
+            if running >= self.max_concurrent:
+                return self._error(429, "too_many_requests", "too many concurrent tasks")
+        task = self._create(body, request.headers["Authorization"][7:])
+        if self._drops and self._drops[0] == request.path:
+            self._drops.popleft()
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        if body.get("async") or body.get("callback_url"):
+            ack: dict[str, Any] = {"task_id": task.task_id}
+            if self.ack_with_success:
+                ack = {"success": True, **ack}
+            return web.json_response(ack)
+        timeout = float(body.get("timeout", 300))
+        try:
+            await asyncio.wait_for(task.done.wait(), timeout)
+        except TimeoutError:
+            return self._error(504, "timeout", "generation timed out")
+        assert task.response is not None
+        status = 200 if task.response.get("success") is not False else 500
+        return web.json_response(task.response, status=status)
+
+    async def _tasks(self, request: web.Request) -> web.StreamResponse:
+        body, refusal = await self._gate(request)
+        if refusal is not None:
+            return refusal
+        assert body is not None
+        action = body.get("action")
+        if action == "retrieve":
+            task_id = body.get("id")
+            if not isinstance(task_id, str) or not task_id:
+                return self._error(400, "bad_request", "id is required")
+            task = self.tasks.get(task_id)
+            if task is None or task.token != self.token:
+                return self._error(404, "not_found", "task not found")
+            return web.json_response(task.record(self.pending_shape))
+        if action == "retrieve_batch":
+            ids = body.get("ids")
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
+                return self._error(400, "bad_request", "ids must be a non-empty list of strings")
+            if len(ids) > 100:
+                return self._error(400, "bad_request", "at most 100 ids per batch")
+            items = [self.tasks[i].record(self.pending_shape) for i in ids if i in self.tasks]
+            return web.json_response({"items": items, "count": len(items)})
+        return self._error(400, "bad_request", "action must be retrieve or retrieve_batch")
+
+    # --- tasks ----------------------------------------------------------------------------------
+
+    def _create(self, body: dict[str, Any], token: str) -> FakeTask:
+        scripted = self._scripted.popleft() if self._scripted else None
+        task_id = scripted["task_id"] if scripted else str(uuid.uuid4())
+        task = FakeTask(task_id, dict(body), token, time.time(), str(uuid.uuid4()))
+        if scripted is not None:
+            task.request["_scripted"] = scripted
+        if self._task_failures:
+            task.request["_fails"] = self._task_failures.popleft()
+        self.tasks[task_id] = task
+        if self.auto_complete:
+            self._timers.append(asyncio.get_running_loop().call_later(self.delay, self._complete, task))
+        return task
+
+    def _result(self, task: FakeTask) -> dict[str, Any]:
+        scripted = task.request.get("_scripted")
+        if scripted is not None:
+            return dict(scripted)
+        body = task.request
+        width, height = SIZES[body.get("aspect_ratio", "16:9")]
+        parent = self.videos.get(body.get("video_id", ""))
+        if parent is not None:
+            width, height = parent["video_width"], parent["video_height"]
+        return {
+            "success": True,
+            "task_id": task.task_id,
+            "video_id": str(uuid.uuid4()),
+            "prompt": body.get("prompt", ""),
+            "video_url": f"{CDN}/{task.task_id}.mp4",
+            "video_width": width,
+            "video_height": height,
+            "state": "completed",
+            "thumbnail_url": f"{CDN}/{task.task_id}.jpg",
+            "thumbnail_width": width,
+            "thumbnail_height": height,
+        }
+
+    def _complete(self, task: FakeTask) -> None:
+        if task.response is not None:
+            return
+        failure = task.request.get("_fails")
+        video_id = task.request.get("video_id")
+        if failure is None and video_id and video_id not in self.videos:
+            failure = ("bad_request", f"video {video_id} was not found")
+        if failure is not None:
+            code, message = failure
+            task.response = {
+                "success": False,
+                "task_id": task.task_id,
+                "trace_id": task.trace_id,
+                "error": {"code": code, "message": message},
+            }
+        else:
+            task.response = self._result(task)
+            if task.response.get("video_id"):
+                self.videos[task.response["video_id"]] = task.response
+        task.finished_at = time.time()
+        task.done.set()
+        callback = task.request.get("callback_url")
+        if callback:
+            times = 2 if self.duplicate_callbacks else 1
+            job = asyncio.ensure_future(self._send_callback(callback, task.response, times))
+            self._background.add(job)
+            job.add_done_callback(self._background.discard)
+
+    async def _send_callback(self, url: str, body: dict[str, Any], times: int) -> None:
+        assert self._session is not None
+        for _ in range(times):
+            entry: dict[str, Any] = {"url": url, "body": body, "status": None, "sent_at": time.time()}
+            self.callbacks.append(entry)
+            try:
+                async with self._session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=30)) as r:
+                    entry["status"] = r.status
+                    await r.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                entry["status"] = f"error: {type(exc).__name__}"
+                log.info("callback to %s failed: %s", url, exc)
+
+
+async def serve(host: str, port: int, token: str, delay: float) -> None:
+    """Run the fake until cancelled (the `luma-bot fake-luma` command)."""
+    fake = FakeLuma(token=token, delay=delay, host=host, port=port)
+    await fake.start()
+    print(f"fake Luma API on {fake.url} (token accepted: {'*' * min(len(token), 8)}, tasks finish after {delay}s)")
+    print(f"point the bot at it: ACEDATACLOUD_API_BASE_URL={fake.url}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        with contextlib.suppress(Exception):
+            await fake.stop()

@@ -1,0 +1,260 @@
+"""Requests to and results from the Luma API, parsed tolerantly where it is safe and strictly where it matters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from bot.config import ASPECT_RATIOS
+
+from .errors import LumaProtocolError, LumaTaskFailed, split_error
+
+__all__ = [
+    "ASPECT_RATIOS",
+    "PROMPT_MAX",
+    "PROMPT_MIN",
+    "Submission",
+    "TaskRecord",
+    "VideoRequest",
+    "VideoResult",
+    "is_http_url",
+]
+
+PROMPT_MIN = 3
+PROMPT_MAX = 5000
+
+Action = Literal["generate", "extend"]
+TaskState = Literal["pending", "completed", "failed"]
+
+
+def is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRequest:
+    """One `POST /luma/videos` body. Build it with `generate()` or `extend()`; both validate."""
+
+    action: Action
+    prompt: str
+    aspect_ratio: str = "16:9"
+    loop: bool = False
+    enhancement: bool = True
+    start_image_url: str | None = None
+    end_image_url: str | None = None
+    video_id: str | None = None
+    video_url: str | None = None
+
+    @classmethod
+    def generate(
+        cls,
+        prompt: str,
+        *,
+        start_image_url: str | None = None,
+        end_image_url: str | None = None,
+        aspect_ratio: str = "16:9",
+        loop: bool = False,
+        enhancement: bool = True,
+    ) -> VideoRequest:
+        request = cls(
+            "generate",
+            prompt.strip(),
+            aspect_ratio=aspect_ratio,
+            loop=loop,
+            enhancement=enhancement,
+            start_image_url=start_image_url,
+            end_image_url=end_image_url,
+        )
+        request.validate()
+        return request
+
+    @classmethod
+    def extend(
+        cls,
+        prompt: str,
+        *,
+        video_id: str | None = None,
+        video_url: str | None = None,
+        end_image_url: str | None = None,
+        loop: bool = False,
+        enhancement: bool = True,
+    ) -> VideoRequest:
+        request = cls(
+            "extend",
+            prompt.strip(),
+            loop=loop,
+            enhancement=enhancement,
+            end_image_url=end_image_url,
+            video_id=video_id,
+            video_url=video_url,
+        )
+        request.validate()
+        return request
+
+    def validate(self) -> None:
+        """Raise ValueError with a sentence a member understands."""
+        if not PROMPT_MIN <= len(self.prompt) <= PROMPT_MAX:
+            raise ValueError(f"The prompt must be {PROMPT_MIN} to {PROMPT_MAX} characters long.")
+        if self.aspect_ratio not in ASPECT_RATIOS:
+            raise ValueError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
+        for name in ("start_image_url", "end_image_url", "video_url"):
+            value = getattr(self, name)
+            if value is not None and not is_http_url(value):
+                raise ValueError(f"The {name.replace('_', ' ')} must be an http or https link.")
+        if self.action == "extend":
+            if not (self.video_id or self.video_url):
+                raise ValueError("Say which video to extend.")
+            if self.start_image_url:
+                raise ValueError("An extension continues a video; it takes no start image.")
+        if self.loop and self.end_image_url:
+            raise ValueError("A looping video cannot also have an end frame.")
+
+    def to_payload(self, *, callback_url: str | None = None, asynchronous: bool = True) -> dict[str, Any]:
+        """The JSON body. Every option is sent explicitly; never rely on the API's defaults."""
+        body: dict[str, Any] = {"action": self.action, "prompt": self.prompt}
+        if self.action == "generate":
+            body["aspect_ratio"] = self.aspect_ratio
+            if self.start_image_url:
+                body["start_image_url"] = self.start_image_url
+        elif self.video_id:
+            body["video_id"] = self.video_id
+        else:
+            body["video_url"] = self.video_url
+        if self.end_image_url:
+            body["end_image_url"] = self.end_image_url
+        body["loop"] = self.loop
+        body["enhancement"] = self.enhancement
+        if callback_url:
+            body["callback_url"] = callback_url
+        if asynchronous or callback_url:
+            body["async"] = True
+        return body
+
+    @classmethod
+    def from_payload(cls, body: dict[str, Any]) -> VideoRequest:
+        """Rebuild a stored request (the inverse of `to_payload`, ignoring transport fields)."""
+        return cls(
+            action=body.get("action", "generate"),
+            prompt=body.get("prompt", ""),
+            aspect_ratio=body.get("aspect_ratio", "16:9"),
+            loop=bool(body.get("loop", False)),
+            enhancement=bool(body.get("enhancement", True)),
+            start_image_url=body.get("start_image_url"),
+            end_image_url=body.get("end_image_url"),
+            video_id=body.get("video_id"),
+            video_url=body.get("video_url"),
+        )
+
+
+def _str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _int(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoResult:
+    """A finished video: the flat object of a blocking answer, a callback or a task's `response`."""
+
+    task_id: str
+    video_id: str | None
+    video_url: str
+    thumbnail_url: str | None = None
+    prompt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    thumbnail_width: int | None = None
+    thumbnail_height: int | None = None
+    trace_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, data: Any, *, task_id: str | None = None) -> VideoResult:
+        if not isinstance(data, dict):
+            raise LumaProtocolError("video result is not an object")
+        found_task = _str(data, "task_id") or task_id
+        video_url = _str(data, "video_url")
+        if not found_task:
+            raise LumaProtocolError("video result has no task_id")
+        if not video_url or not is_http_url(video_url):
+            raise LumaProtocolError("video result has no usable video_url")
+        thumbnail = _str(data, "thumbnail_url")
+        return cls(
+            task_id=found_task,
+            video_id=_str(data, "video_id"),
+            video_url=video_url,
+            thumbnail_url=thumbnail if thumbnail and is_http_url(thumbnail) else None,
+            prompt=_str(data, "prompt"),
+            width=_int(data, "video_width"),
+            height=_int(data, "video_height"),
+            thumbnail_width=_int(data, "thumbnail_width"),
+            thumbnail_height=_int(data, "thumbnail_height"),
+            trace_id=_str(data, "trace_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What `POST /luma/videos` answered: always a task id, and the result when the call blocked."""
+
+    task_id: str
+    result: VideoResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """One task as `/luma/tasks` reports it, reduced to pending, completed or failed."""
+
+    task_id: str
+    state: TaskState
+    result: VideoResult | None = None
+    error: LumaTaskFailed | None = None
+    created_at: float | None = None
+    finished_at: float | None = None
+
+    @classmethod
+    def from_outcome(cls, task_id: str, response: Any) -> TaskRecord:
+        """Read a finished task's outcome: a `response` object or a callback body."""
+        if not isinstance(response, dict):
+            return cls(task_id, "pending")
+        state = response.get("state")
+        if response.get("success") is False or state == "failed" or "error" in response:
+            code, message, trace_id = split_error(response)
+            return cls(
+                task_id,
+                "failed",
+                error=LumaTaskFailed(message or "the task failed", code=code, trace_id=trace_id),
+            )
+        if state in ("pending", "processing", "queued", None) and not response.get("video_url"):
+            return cls(task_id, "pending")
+        return cls(task_id, "completed", result=VideoResult.from_payload(response, task_id=task_id))
+
+    @classmethod
+    def from_payload(cls, data: Any) -> TaskRecord:
+        if not isinstance(data, dict):
+            raise LumaProtocolError("task record is not an object")
+        task_id = _str(data, "id") or _str(data, "task_id")
+        if not task_id:
+            raise LumaProtocolError("task record has no id")
+        record = cls.from_outcome(task_id, data.get("response"))
+        created = data.get("created_at")
+        finished = data.get("finished_at")
+        return cls(
+            record.task_id,
+            record.state,
+            result=record.result,
+            error=record.error,
+            created_at=float(created) if isinstance(created, int | float) else None,
+            finished_at=float(finished) if isinstance(finished, int | float) else None,
+        )

@@ -1,0 +1,149 @@
+"""Per-guild quotas: limits, atomic reservations, charges and refunds. No Discord here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.store import Database, QuotaStore, Tx, Usage
+
+__all__ = ["LIMIT_LABELS", "Limits", "QuotaExceeded", "QuotaService", "QuotaStatus"]
+
+LIMIT_LABELS = {
+    "guild_daily": "videos per day for this server",
+    "guild_monthly": "videos per month for this server",
+    "member_daily": "videos per day for each member",
+    "guild_concurrent": "videos in progress at once for this server",
+    "member_concurrent": "videos in progress at once for each member",
+    "member_cooldown": "seconds between two videos of one member",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """None means unlimited; 0 closes the feature."""
+
+    guild_daily: int | None = None
+    guild_monthly: int | None = None
+    member_daily: int | None = None
+    guild_concurrent: int | None = None
+    member_concurrent: int | None = None
+    member_cooldown: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(**{f.name: getattr(settings, f"quota_{f.name}") for f in fields(cls)})
+
+    def with_overrides(self, overrides: dict[str, int | None]) -> Limits:
+        return replace(self, **{k: v for k, v in overrides.items() if k in LIMIT_LABELS})
+
+
+def next_day(moment: datetime) -> datetime:
+    return datetime(moment.year, moment.month, moment.day, tzinfo=moment.tzinfo) + timedelta(days=1)
+
+
+def next_month(moment: datetime) -> datetime:
+    if moment.month == 12:
+        return datetime(moment.year + 1, 1, 1, tzinfo=moment.tzinfo)
+    return datetime(moment.year, moment.month + 1, 1, tzinfo=moment.tzinfo)
+
+
+class QuotaExceeded(Exception):
+    """A reservation was refused: which limit, and when it frees up (None: when a video finishes)."""
+
+    def __init__(self, limit: str, value: int, frees_at: datetime | None) -> None:
+        self.limit = limit
+        self.value = value
+        self.frees_at = frees_at
+        super().__init__(self.describe())
+
+    @property
+    def closed(self) -> bool:
+        return self.value == 0
+
+    def describe(self) -> str:
+        label = LIMIT_LABELS[self.limit]
+        if self.closed:
+            return f"Video making is closed here (an admin set {label} to 0)."
+        if self.limit == "member_cooldown":
+            return f"Please wait a little between videos ({self.value} {label})."
+        return f"The limit of {self.value} {label} is reached."
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaStatus:
+    limits: Limits
+    usage: Usage
+    day_resets: datetime
+    month_resets: datetime
+    cooldown_until: datetime | None
+
+    def left(self, limit: str, used: int) -> int | None:
+        value = getattr(self.limits, limit)
+        return None if value is None else max(0, value - used)
+
+
+class QuotaService:
+    def __init__(self, db: Database, store: QuotaStore, defaults: Limits) -> None:
+        self.db = db
+        self.store = store
+        self.defaults = defaults
+
+    async def limits(self, guild_id: int, tx: Tx | None = None) -> Limits:
+        return self.defaults.with_overrides(await self.store.overrides(guild_id, tx))
+
+    @staticmethod
+    def _periods(now: datetime) -> tuple[str, str]:
+        return now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
+
+    async def reserve(self, tx: Tx, guild_id: int, user_id: int, job_id: str, *, exempt: bool = False) -> None:
+        """Check every limit and hold one unit, inside the caller's transaction (all or nothing).
+
+        Members of an exempt role skip the per-member limits and the cooldown; the server's own
+        daily, monthly and concurrency caps still protect the owner's wallet.
+        """
+        now = self.db.clock()
+        day, month = self._periods(now)
+        limits = await self.limits(guild_id, tx)
+        usage = await self.store.usage(tx, guild_id, user_id, day, month)
+        checks: list[tuple[str, int, datetime | None]] = [
+            ("guild_daily", usage.guild_day, next_day(now)),
+            ("guild_monthly", usage.guild_month, next_month(now)),
+            ("guild_concurrent", usage.guild_held, None),
+        ]
+        if not exempt:
+            checks += [
+                ("member_daily", usage.member_day, next_day(now)),
+                ("member_concurrent", usage.member_held, None),
+            ]
+        for name, used, frees_at in checks:
+            value = getattr(limits, name)
+            if value is not None and used >= value:
+                raise QuotaExceeded(name, value, frees_at if value else None)
+        cooldown = limits.member_cooldown
+        if not exempt and cooldown is not None and usage.member_last is not None:
+            ready = usage.member_last + timedelta(seconds=cooldown)
+            if now < ready:
+                raise QuotaExceeded("member_cooldown", cooldown, ready)
+        await self.store.hold(tx, guild_id, user_id, job_id, day, month)
+
+    async def charge(self, tx: Tx, job_id: str) -> bool:
+        return await self.store.settle(tx, job_id, "charged")
+
+    async def refund(self, tx: Tx, job_id: str) -> bool:
+        return await self.store.settle(tx, job_id, "refunded")
+
+    async def status(self, guild_id: int, user_id: int) -> QuotaStatus:
+        now = self.db.clock()
+        day, month = self._periods(now)
+        limits = await self.limits(guild_id)
+        usage = await self.store.usage(None, guild_id, user_id, day, month)
+        cooldown_until = None
+        if limits.member_cooldown and usage.member_last is not None:
+            ready = usage.member_last + timedelta(seconds=limits.member_cooldown)
+            cooldown_until = ready if ready > now else None
+        return QuotaStatus(limits, usage, next_day(now), next_month(now), cooldown_until)
+
+    async def release_orphans(self) -> int:
+        return await self.store.release_orphans()

@@ -1,0 +1,99 @@
+"""Guild settings set by each guild's admins, and the audit log of every change."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.clock import from_iso
+
+from .db import Database, Tx
+
+__all__ = ["AuditEntry", "GuildSettings", "GuildStore"]
+
+
+@dataclass(slots=True)
+class GuildSettings:
+    guild_id: int
+    paused: bool = False
+    allowed_channels: list[int] = field(default_factory=list)
+    role_id: int | None = None
+    role_mode: str | None = None  # 'exempt' | 'only'
+    default_aspect_ratio: str | None = None
+    default_loop: bool | None = None
+    default_enhancement: bool | None = None
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    user_id: int
+    action: str
+    detail: str
+    created_at: datetime
+
+
+_EDITABLE = {
+    "paused",
+    "allowed_channels",
+    "role_id",
+    "role_mode",
+    "default_aspect_ratio",
+    "default_loop",
+    "default_enhancement",
+}
+
+
+class GuildStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        row = await self.db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        if row is None:
+            return GuildSettings(guild_id)
+
+        def flag(value: Any) -> bool | None:
+            return None if value is None else bool(value)
+
+        return GuildSettings(
+            guild_id=guild_id,
+            paused=bool(row["paused"]),
+            allowed_channels=[int(c) for c in json.loads(row["allowed_channels"])],
+            role_id=row["role_id"],
+            role_mode=row["role_mode"],
+            default_aspect_ratio=row["default_aspect_ratio"],
+            default_loop=flag(row["default_loop"]),
+            default_enhancement=flag(row["default_enhancement"]),
+        )
+
+    async def update(self, tx: Tx, guild_id: int, **changes: Any) -> None:
+        unknown = set(changes) - _EDITABLE
+        if unknown:
+            raise ValueError(f"unknown guild settings: {sorted(unknown)}")
+        await tx.execute(
+            "INSERT INTO guild_settings (guild_id, updated_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
+            (guild_id, self.db.now()),
+        )
+        for name, value in changes.items():
+            if name == "allowed_channels":
+                value = json.dumps(sorted(set(value)))
+            # the column name comes from the _EDITABLE whitelist above, never from input
+            await tx.execute(
+                f"UPDATE guild_settings SET {name} = ?, updated_at = ? WHERE guild_id = ?",
+                (value, self.db.now(), guild_id),
+            )
+
+    async def audit(self, tx: Tx, guild_id: int, user_id: int, action: str, detail: str) -> None:
+        await tx.execute(
+            "INSERT INTO audit_log (guild_id, user_id, action, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            (guild_id, user_id, action, detail, self.db.now()),
+        )
+
+    async def audit_log(self, guild_id: int, limit: int = 20) -> list[AuditEntry]:
+        rows = await self.db.fetchall(
+            "SELECT user_id, action, detail, created_at FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [AuditEntry(r["user_id"], r["action"], r["detail"], from_iso(r["created_at"])) for r in rows]

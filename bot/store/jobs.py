@@ -1,0 +1,193 @@
+"""The jobs table: a video request from the moment it is accepted until its outcome is delivered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import aiosqlite
+
+from bot.clock import from_iso
+from bot.luma.models import VideoRequest
+
+from .db import Database, Tx
+
+__all__ = ["Job", "JobStore"]
+
+JobState = Literal["queued", "submitted", "completed", "failed"]
+IN_FLIGHT = ("queued", "submitted")
+
+_COLUMNS = (
+    "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
+    " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
+    " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
+    " delivered_at"
+)
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    guild_id: int
+    channel_id: int
+    user_id: int
+    request: VideoRequest
+    state: JobState = "queued"
+    parent_video_id: str | None = None
+    task_id: str | None = None
+    application_id: int | None = None
+    interaction_token: str | None = None
+    interaction_at: datetime | None = None
+    reply_to_message_id: int | None = None
+    video_id: str | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+    delivered_via: str | None = None
+    delivered_message_id: int | None = None
+    delivered_channel_id: int | None = None
+    created_at: datetime | None = None
+    submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+    @property
+    def action(self) -> str:
+        return self.request.action
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in IN_FLIGHT
+
+    def __repr__(self) -> str:  # the interaction token is a credential: keep it out of logs
+        return f"<Job {self.id} {self.action} state={self.state} task={self.task_id} guild={self.guild_id}>"
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Job:
+        def when(key: str) -> datetime | None:
+            return from_iso(row[key]) if row[key] else None
+
+        return cls(
+            id=row["id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            user_id=row["user_id"],
+            request=VideoRequest.from_payload(json.loads(row["request"])),
+            state=row["state"],
+            parent_video_id=row["parent_video_id"],
+            task_id=row["task_id"],
+            application_id=row["application_id"],
+            interaction_token=row["interaction_token"],
+            interaction_at=when("interaction_at"),
+            reply_to_message_id=row["reply_to_message_id"],
+            video_id=row["video_id"],
+            error_kind=row["error_kind"],
+            error_message=row["error_message"],
+            delivered_via=row["delivered_via"],
+            delivered_message_id=row["delivered_message_id"],
+            delivered_channel_id=row["delivered_channel_id"],
+            created_at=when("created_at"),
+            submitted_at=when("submitted_at"),
+            finished_at=when("finished_at"),
+            delivered_at=when("delivered_at"),
+        )
+
+
+class JobStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, tx: Tx, job: Job) -> None:
+        body: dict[str, Any] = job.request.to_payload(asynchronous=False)
+        await tx.execute(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
+            " application_id, interaction_token, interaction_at, reply_to_message_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            (
+                job.id,
+                job.guild_id,
+                job.channel_id,
+                job.user_id,
+                job.action,
+                json.dumps(body),
+                job.parent_video_id,
+                job.application_id,
+                job.interaction_token,
+                self.db.now() if job.interaction_token else None,
+                job.reply_to_message_id,
+                self.db.now(),
+            ),
+        )
+
+    async def get(self, job_id: str) -> Job | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return Job.from_row(row) if row else None
+
+    async def get_tx(self, tx: Tx, job_id: str) -> Job | None:
+        row = await tx.fetchone(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return Job.from_row(row) if row else None
+
+    async def by_task(self, task_id: str) -> Job | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM jobs WHERE task_id = ?", (task_id,))
+        return Job.from_row(row) if row else None
+
+    async def mark_submitted(self, job_id: str, task_id: str) -> bool:
+        """Record the task id; false when the job already ended (e.g. a callback beat the answer)."""
+        changed = await self.db.execute(
+            "UPDATE jobs SET task_id = COALESCE(task_id, ?),"
+            " state = CASE WHEN state = 'queued' THEN 'submitted' ELSE state END,"
+            " submitted_at = COALESCE(submitted_at, ?) WHERE id = ?",
+            (task_id, self.db.now(), job_id),
+        )
+        return changed == 1
+
+    async def finish(
+        self,
+        tx: Tx,
+        job_id: str,
+        state: Literal["completed", "failed"],
+        *,
+        task_id: str | None = None,
+        video_id: str | None = None,
+        error_kind: str | None = None,
+        error_message: str | None = None,
+        allow_from_failed: bool = False,
+    ) -> bool:
+        """Move a job in flight to its end state. Exactly one caller wins; the others get False."""
+        states = ("queued", "submitted", "failed") if allow_from_failed else IN_FLIGHT
+        marks = ", ".join("?" for _ in states)
+        changed = await tx.execute(
+            f"UPDATE jobs SET state = ?, task_id = COALESCE(task_id, ?), video_id = ?, error_kind = ?,"
+            f" error_message = ?, finished_at = ?, delivered_at = NULL"
+            f" WHERE id = ? AND state IN ({marks})",
+            (state, task_id, video_id, error_kind, error_message, self.db.now(), job_id, *states),
+        )
+        return changed == 1
+
+    async def mark_delivered(
+        self, job_id: str, via: str, message_id: int | None = None, channel_id: int | None = None
+    ) -> bool:
+        changed = await self.db.execute(
+            "UPDATE jobs SET delivered_via = ?, delivered_message_id = ?, delivered_channel_id = ?,"
+            " delivered_at = ?, interaction_token = NULL WHERE id = ? AND delivered_at IS NULL",
+            (via, message_id, channel_id, self.db.now(), job_id),
+        )
+        return changed == 1
+
+    async def in_flight(self) -> list[Job]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM jobs WHERE state IN ('queued', 'submitted') ORDER BY created_at"
+        )
+        return [Job.from_row(r) for r in rows]
+
+    async def undelivered(self) -> list[Job]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM jobs WHERE state IN ('completed', 'failed') AND delivered_at IS NULL"
+            " ORDER BY finished_at"
+        )
+        return [Job.from_row(r) for r in rows]
+
+    async def count_in_flight(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'submitted')")
+        return int(row["n"]) if row else 0

@@ -1,0 +1,145 @@
+"""The videos table: every finished video, per guild, with its lineage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_iso
+
+from .db import Database, Tx
+
+__all__ = ["Video", "VideoStore"]
+
+_COLUMNS = (
+    "video_id, luma_video_id, guild_id, user_id, channel_id, job_id, task_id, action, prompt, video_url,"
+    " thumbnail_url, width, height, parent_video_id, parent_video_url, message_id, message_channel_id,"
+    " created_at"
+)
+
+
+@dataclass(slots=True)
+class Video:
+    video_id: str
+    guild_id: int
+    user_id: int
+    channel_id: int
+    task_id: str
+    action: str
+    prompt: str
+    video_url: str
+    luma_video_id: str | None = None
+    job_id: str | None = None
+    thumbnail_url: str | None = None
+    width: int | None = None
+    height: int | None = None
+    parent_video_id: str | None = None
+    parent_video_url: str | None = None
+    message_id: int | None = None
+    message_channel_id: int | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Video:
+        data = {key: row[key] for key in row.keys()}
+        data["created_at"] = from_iso(row["created_at"]) if row["created_at"] else None
+        return cls(**data)
+
+
+class VideoStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, tx: Tx, video: Video) -> None:
+        await tx.execute(
+            f"INSERT OR IGNORE INTO videos ({_COLUMNS}) VALUES ({', '.join('?' for _ in range(18))})",
+            (
+                video.video_id,
+                video.luma_video_id,
+                video.guild_id,
+                video.user_id,
+                video.channel_id,
+                video.job_id,
+                video.task_id,
+                video.action,
+                video.prompt,
+                video.video_url,
+                video.thumbnail_url,
+                video.width,
+                video.height,
+                video.parent_video_id,
+                video.parent_video_url,
+                video.message_id,
+                video.message_channel_id,
+                self.db.now(),
+            ),
+        )
+
+    async def get(self, guild_id: int, video_id: str) -> Video | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND video_id = ?", (guild_id, video_id)
+        )
+        return Video.from_row(row) if row else None
+
+    async def exists_elsewhere(self, guild_id: int, video_id: str) -> bool:
+        row = await self.db.fetchone("SELECT 1 FROM videos WHERE video_id = ? AND guild_id != ?", (video_id, guild_id))
+        return row is not None
+
+    async def by_url(self, guild_id: int, url: str) -> Video | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND video_url = ?", (guild_id, url)
+        )
+        return Video.from_row(row) if row else None
+
+    async def by_message(self, guild_id: int, message_id: int) -> Video | None:
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
+        )
+        return Video.from_row(row) if row else None
+
+    async def set_message(self, video_id: str, message_id: int | None, channel_id: int | None) -> None:
+        await self.db.execute(
+            "UPDATE videos SET message_id = ?, message_channel_id = ? WHERE video_id = ?",
+            (message_id, channel_id, video_id),
+        )
+
+    async def recent(
+        self,
+        guild_id: int,
+        *,
+        user_id: int | None = None,
+        search: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[Video]:
+        """Newest first. `search` matches the prompt or the id (case-insensitive, literal)."""
+        sql = f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ?"
+        params: list[object] = [guild_id]
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        if search:
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            sql += " AND (prompt LIKE ? ESCAPE '\\' OR video_id LIKE ? ESCAPE '\\')"
+            params += [pattern, pattern]
+        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [Video.from_row(r) for r in await self.db.fetchall(sql, params)]
+
+    async def count(self, guild_id: int, *, user_id: int | None = None) -> int:
+        if user_id is None:
+            row = await self.db.fetchone("SELECT COUNT(*) AS n FROM videos WHERE guild_id = ?", (guild_id,))
+        else:
+            row = await self.db.fetchone(
+                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+        return int(row["n"]) if row else 0
+
+    async def children(self, guild_id: int, video_id: str) -> list[Video]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND parent_video_id = ? ORDER BY created_at",
+            (guild_id, video_id),
+        )
+        return [Video.from_row(r) for r in rows]

@@ -1,0 +1,110 @@
+"""The console script, run as a member of the public would: as processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TOKEN = "cli-token-abc"
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ACEDATACLOUD_", "DISCORD_", "QUOTA_"))}
+    env.update(extra)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env
+
+
+@pytest.fixture
+def fake_luma_process(tmp_path: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "fake-luma", "--port", str(port), "--token", TOKEN],
+        env=clean_env(),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_check_reports_ok_for_the_right_token(fake_luma_process: str, tmp_path: Path) -> None:
+    env = clean_env(
+        DISCORD_TOKEN="d",
+        ACEDATACLOUD_API_TOKEN=TOKEN,
+        ACEDATACLOUD_API_BASE_URL=fake_luma_process,
+        DATABASE_PATH=str(tmp_path / "db" / "bot.sqlite3"),
+    )
+    result = run(["check"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("settings: OK")
+    assert lines[1].startswith("database: OK (schema version")
+    assert lines[2] == "Luma API token: OK (accepted)"
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_check_reports_a_refused_token_clearly(fake_luma_process: str, tmp_path: Path) -> None:
+    env = clean_env(
+        DISCORD_TOKEN="d",
+        ACEDATACLOUD_API_TOKEN="wrong-token",
+        ACEDATACLOUD_API_BASE_URL=fake_luma_process,
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+    )
+    result = run(["check"], env, tmp_path)
+    assert result.returncode == 1
+    assert "Luma API token: FAILED (the API refused ACEDATACLOUD_API_TOKEN" in result.stdout
+    assert "wrong-token" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "missing"),
+    [
+        ("run", {"DISCORD_TOKEN": "d"}, "ACEDATACLOUD_API_TOKEN"),
+        ("run", {"ACEDATACLOUD_API_TOKEN": "a"}, "DISCORD_TOKEN"),
+        ("check", {"DISCORD_TOKEN": "d"}, "ACEDATACLOUD_API_TOKEN"),
+    ],
+)
+def test_a_missing_token_is_one_sentence_and_exit_2(
+    tmp_path: Path, command: str, given: dict[str, str], missing: str
+) -> None:
+    result = run([command], clean_env(**given), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"luma-bot: {missing} is not set: put it in the environment or in .env (see .env.example)"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_an_invalid_setting_is_named(tmp_path: Path) -> None:
+    result = run(["check"], clean_env(DISCORD_TOKEN="d", ACEDATACLOUD_API_TOKEN="a", WEB_PORT="eighty"), tmp_path)
+    assert result.returncode == 2 and "WEB_PORT: 'eighty' is not a whole number" in result.stderr

@@ -1,0 +1,87 @@
+"""Settings: defaults, validation messages, .env, and secrets that never show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Secret, Settings, SettingsError
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({}, dotenv=None)
+    assert settings.api_base == "https://api.acedata.cloud"
+    assert settings.database_path == Path("./data/luma-bot.sqlite3")
+    assert settings.web_port == 8080 and settings.public_base_url is None
+    assert settings.api_token is None and not settings.callbacks_enabled
+
+
+def test_values_are_parsed_and_secrets_hidden() -> None:
+    env = {
+        "DISCORD_TOKEN": "discord-secret",
+        "ACEDATACLOUD_API_TOKEN": "api-secret",
+        "CALLBACK_SECRET": "cb-secret",
+        "PUBLIC_BASE_URL": "https://bot.example.org/",
+        "WEB_PORT": "9000",
+        "DEV_GUILD_ID": "123456789012345678",
+        "QUOTA_GUILD_DAILY": "none",
+        "QUOTA_MEMBER_DAILY": "0",
+    }
+    settings = Settings.from_env(env, dotenv=None)
+    assert settings.api_token == Secret("api-secret") and settings.api_token.get() == "api-secret"
+    assert settings.public_base_url == "https://bot.example.org" and settings.callbacks_enabled
+    assert settings.web_port == 9000 and settings.dev_guild_id == 123456789012345678
+    assert settings.quota_guild_daily is None and settings.quota_member_daily == 0
+    shown = repr(settings) + str(settings)
+    for secret in ("discord-secret", "api-secret", "cb-secret"):
+        assert secret not in shown
+
+
+def test_every_problem_is_reported_in_words() -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(
+            {
+                "WEB_PORT": "http",
+                "PUBLIC_BASE_URL": "bot.example",
+                "QUOTA_GUILD_DAILY": "-1",
+                "DEFAULT_ASPECT_RATIO": "2:1",
+                "ACEDATACLOUD_API_TOKEN": "keep-me-secret",
+            },
+            dotenv=None,
+        )
+    problems = info.value.problems
+    assert len(problems) == 4
+    assert any(p.startswith("WEB_PORT:") and "whole number" in p for p in problems)
+    assert any(p.startswith("PUBLIC_BASE_URL:") and "http(s) URL" in p for p in problems)
+    assert any(p.startswith("QUOTA_GUILD_DAILY:") and "negative" in p for p in problems)
+    assert "keep-me-secret" not in str(info.value)
+
+
+def test_missing_required_settings_name_the_variable_and_the_example() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "x"}, dotenv=None)
+    with pytest.raises(SettingsError) as info:
+        settings.require("discord_token", "api_token")
+    assert info.value.problems == [
+        "ACEDATACLOUD_API_TOKEN is not set: put it in the environment or in .env (see .env.example)"
+    ]
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\nexport ACEDATACLOUD_API_TOKEN='from-file'\nWEB_PORT=7000  # trailing\n"
+        'DISCORD_TOKEN="quoted # not a comment"\n'
+    )
+    settings = Settings.from_env({"WEB_PORT": "7100"}, dotenv=dotenv)
+    assert settings.api_token is not None and settings.api_token.get() == "from-file"
+    assert settings.web_port == 7100
+    assert settings.discord_token is not None and settings.discord_token.get() == "quoted # not a comment"
+
+
+def test_env_example_lists_every_setting() -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    from dataclasses import fields
+
+    for f in fields(Settings):
+        assert f"{f.metadata['env']}=" in example, f"{f.metadata['env']} missing from .env.example"

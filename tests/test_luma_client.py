@@ -1,0 +1,381 @@
+"""The Luma client against the fake Luma API over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.luma import (
+    LumaAuthError,
+    LumaBadRequest,
+    LumaBalanceError,
+    LumaClient,
+    LumaNetworkError,
+    LumaNotFound,
+    LumaProtocolError,
+    LumaRateLimited,
+    LumaRefused,
+    LumaServerError,
+    LumaTimeoutError,
+    RetryPolicy,
+    TaskRecord,
+    VideoRequest,
+    VideoResult,
+)
+from bot.luma.fake import FakeLuma
+
+from .conftest import TOKEN, fixture
+
+
+async def test_generate_text_sends_every_option_explicitly(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    request = VideoRequest.generate("Astronauts shuttle from space to volcano")
+    submission = await luma.submit(request)
+    assert submission.result is None and submission.task_id in fake_luma.tasks
+    sent = fake_luma.requests[-1]
+    assert sent["path"] == "/luma/videos"
+    assert sent["body"] == {
+        "action": "generate",
+        "prompt": "Astronauts shuttle from space to volcano",
+        "aspect_ratio": "16:9",
+        "loop": False,
+        "enhancement": True,
+        "async": True,
+    }
+    assert sent["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert sent["headers"]["Content-Type"] == "application/json"
+    assert sent["headers"]["Accept"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"start_image_url": "https://img.example/a.png"}, {"start_image_url": "https://img.example/a.png"}),
+        ({"end_image_url": "https://img.example/b.png"}, {"end_image_url": "https://img.example/b.png"}),
+        (
+            {"start_image_url": "https://img.example/a.png", "end_image_url": "https://img.example/b.png"},
+            {"start_image_url": "https://img.example/a.png", "end_image_url": "https://img.example/b.png"},
+        ),
+        ({"aspect_ratio": "9:21", "loop": True, "enhancement": False}, {"aspect_ratio": "9:21", "loop": True}),
+    ],
+)
+async def test_generate_shapes(luma: LumaClient, fake_luma: FakeLuma, kwargs: dict, expected: dict) -> None:
+    submission = await luma.submit(VideoRequest.generate("a cat surfing a wave", **kwargs))
+    body = fake_luma.videos_requests()[-1]
+    for key, value in expected.items():
+        assert body[key] == value
+    task = await fake_luma.wait_done(submission.task_id)
+    assert task.response is not None and task.response["state"] == "completed"
+
+
+async def test_extend_by_id_and_by_url(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    first = await luma.submit(VideoRequest.generate("a red fox in snow"))
+    done = (await fake_luma.wait_done(first.task_id)).response
+    assert done is not None
+    by_id = await luma.submit(
+        VideoRequest.extend("the fox runs", video_id=done["video_id"], end_image_url="https://i.example/e.jpg")
+    )
+    assert fake_luma.videos_requests()[-1] == {
+        "action": "extend",
+        "prompt": "the fox runs",
+        "video_id": done["video_id"],
+        "end_image_url": "https://i.example/e.jpg",
+        "loop": False,
+        "enhancement": True,
+        "async": True,
+    }
+    extended = (await fake_luma.wait_done(by_id.task_id)).response
+    assert extended is not None and extended["state"] == "completed"
+    assert (extended["video_width"], extended["video_height"]) == (done["video_width"], done["video_height"])
+
+    by_url = await luma.submit(VideoRequest.extend("and jumps", video_url=done["video_url"]))
+    body = fake_luma.videos_requests()[-1]
+    assert body["video_url"] == done["video_url"] and "video_id" not in body
+    assert (await fake_luma.wait_done(by_url.task_id)).response["state"] == "completed"  # type: ignore[index]
+
+
+async def test_extend_of_an_unknown_video_is_a_failed_task(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    submission = await luma.submit(VideoRequest.extend("more", video_id="not-a-video"))
+    await fake_luma.wait_done(submission.task_id)
+    record = await luma.retrieve(submission.task_id)
+    assert record.state == "failed" and record.error is not None
+    assert "not found" in record.error.message
+
+
+async def test_blocking_call_returns_the_flat_result(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.script_next_result(fixture("seed_generate_text"))
+    submission = await luma.submit(
+        VideoRequest.generate("Astronauts shuttle from space to volcano"), asynchronous=False, timeout=10
+    )
+    assert "async" not in fake_luma.videos_requests()[-1]
+    assert fake_luma.videos_requests()[-1]["timeout"] == 10
+    seed = fixture("seed_generate_text")
+    assert submission.task_id == seed["task_id"]
+    assert submission.result == VideoResult.from_payload(seed)
+    assert submission.result.video_url.startswith("https://storage.cdn-luma.com/")
+    assert (submission.result.width, submission.result.height) == (1360, 752)
+
+
+@pytest.mark.parametrize(
+    "name", ["seed_generate_text", "seed_generate_start_image", "seed_extend_by_id", "seed_callback_body"]
+)
+def test_seed_results_parse(name: str) -> None:
+    seed = fixture(name)
+    result = VideoResult.from_payload(seed)
+    assert result.task_id == seed["task_id"] and result.video_id == seed["video_id"]
+    assert result.video_url == seed["video_url"] and result.thumbnail_url == seed["thumbnail_url"]
+    assert (result.width, result.height) == (seed["video_width"], seed["video_height"])
+
+
+def test_results_tolerate_unknown_and_missing_fields_but_need_a_task_id_and_url() -> None:
+    result = VideoResult.from_payload({"task_id": "t", "video_url": "https://x.example/v.mp4", "new_field": [1]})
+    assert result.video_id is None and result.thumbnail_url is None and result.width is None
+    with pytest.raises(LumaProtocolError):
+        VideoResult.from_payload({"video_url": "https://x.example/v.mp4"})
+    with pytest.raises(LumaProtocolError):
+        VideoResult.from_payload({"task_id": "t", "video_url": "javascript:alert(1)"})
+
+
+@pytest.mark.parametrize("ack_with_success", [False, True])
+async def test_async_ack_shapes(luma: LumaClient, fake_luma: FakeLuma, ack_with_success: bool) -> None:
+    fake_luma.ack_with_success = ack_with_success
+    submission = await luma.submit(VideoRequest.generate("tolerant ack"))
+    assert submission.task_id in fake_luma.tasks
+
+
+async def test_callback_is_posted_with_the_flat_result(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    received: list[dict] = []
+    got = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        got.set()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/cb/{job}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        fake_luma.script_next_result(fixture("seed_callback_body"))
+        submission = await luma.submit(
+            VideoRequest.generate("Astronauts shuttle from space to volcano"),
+            callback_url=f"http://127.0.0.1:{port}/cb/job1",
+        )
+        body = fake_luma.videos_requests()[-1]
+        assert body["callback_url"].endswith("/cb/job1") and body["async"] is True
+        await asyncio.wait_for(got.wait(), 5)
+    finally:
+        await runner.cleanup()
+    assert submission.task_id == fixture("seed_async_ack")["task_id"]
+    assert received == [fixture("seed_callback_body")]
+    record = TaskRecord.from_outcome(submission.task_id, received[0])
+    assert record.state == "completed" and record.result is not None
+
+
+@pytest.mark.parametrize("pending_shape", ["absent", "processing"])
+async def test_retrieve_pending_then_completed(http: aiohttp.ClientSession, pending_shape: str) -> None:
+    async with FakeLuma(token=TOKEN, auto_complete=False) as fake:
+        fake.pending_shape = pending_shape
+        client = LumaClient(http, fake.url, TOKEN)
+        submission = await client.submit(VideoRequest.generate("slow sunrise"))
+        pending = await client.retrieve(submission.task_id)
+        assert pending.state == "pending" and pending.result is None and pending.finished_at is None
+        assert fake.requests[-1]["body"] == {"action": "retrieve", "id": submission.task_id}
+        fake.finish(submission.task_id)
+        done = await client.retrieve(submission.task_id)
+        assert done.state == "completed" and done.result is not None
+        assert done.result.video_url.endswith(f"{submission.task_id}.mp4")
+        assert done.finished_at is not None and done.created_at is not None
+
+
+async def test_retrieve_many_batches_ids(http: aiohttp.ClientSession) -> None:
+    async with FakeLuma(token=TOKEN, auto_complete=False) as fake:
+        client = LumaClient(http, fake.url, TOKEN)
+        ids = [(await client.submit(VideoRequest.generate(f"clip number {i}"))).task_id for i in range(120)]
+        fake.finish(ids[0])
+        fake.fail_next_task()
+        before = len(fake.requests)
+        records = await client.retrieve_many([*ids, "unknown-id"])
+        batches = [r["body"] for r in fake.requests[before:]]
+        assert [len(b["ids"]) for b in batches] == [50, 50, 21]
+        assert all(b["action"] == "retrieve_batch" for b in batches)
+        assert len(records) == 120
+        states = {r.task_id: r.state for r in records}
+        assert states[ids[0]] == "completed" and states[ids[1]] == "pending"
+
+
+async def test_failed_task_reads_as_failed(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.fail_next_task("upstream exploded", code="api_error")
+    submission = await luma.submit(VideoRequest.generate("doomed clip"))
+    await fake_luma.wait_done(submission.task_id)
+    record = await luma.retrieve(submission.task_id)
+    assert record.state == "failed" and record.error is not None
+    assert record.error.message == "upstream exploded" and record.error.code == "api_error"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (400, "bad_request", LumaBadRequest),
+        (400, "no_token", LumaAuthError),
+        (401, "token_mismatched", LumaAuthError),
+        (401, "invalid_token", LumaAuthError),
+        (401, "token_expired", LumaAuthError),
+        (403, "used_up", LumaBalanceError),
+        (403, "disabled", LumaAuthError),
+        (403, "forbidden", LumaRefused),
+        (404, "no_api", LumaNotFound),
+        (500, "api_error", LumaServerError),
+        (504, "timeout", LumaTimeoutError),
+    ],
+)
+async def test_every_error_class(luma: LumaClient, fake_luma: FakeLuma, status: int, code: str, error: type) -> None:
+    fake_luma.fail_next(status, code, "explained")
+    with pytest.raises(error) as info:
+        await luma.submit(VideoRequest.generate("any prompt"))
+    assert info.value.code == code and info.value.status == status
+    assert info.value.message == "explained" and info.value.trace_id
+    assert len(fake_luma.videos_requests()) == 1, "a submission that failed this way is never re-sent"
+    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+
+
+async def test_real_auth_failures_from_the_fake(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
+    with pytest.raises(LumaAuthError) as info:
+        await LumaClient(http, fake_luma.url, "wrong").submit(VideoRequest.generate("any prompt"))
+    assert info.value.code == "invalid_token" and info.value.status == 401
+    async with http.post(f"{fake_luma.url}/luma/videos", json={"prompt": "x"}) as r:
+        assert r.status == 400 and (await r.json())["error"]["code"] == "no_token"
+
+
+async def test_plain_string_error_body(http: aiohttp.ClientSession) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"error": "quota used up", "trace_id": "t1"}, status=403)
+
+    app = web.Application()
+    app.router.add_post("/luma/videos", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        with pytest.raises(LumaRefused) as info:
+            await LumaClient(http, f"http://127.0.0.1:{port}", TOKEN).submit(VideoRequest.generate("abc"))
+        assert info.value.message == "quota used up" and info.value.trace_id == "t1"
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_fake_validates_like_the_api(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    bad_bodies = [
+        {"action": "generate"},  # prompt is required
+        {"action": "generate", "prompt": "x" * 5001},
+        {"action": "upscale", "prompt": "abc"},
+        {"action": "extend", "prompt": "abc"},  # no video
+        {"action": "generate", "prompt": "abc", "aspect_ratio": "2:1"},
+        {"action": "generate", "prompt": "abc", "loop": "yes"},
+        {"action": "generate", "prompt": "abc", "start_image_url": "ftp://x/y.png"},
+        {"action": "generate", "prompt": "abc", "loop": True, "end_image_url": "https://x/y.png"},
+        {"action": "generate", "prompt": "abc", "model": "ray-2"},  # no such field
+    ]
+    for body in bad_bodies:
+        async with http.post(f"{fake_luma.url}/luma/videos", json=body, headers=headers) as r:
+            assert r.status == 400, body
+            assert (await r.json())["error"]["code"] == "bad_request"
+    async with http.post(f"{fake_luma.url}/luma/videos", json={"prompt": "a forbidden-topic"}, headers=headers) as r:
+        assert r.status == 403 and (await r.json())["error"]["code"] == "forbidden"
+    async with http.post(f"{fake_luma.url}/luma/nothing", json={}, headers=headers) as r:
+        assert r.status == 404 and (await r.json())["error"]["code"] == "no_api"
+
+
+def test_request_validation_speaks_to_members() -> None:
+    with pytest.raises(ValueError, match="3 to 5000"):
+        VideoRequest.generate("hi")
+    with pytest.raises(ValueError, match="http or https"):
+        VideoRequest.generate("a cat", start_image_url="file:///etc/passwd")
+    with pytest.raises(ValueError, match="which video"):
+        VideoRequest.extend("more")
+    with pytest.raises(ValueError, match="loop"):
+        VideoRequest.generate("a cat", loop=True, end_image_url="https://x.example/e.png")
+
+
+# --- retry policy ---------------------------------------------------------------------------------
+
+
+async def test_429_is_retried_with_backoff(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.fail_next(429, "too_many_requests", times=2)
+    submission = await luma.submit(VideoRequest.generate("retry me"))
+    assert len(fake_luma.videos_requests()) == 3 and submission.task_id in fake_luma.tasks
+    assert len(fake_luma.tasks) == 1
+
+
+async def test_429_gives_up_after_the_attempts(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.fail_next(429, "too_many_requests", times=10)
+    with pytest.raises(LumaRateLimited):
+        await luma.submit(VideoRequest.generate("retry me"))
+    assert len(fake_luma.videos_requests()) == 4
+
+
+async def test_a_5xx_on_submit_is_ambiguous_and_not_resent(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.fail_next(500, "api_error")
+    with pytest.raises(LumaServerError) as info:
+        await luma.submit(VideoRequest.generate("costly"))
+    assert info.value.ambiguous
+    assert len(fake_luma.videos_requests()) == 1
+
+
+async def test_a_dropped_connection_after_sending_is_not_resent(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    fake_luma.drop_next("/luma/videos")
+    with pytest.raises(LumaNetworkError) as info:
+        await luma.submit(VideoRequest.generate("costly"))
+    assert info.value.ambiguous
+    assert len(fake_luma.videos_requests()) == 1 and len(fake_luma.tasks) == 1, "the task exists anyway"
+
+
+async def test_a_slow_submit_times_out_and_is_not_resent(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
+    client = LumaClient(http, fake_luma.url, TOKEN, request_timeout=0.2, retry=RetryPolicy(base_delay=0.01))
+    fake_luma.slow_next(1.0)
+    with pytest.raises(LumaTimeoutError) as info:
+        await client.submit(VideoRequest.generate("costly"))
+    assert info.value.ambiguous
+    await asyncio.sleep(0.9)
+    assert len(fake_luma.videos_requests()) == 1
+
+
+async def test_reads_are_retried_on_5xx_and_timeouts(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
+    client = LumaClient(http, fake_luma.url, TOKEN, request_timeout=0.3, retry=RetryPolicy(base_delay=0.01))
+    submission = await client.submit(VideoRequest.generate("a read"))
+    fake_luma.fail_next(502, "api_error", paths=("/luma/tasks",))
+    fake_luma.slow_next(1.0)
+    record = await client.retrieve(submission.task_id)
+    assert record.task_id == submission.task_id
+    assert sum(1 for r in fake_luma.requests if r["path"] == "/luma/tasks") == 3
+
+
+async def test_connection_refused_is_retried_then_reported(http: aiohttp.ClientSession) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = LumaClient(http, f"http://127.0.0.1:{port}", TOKEN, retry=RetryPolicy(attempts=3, base_delay=0.01))
+    with pytest.raises(LumaNetworkError) as info:
+        await client.submit(VideoRequest.generate("nobody home"))
+    assert not info.value.ambiguous, "nothing was sent, so nothing can have been created"
+
+
+async def test_check_token(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
+    await LumaClient(http, fake_luma.url, TOKEN).check_token()
+    with pytest.raises(LumaAuthError):
+        await LumaClient(http, fake_luma.url, "nope").check_token()
+    assert not fake_luma.videos_requests(), "checking a token creates no video"
+
+
+def test_client_repr_hides_the_token(http: aiohttp.ClientSession) -> None:
+    assert TOKEN not in repr(LumaClient(http, "http://x", TOKEN))

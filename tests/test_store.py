@@ -1,0 +1,132 @@
+"""The SQLite store on a real file: migrations, transactions, the tables' rules."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.luma import VideoRequest
+from bot.store import Database, Job, JobStore, Video, VideoStore
+from bot.store.db import load_migrations
+
+
+async def tables(db: Database) -> set[str]:
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {r["name"] for r in rows}
+
+
+async def test_migrates_from_empty_and_a_rerun_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "bot.sqlite3"
+    db = await Database.open(path)
+    assert await db.schema_version() == len(load_migrations()) >= 2
+    assert {"jobs", "videos", "reservations", "guild_settings", "guild_limits", "audit_log"} <= await tables(db)
+    mode = await db.fetchone("PRAGMA journal_mode")
+    fks = await db.fetchone("PRAGMA foreign_keys")
+    assert mode[0] == "wal" and fks[0] == 1
+    assert await db.migrate(load_migrations()) == []
+    await db.close()
+    again = await Database.open(path)
+    rows = await again.fetchall("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    assert [r["version"] for r in rows] == list(range(1, len(load_migrations()) + 1))
+    assert all(r["applied_at"].endswith("Z") for r in rows)
+    await again.close()
+
+
+async def test_a_database_of_an_older_migration_set_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = await Database.open(path, migrations=load_migrations()[:1])
+    assert await old.schema_version() == 1 and "guild_settings" not in await tables(old)
+    job = Job("job-1", 1, 2, 3, VideoRequest.generate("an old prompt"))
+    async with old.transaction() as tx:
+        await JobStore(old).insert(tx, job)
+    await old.close()
+
+    new = await Database.open(path)
+    assert await new.schema_version() == len(load_migrations())
+    assert "guild_settings" in await tables(new)
+    kept = await JobStore(new).get("job-1")
+    assert kept is not None and kept.request.prompt == "an old prompt" and kept.state == "queued"
+    await new.close()
+
+
+async def test_a_failing_migration_applies_nothing(tmp_path: Path) -> None:
+    from bot.store.db import Migration
+
+    broken = [*load_migrations()[:1], Migration(2, "broken", "CREATE TABLE half (x INTEGER);\nNOT SQL;")]
+    with pytest.raises(aiosqlite.OperationalError):
+        await Database.open(tmp_path / "b.sqlite3", migrations=broken)
+    db = await Database.open(tmp_path / "b.sqlite3", migrations=load_migrations()[:1])
+    assert "half" not in await tables(db) and await db.schema_version() == 1
+    await db.close()
+
+
+async def test_transactions_roll_back_and_do_not_interleave(db: Database) -> None:
+    jobs = JobStore(db)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await jobs.insert(tx, Job("j-rollback", 1, 2, 3, VideoRequest.generate("rolled back")))
+            raise RuntimeError
+    assert await jobs.get("j-rollback") is None
+
+    async def slow_insert(i: int) -> None:
+        async with db.transaction() as tx:
+            await jobs.insert(tx, Job(f"j{i}", 1, 2, 3, VideoRequest.generate(f"prompt {i}")))
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(slow_insert(i) for i in range(10)))
+    assert (await db.fetchone("SELECT COUNT(*) AS n FROM jobs"))["n"] == 10
+
+
+async def test_a_job_ends_once(db: Database) -> None:
+    jobs = JobStore(db)
+    async with db.transaction() as tx:
+        await jobs.insert(tx, Job("j", 1, 2, 3, VideoRequest.generate("once only"), interaction_token="tok"))
+    assert await jobs.mark_submitted("j", "task-1")
+    results = []
+    for state in ("completed", "failed", "completed"):
+        async with db.transaction() as tx:
+            results.append(await jobs.finish(tx, "j", state))  # type: ignore[arg-type]
+    assert results == [True, False, False]
+    job = await jobs.get("j")
+    assert job is not None and job.state == "completed" and job.task_id == "task-1"
+    assert "tok" not in repr(job)
+    assert [j.id for j in await jobs.undelivered()] == ["j"]
+    assert await jobs.mark_delivered("j", "original", 55, 2)
+    assert not await jobs.mark_delivered("j", "channel", 56, 2)
+    job = await jobs.get("j")
+    assert job is not None and job.interaction_token is None and job.delivered_message_id == 55
+    assert await jobs.undelivered() == []
+
+
+async def test_videos_are_kept_per_guild_with_lineage(db: Database) -> None:
+    videos = VideoStore(db)
+
+    def video(vid: str, guild: int, parent: str | None = None, prompt: str = "a prompt") -> Video:
+        return Video(
+            vid,
+            guild,
+            7,
+            8,
+            f"task-{vid}",
+            "generate",
+            prompt,
+            f"https://cdn.example/{vid}.mp4",
+            parent_video_id=parent,
+        )
+
+    async with db.transaction() as tx:
+        await videos.insert(tx, video("v1", 1, prompt="50% off_sale"))
+        await videos.insert(tx, video("v2", 1, parent="v1"))
+        await videos.insert(tx, video("v3", 2))
+    assert [v.video_id for v in await videos.recent(1)] == ["v2", "v1"]
+    assert await videos.get(1, "v3") is None and await videos.exists_elsewhere(1, "v3")
+    assert [v.video_id for v in await videos.children(1, "v1")] == ["v2"]
+    assert [v.video_id for v in await videos.recent(1, search="50%")] == ["v1"]
+    assert await videos.recent(1, search="_x") == []
+    assert (await videos.by_url(1, "https://cdn.example/v1.mp4")).video_id == "v1"  # type: ignore[union-attr]
+    await videos.set_message("v1", 99, 8)
+    assert (await videos.by_message(1, 99)).video_id == "v1"  # type: ignore[union-attr]
+    assert await videos.count(1) == 2 and await videos.count(2) == 1
