@@ -190,6 +190,7 @@ class Settings:
     poll_first_delay: float = _setting("POLL_FIRST_DELAY", _positive_float, 8.0)
     poll_interval: float = _setting("POLL_INTERVAL", _positive_float, 15.0)
     poll_max_interval: float = _setting("POLL_MAX_INTERVAL", _positive_float, 30.0)
+    poll_rate: float = _setting("POLL_RATE", _positive_float, 1.0)
     callback_poll_interval: float = _setting("CALLBACK_POLL_INTERVAL", _positive_float, 60.0)
     job_timeout: float = _setting("JOB_TIMEOUT", _positive_float, 900.0)
     progress_interval: float = _setting("PROGRESS_INTERVAL", _positive_float, 15.0)

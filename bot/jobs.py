@@ -176,9 +176,9 @@ class JobService:
             interaction_token=new.interaction_token,
             reply_to_message_id=new.reply_to_message_id,
         )
-        async with self.db.transaction() as tx:
-            await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
+        async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)
+            await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
         job.created_at = job.interaction_at = self.db.clock()
         self.stats["accepted"] += 1
         return job

@@ -1,0 +1,28 @@
+"""Who may make videos where: a guild's pause switch, channel list and role rule. No Discord here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.store import GuildSettings
+
+__all__ = ["access_refusal", "is_exempt"]
+
+
+def access_refusal(
+    settings: GuildSettings, *, channel_id: int, role_ids: Collection[int], is_admin: bool
+) -> str | None:
+    """A sentence saying why this member may not make a video here, or None when they may."""
+    if settings.paused:
+        return "Video making is paused in this server by its admins."
+    if settings.allowed_channels and channel_id not in settings.allowed_channels:
+        where = ", ".join(f"<#{c}>" for c in settings.allowed_channels[:10])
+        return f"Videos can only be made in {where}."
+    if settings.role_mode == "only" and settings.role_id and settings.role_id not in role_ids and not is_admin:
+        return f"Only members with the <@&{settings.role_id}> role can make videos here."
+    return None
+
+
+def is_exempt(settings: GuildSettings, role_ids: Collection[int]) -> bool:
+    """Members of the exempt role skip the per-member limits (the server's caps still apply)."""
+    return settings.role_mode == "exempt" and settings.role_id is not None and settings.role_id in role_ids

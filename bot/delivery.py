@@ -1,0 +1,99 @@
+"""Posting a job's outcome to Discord: the original response while its token lives, else the channel,
+else a DM. The job tracker calls this once per outcome (see bot/jobs.py); this module only sends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.jobs import INTERACTION_TTL, DeliveryReceipt
+from bot.store import Job, Video
+from bot.ui import Rendered, failure_message, progress_message, result_message
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+__all__ = ["Delivery"]
+
+log = logging.getLogger(__name__)
+
+TOKEN_MARGIN = timedelta(seconds=30)
+
+
+class Delivery:
+    def __init__(self, bot: LumaBot) -> None:
+        self.bot = bot
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, job_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(job_id, asyncio.Lock())
+
+    def _token_alive(self, job: Job) -> bool:
+        if not job.interaction_token or not job.application_id or job.interaction_at is None:
+            return False
+        return self.bot.clock() - job.interaction_at < INTERACTION_TTL - TOKEN_MARGIN
+
+    def _webhook(self, job: Job) -> discord.Webhook:
+        assert job.application_id is not None and job.interaction_token is not None
+        return discord.Webhook.partial(job.application_id, job.interaction_token, client=self.bot)
+
+    async def job_progress(self, job: Job) -> None:
+        if not self._token_alive(job):
+            return
+        lock = self._lock(job.id)
+        if lock.locked():
+            return  # an update or the delivery is under way
+        async with lock:
+            if job.state not in ("queued", "submitted"):
+                return
+            rendered = progress_message(job, self.bot.clock())
+            try:
+                await self._webhook(job).edit_message("@original", **rendered.kwargs())  # type: ignore[arg-type]
+            except discord.HTTPException as exc:
+                log.debug("progress edit of %r failed: %s", job, exc)
+
+    async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
+        async with self._lock(job.id):
+            try:
+                return await self._deliver(job, video)
+            finally:
+                self._locks.pop(job.id, None)
+
+    async def _deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
+        def render(mention: bool) -> Rendered:
+            return result_message(video, mention=mention) if video else failure_message(job, mention=mention)
+
+        if self._token_alive(job):
+            try:
+                message = await self._webhook(job).edit_message("@original", **render(False).kwargs())  # type: ignore[arg-type]
+                return DeliveryReceipt("original", message.id, message.channel.id)
+            except (discord.NotFound, discord.Forbidden) as exc:
+                log.info("original response of %r is gone (%s); posting in the channel", job, exc.text)
+            except discord.HTTPException as exc:
+                if exc.status != 401:  # 401 = the interaction token expired; anything else: retry later
+                    raise
+                log.info("interaction token of %r expired; posting in the channel", job)
+        mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
+        kwargs: dict[str, Any] = {**render(True).kwargs(), "allowed_mentions": mentions}
+        channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        try:
+            if job.reply_to_message_id:
+                kwargs["reference"] = discord.MessageReference(
+                    message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
+                )
+            message = await channel.send(**kwargs)
+            return DeliveryReceipt("channel", message.id, job.channel_id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.info("channel of %r refused the result (%s); sending a DM", job, exc.text)
+        kwargs.pop("reference", None)
+        try:
+            dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
+            message = await dm.send(**kwargs)
+            return DeliveryReceipt("dm", message.id, dm.id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning("could not deliver %r anywhere (%s); it stays in the history", job, exc.text)
+        return DeliveryReceipt("none")

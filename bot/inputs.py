@@ -1,0 +1,65 @@
+"""Checks of what members type and upload, with sentences they understand. No Discord here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.luma.models import is_http_url
+
+__all__ = ["MAX_IMAGE_BYTES", "ImageFile", "InputError", "VideoRef", "parse_video_ref", "pick_image"]
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9][\w:.-]{0,79}$")
+
+
+class InputError(ValueError):
+    """A member's input was not usable; the message says what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFile:
+    url: str
+    filename: str
+    content_type: str | None
+    size: int
+
+
+def pick_image(label: str, file: ImageFile | None, url: str | None) -> str | None:
+    """The link to send for one frame: from an uploaded image or a typed link (not both)."""
+    url = url.strip() if url else None
+    if file is not None and url:
+        raise InputError(f"Give the {label} as a file or as a link, not both.")
+    if file is not None:
+        kind = (file.content_type or "").split(";")[0].strip().lower()
+        if kind not in IMAGE_TYPES:
+            raise InputError(f"The {label} must be a PNG, JPEG, WebP or GIF image (got {file.filename}).")
+        if file.size > MAX_IMAGE_BYTES:
+            raise InputError(f"The {label} is too large ({file.size / 1048576:.1f} MB; at most 10 MB).")
+        return file.url
+    if url:
+        if not is_http_url(url) or len(url) > 2000:
+            raise InputError(f"The {label} link must start with http:// or https://.")
+        return url
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRef:
+    """What a member named as the video to extend: an id, or a link (maybe one of ours)."""
+
+    video_id: str | None = None
+    url: str | None = None
+
+
+def parse_video_ref(text: str) -> VideoRef:
+    text = text.strip().strip("<>")
+    if is_http_url(text):
+        return VideoRef(url=text)
+    if urlsplit(text).scheme:
+        raise InputError("A video link must start with http:// or https://.")
+    if not _VIDEO_ID.match(text):
+        raise InputError("That is not a video id or link. Pick a video from the list, or paste its link.")
+    return VideoRef(video_id=text)

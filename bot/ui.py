@@ -1,0 +1,186 @@
+"""What members see: embeds, the result message, and the persistent Extend button and its modal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
+from bot.store import Job, Video
+
+__all__ = [
+    "ExtendButton",
+    "ExtendModal",
+    "Rendered",
+    "failure_message",
+    "progress_message",
+    "result_message",
+    "shorten",
+]
+
+COLOR_OK = 0x7C3AED
+COLOR_WORKING = 0xF59E0B
+COLOR_FAILED = 0xDC2626
+DESCRIPTION_BUDGET = 3000  # well under 4096, so the whole embed stays under Discord's 6000
+LINK_MAX = 512
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit `text` into `limit` characters, cutting at a word where possible and marking the cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def timestamp(moment: datetime | None, style: str = "R") -> str:
+    """A Discord timestamp: every member sees it in their own time zone, kept live by the client."""
+    return f"<t:{int(moment.timestamp())}:{style}>" if moment else "just now"
+
+
+@dataclass(slots=True)
+class Rendered:
+    """One message as keyword arguments for send/edit."""
+
+    content: str | None
+    embed: discord.Embed
+    view: discord.ui.View | None = None
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+
+def _prompt_block(prompt: str) -> str:
+    return f">>> {shorten(prompt, DESCRIPTION_BUDGET)}"
+
+
+def progress_message(job: Job, now: datetime) -> Rendered:
+    verb = "Extending" if job.action == "extend" else "Generating"
+    state = "waiting for Luma" if job.state == "queued" else "Luma is rendering"
+    embed = discord.Embed(
+        title=f"⏳ {verb} your video…", description=_prompt_block(job.request.prompt), color=COLOR_WORKING
+    )
+    started = job.created_at or now
+    elapsed = max(0, int((now - started).total_seconds()))
+    embed.add_field(name="Status", value=f"{state} · {elapsed // 60}m {elapsed % 60:02d}s elapsed", inline=True)
+    embed.add_field(name="Started", value=timestamp(started), inline=True)
+    if job.parent_video_id or job.request.video_id:
+        embed.add_field(name="Continuing", value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
+    embed.set_footer(text="Videos usually take 1–2 minutes, sometimes up to 5. You'll be notified here.")
+    return Rendered(content=None, embed=embed, view=None)
+
+
+def result_message(video: Video, *, mention: bool = False) -> Rendered:
+    """The finished video: the mp4 link in the content (Discord shows its player) and an embed."""
+    title = "🎬 Extended video" if video.action == "extend" else "🎬 Your Luma video"
+    embed = discord.Embed(title=title, description=_prompt_block(video.prompt), color=COLOR_OK)
+    if video.video_url and len(video.video_url) <= 2048:
+        embed.url = video.video_url
+    if video.thumbnail_url:
+        embed.set_image(url=video.thumbnail_url)
+    if video.width and video.height:
+        embed.add_field(name="Size", value=f"{video.width}×{video.height}", inline=True)
+    embed.add_field(name="Requested by", value=f"<@{video.user_id}>", inline=True)
+    embed.add_field(name="Video ID", value=f"`{video.video_id}`", inline=False)
+    if video.parent_video_id:
+        embed.add_field(name="Extended from", value=f"`{video.parent_video_id}`", inline=False)
+    elif video.parent_video_url:
+        embed.add_field(name="Extended from", value=shorten(video.parent_video_url, 1000), inline=False)
+    embed.set_footer(text="Reply to this message with a prompt, or press Extend, to continue it.")
+    view = discord.ui.View(timeout=None)
+    view.add_item(ExtendButton(video.video_id))
+    if len(video.video_url) <= LINK_MAX:
+        view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=video.video_url))
+    content = f"<@{video.user_id}> {video.video_url}" if mention else video.video_url
+    return Rendered(content=shorten(content, 2000) if len(content) > 2000 else content, embed=embed, view=view)
+
+
+def failure_message(job: Job, *, mention: bool = False) -> Rendered:
+    reason = failure_reason(job.error_kind, job.error_message)
+    embed = discord.Embed(title="❌ The video could not be made", description=reason, color=COLOR_FAILED)
+    embed.add_field(name="Prompt", value=shorten(job.request.prompt, 1000), inline=False)
+    embed.set_footer(text="You were not charged for this video.")
+    return Rendered(content=f"<@{job.user_id}>" if mention else None, embed=embed, view=None)
+
+
+_BY_KIND = {cls.kind: cls for cls in LumaError.__subclasses__()}
+
+
+def failure_reason(kind: str | None, message: str | None) -> str:
+    """A member-facing sentence for a failure kind; the API's own words only where they help the member."""
+    cls = _BY_KIND.get(kind or "", LumaError)
+    text = cls.member_message
+    if kind in ("bad_request", "task_failed") and message:
+        text = f"{text.rstrip('.')}: {shorten(message, 300)}"
+    return text
+
+
+# --- the Extend button and its modal -------------------------------------------------------------
+
+ExtendHandler = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+
+
+class ExtendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"luma:extend:(?P<video_id>[\w:.-]{1,80})"):
+    """Persistent: the custom_id carries the video id, so the button works after a restart."""
+
+    def __init__(self, video_id: str) -> None:
+        self.video_id = video_id
+        super().__init__(
+            discord.ui.Button(
+                label="Extend", style=discord.ButtonStyle.primary, emoji="➕", custom_id=f"luma:extend:{video_id}"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ExtendButton:
+        return cls(match["video_id"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        handler: ExtendHandler | None = getattr(interaction.client, "open_extend_modal", None)
+        if handler is not None:
+            await handler(interaction, self.video_id)
+
+
+class ExtendModal(discord.ui.Modal):
+    """Asks for the prompt (prefilled with the original) and, optionally, an end-frame link."""
+
+    def __init__(
+        self,
+        video: Video,
+        on_submit: Callable[[discord.Interaction[Any], Video, str, str | None], Awaitable[None]],
+    ) -> None:
+        super().__init__(title="Extend this video", timeout=900, custom_id=f"luma:extend-modal:{video.video_id}"[:100])
+        self.video = video
+        self._submit = on_submit
+        self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="What happens next?",
+            style=discord.TextStyle.paragraph,
+            default=shorten(video.prompt, 4000),
+            min_length=PROMPT_MIN,
+            max_length=min(PROMPT_MAX, 4000),
+            custom_id="prompt",
+        )
+        self.end_image: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            label="End frame image link (optional)",
+            required=False,
+            placeholder="https://…/last-frame.png",
+            max_length=1000,
+            custom_id="end_image_url",
+        )
+        self.add_item(self.prompt)
+        self.add_item(self.end_image)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        end = self.end_image.value.strip() or None
+        await self._submit(interaction, self.video, self.prompt.value, end)

@@ -1,0 +1,75 @@
+"""/luma generate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.inputs import ImageFile, pick_image
+from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
+
+from ._flow import start_from_interaction
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+ASPECT_CHOICES = [
+    app_commands.Choice(name=f"{ratio}{label}", value=ratio)
+    for ratio, label in zip(
+        ASPECT_RATIOS,
+        (" (landscape)", " (portrait)", " (square)", "", "", " (cinema)", " (tall)"),
+        strict=True,
+    )
+]
+
+
+def image_file(attachment: discord.Attachment | None) -> ImageFile | None:
+    if attachment is None:
+        return None
+    return ImageFile(attachment.url, attachment.filename, attachment.content_type, attachment.size)
+
+
+class GenerateCommands:
+    bot: LumaBot
+
+    @app_commands.command(name="generate", description="Make a video from a prompt, optionally from a start/end frame")
+    @app_commands.describe(
+        prompt="What should happen in the video",
+        start_image="An image for the first frame",
+        end_image="An image for the last frame",
+        start_image_url="A link to an image for the first frame (instead of uploading one)",
+        end_image_url="A link to an image for the last frame (instead of uploading one)",
+        aspect_ratio="The shape of the video (default: this server's setting)",
+        loop="Make the video loop seamlessly (not with an end frame)",
+        enhancement="Let Luma improve the prompt (default: on)",
+    )
+    @app_commands.choices(aspect_ratio=ASPECT_CHOICES)
+    async def generate(
+        self,
+        interaction: discord.Interaction[Any],
+        prompt: app_commands.Range[str, PROMPT_MIN, PROMPT_MAX],
+        start_image: discord.Attachment | None = None,
+        end_image: discord.Attachment | None = None,
+        start_image_url: str | None = None,
+        end_image_url: str | None = None,
+        aspect_ratio: app_commands.Choice[str] | None = None,
+        loop: bool | None = None,
+        enhancement: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_store.get(interaction.guild_id)
+        request = VideoRequest.generate(
+            prompt,
+            start_image_url=pick_image("start image", image_file(start_image), start_image_url),
+            end_image_url=pick_image("end image", image_file(end_image), end_image_url),
+            aspect_ratio=(
+                aspect_ratio.value
+                if aspect_ratio
+                else settings.default_aspect_ratio or self.bot.settings.default_aspect_ratio
+            ),
+            loop=loop if loop is not None else bool(settings.default_loop),
+            enhancement=(enhancement if enhancement is not None else settings.default_enhancement is not False),
+        )
+        await start_from_interaction(self.bot, interaction, request, settings=settings)

@@ -1,0 +1,965 @@
+"""A fake Discord on 127.0.0.1: the gateway websocket and the REST routes discord.py uses.
+
+An unmodified discord.py client connects to it through `DISCORD_API_BASE` / `DISCORD_GATEWAY_URL`.
+Tests dispatch interactions and messages through the gateway and assert on what the bot sent,
+which the fake records and validates like Discord: the 3-second initial-response deadline (10062),
+one initial response (40060), 15-minute interaction tokens (50027), length limits (50035), unknown
+messages and channels (10008, 10003), missing permissions (50013), DMs refused (50007), and 429s
+with retry_after on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .discord_limits import InvalidForm, check_choices, check_commands, check_message, check_modal
+
+__all__ = ["FakeDiscord", "Interaction"]
+
+API = "/api/v10"
+MESSAGE_CONTENT = 1 << 15
+DEFAULT_PERMISSIONS = 0x0000_0000_0000_0800 | 0x400 | 0x40 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
+MANAGE_GUILD = 1 << 5
+DEADLINE = 3.0
+TOKEN_TTL = 15 * 60
+
+
+def _snowflakes() -> itertools.count[int]:
+    # Discord snowflakes for "now" (ms since 2015) shifted into place, so created_at is sensible
+    return itertools.count(int(time.time() * 1000 - 1420070400000) << 22)
+
+
+@dataclass
+class Interaction:
+    id: int
+    token: str
+    kind: int
+    payload: dict[str, Any]
+    created: float  # on the fake's clock
+    channel_id: int
+    user_id: int
+    responded: bool = False
+    response_type: int | None = None
+    response_at: float | None = None
+    original_message_id: int | None = None
+    response_data: dict[str, Any] = field(default_factory=dict)
+    responded_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+    at: float
+    status: int = 0
+    query: dict[str, str] = field(default_factory=dict)
+
+
+class _Error(Exception):
+    def __init__(self, status: int, code: int, message: str, errors: Any = None) -> None:
+        self.status, self.code, self.message, self.errors = status, code, message, errors
+
+
+class FakeDiscord:
+    def __init__(self, *, token: str = "fake-bot-token", bot_name: str = "Luma") -> None:
+        self.token = token
+        self._ids = _snowflakes()
+        self.application_id = next(self._ids)
+        self.bot_user = self._user(self.application_id, bot_name, bot=True)
+        self.owner = self._user(next(self._ids), "owner")
+        self.users: dict[int, dict[str, Any]] = {int(self.bot_user["id"]): self.bot_user}
+        self.guilds: dict[int, dict[str, Any]] = {}
+        self.members: dict[tuple[int, int], dict[str, Any]] = {}
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.interactions: dict[str, Interaction] = {}
+        self.requests: list[Recorded] = []
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
+        self.forbidden_channels: set[int] = set()
+        self.dm_closed: set[int] = set()
+        self.reactions: list[tuple[int, int, str]] = []
+        self.clock_offset = 0.0
+        self.identify: dict[str, Any] | None = None
+        self.ready = asyncio.Event()
+        self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self._events: list[tuple[str, dict[str, Any]]] = []
+        self._changed = asyncio.Condition()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(client_max_size=8 * 1024 * 1024, middlewares=[self._middleware])
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def now(self) -> float:
+        return time.monotonic() + self.clock_offset
+
+    # --- world building -------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+        return {
+            "id": str(user_id),
+            "username": name,
+            "discriminator": "0",
+            "global_name": name,
+            "avatar": None,
+            "bot": bot,
+            "public_flags": 0,
+            "flags": 0,
+        }
+
+    def add_guild(self, name: str = "Test Guild", channels: int = 2) -> int:
+        guild_id = next(self._ids)
+        everyone = {
+            "id": str(guild_id),
+            "name": "@everyone",
+            "permissions": str(DEFAULT_PERMISSIONS),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        self.guilds[guild_id] = {
+            "id": str(guild_id),
+            "name": name,
+            "owner_id": self.owner["id"],
+            "roles": [everyone],
+            "channel_ids": [],
+        }
+        for i in range(channels):
+            self.add_channel(guild_id, f"channel-{i}")
+        self.add_member(guild_id, int(self.bot_user["id"]))
+        return guild_id
+
+    def add_channel(self, guild_id: int, name: str) -> int:
+        channel_id = next(self._ids)
+        self.channels[channel_id] = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(guild_id),
+            "name": name,
+            "position": len(self.guilds[guild_id]["channel_ids"]),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+        self.guilds[guild_id]["channel_ids"].append(channel_id)
+        return channel_id
+
+    def add_role(self, guild_id: int, name: str, permissions: int = 0) -> int:
+        role_id = next(self._ids)
+        self.guilds[guild_id]["roles"].append(
+            {
+                "id": str(role_id),
+                "name": name,
+                "permissions": str(permissions),
+                "position": len(self.guilds[guild_id]["roles"]),
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            }
+        )
+        return role_id
+
+    def add_user(self, name: str) -> int:
+        user_id = next(self._ids)
+        self.users[user_id] = self._user(user_id, name)
+        return user_id
+
+    def add_member(self, guild_id: int, user_id: int, roles: list[int] | None = None) -> None:
+        self.members[(guild_id, user_id)] = {
+            "user": self.users[user_id],
+            "roles": [str(r) for r in roles or []],
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "pending": False,
+        }
+
+    def member_permissions(self, guild_id: int, user_id: int) -> int:
+        guild = self.guilds[guild_id]
+        if str(user_id) == guild["owner_id"]:
+            return (1 << 41) - 1
+        roles = {r["id"]: int(r["permissions"]) for r in guild["roles"]}
+        value = roles[str(guild_id)]
+        for role in self.members[(guild_id, user_id)]["roles"]:
+            value |= roles.get(role, 0)
+        if value & 0x8:  # administrator
+            return (1 << 41) - 1
+        return value
+
+    def guild_payload(self, guild_id: int) -> dict[str, Any]:
+        guild = self.guilds[guild_id]
+        return {
+            "id": guild["id"],
+            "name": guild["name"],
+            "icon": None,
+            "owner_id": guild["owner_id"],
+            "roles": guild["roles"],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "channels": [{k: v for k, v in self.channels[c].items() if k != "guild_id"} for c in guild["channel_ids"]],
+            "members": [m for (g, _), m in self.members.items() if g == guild_id],
+            "member_count": sum(1 for (g, _) in self.members if g == guild_id),
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "large": False,
+            "unavailable": False,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "preferred_locale": "en-US",
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "splash": None,
+            "discovery_splash": None,
+            "max_members": 500000,
+            "joined_at": "2025-01-01T00:00:00+00:00",
+            "premium_progress_bar_enabled": False,
+            "application_id": None,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "max_video_channel_users": 25,
+            "nsfw": False,
+        }
+
+    # --- knobs ----------------------------------------------------------------------------------
+
+    def rate_limit(self, method: str, path_pattern: str, retry_after: float = 0.2, times: int = 1) -> None:
+        """Answer the next `times` matching requests with 429 and this retry_after."""
+        for _ in range(times):
+            self._rate_limits.append((method.upper(), re.compile(path_pattern), retry_after))
+
+    def forbid_channel(self, channel_id: int) -> None:
+        self.forbidden_channels.add(channel_id)
+
+    def delete_channel(self, channel_id: int) -> None:
+        self.channels.pop(channel_id, None)
+
+    def delete_message(self, message_id: int) -> None:
+        self.messages.pop(message_id, None)
+
+    def age_interaction(self, token: str, seconds: float) -> None:
+        self.interactions[token].created -= seconds
+
+    # --- gateway --------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            op = data.get("op")
+            if op == 1:
+                await ws.send_json({"op": 11})
+            elif op == 2:
+                if data["d"].get("token") != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                self.identify = data["d"]
+                await self._send_ready()
+            elif op == 6:  # resume: make it identify again
+                await ws.send_json({"op": 9, "d": False})
+        if self._ws is ws:
+            self._ws = None
+            self.ready.clear()
+        return ws
+
+    async def _send_ready(self) -> None:
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
+                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds.values()],
+                "session_id": "fake-session",
+                "resume_gateway_url": self.gateway_url,
+                "shard": [0, 1],
+                "application": {"id": str(self.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        for guild_id in self.guilds:
+            await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id))
+        self.ready.set()
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        if self._ws is None:
+            raise RuntimeError("the bot is not connected")
+        self._seq += 1
+        await self._ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def wait_ready(self, timeout: float = 20.0) -> None:
+        await asyncio.wait_for(self.ready.wait(), timeout)
+
+    @property
+    def message_content_intent(self) -> bool:
+        return bool(self.identify and int(self.identify.get("intents", 0)) & MESSAGE_CONTENT)
+
+    # --- interactions ---------------------------------------------------------------------------
+
+    def _interaction_base(self, kind: int, guild_id: int, channel_id: int, user_id: int) -> Interaction:
+        interaction_id = next(self._ids)
+        token = f"itok-{interaction_id}-{'x' * 40}"
+        member = dict(self.members[(guild_id, user_id)])
+        member["permissions"] = str(self.member_permissions(guild_id, user_id))
+        channel = self.channels[channel_id]
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "guild_id": str(guild_id),
+            "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id),
+            "channel": {k: v for k, v in channel.items()},
+            "member": member,
+            "app_permissions": str(DEFAULT_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild_id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        interaction = Interaction(interaction_id, token, kind, payload, self.now(), channel_id, user_id)
+        self.interactions[token] = interaction
+        return interaction
+
+    async def _send_interaction(self, interaction: Interaction) -> Interaction:
+        interaction.created = self.now()
+        await self.dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    def _command_id(self, name: str, kind: int = 1) -> str:
+        for commands in self.commands.values():
+            for command in commands:
+                if command["name"] == name and command.get("type", 1) == kind:
+                    return str(command["id"])
+        return str(next(self._ids))
+
+    async def slash(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        path: list[str],
+        options: dict[str, Any] | None = None,
+        *,
+        attachments: dict[str, dict[str, Any]] | None = None,
+        focused: str | None = None,
+    ) -> Interaction:
+        """A slash command (`path` = ["luma", "generate"]) or, with `focused`, its autocomplete."""
+        leaf: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {}
+        for name, value in (options or {}).items():
+            option: dict[str, Any] = {"name": name, "value": value, "type": _option_type(value)}
+            if attachments and name in attachments:
+                option["type"] = 11
+                resolved.setdefault("attachments", {})[str(value)] = attachments[name]
+            if isinstance(value, dict) and "mention" in value:  # a user or role option
+                option["type"], option["value"] = value["type"], str(value["id"])
+                key = "users" if value["type"] == 6 else "roles"
+                resolved.setdefault(key, {})[str(value["id"])] = value["object"]
+                if value["type"] == 6:
+                    resolved.setdefault("members", {})[str(value["id"])] = {
+                        k: v for k, v in self.members[(guild_id, int(value["id"]))].items() if k != "user"
+                    }
+            if name == focused:
+                option["focused"] = True
+            leaf.append(option)
+        tree: list[dict[str, Any]] = leaf
+        for depth in range(len(path) - 1, 0, -1):
+            kind = 2 if depth < len(path) - 1 else 1
+            tree = [{"name": path[depth], "type": kind, "options": tree}]
+        data: dict[str, Any] = {"id": self._command_id(path[0]), "name": path[0], "type": 1, "options": tree}
+        if resolved:
+            data["resolved"] = resolved
+        interaction = self._interaction_base(4 if focused else 2, guild_id, channel_id, user_id)
+        interaction.payload["data"] = data
+        return await self._send_interaction(interaction)
+
+    def user_option(self, user_id: int) -> dict[str, Any]:
+        return {"mention": True, "type": 6, "id": user_id, "object": self.users[user_id]}
+
+    def role_option(self, guild_id: int, role_id: int) -> dict[str, Any]:
+        role = next(r for r in self.guilds[guild_id]["roles"] if r["id"] == str(role_id))
+        return {"mention": True, "type": 8, "id": role_id, "object": role}
+
+    async def click(self, message_id: int, custom_id: str, user_id: int) -> Interaction:
+        message = self.messages[message_id]
+        channel_id = int(message["channel_id"])
+        guild_id = int(self.channels[channel_id]["guild_id"])
+        interaction = self._interaction_base(3, guild_id, channel_id, user_id)
+        interaction.payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        interaction.payload["message"] = message
+        return await self._send_interaction(interaction)
+
+    async def submit_modal(self, after: Interaction, user_id: int, values: dict[str, str]) -> Interaction:
+        """Submit the modal that `after` answered with, filling text inputs by custom_id."""
+        modal = after.response_data
+        assert after.response_type == 9, "that interaction did not open a modal"
+        rows = []
+        for row in modal["components"]:
+            if row.get("type") == 18:
+                child = row["component"]
+                rows.append(
+                    {
+                        "type": 18,
+                        "component": {
+                            "type": 4,
+                            "custom_id": child["custom_id"],
+                            "value": values.get(child["custom_id"], ""),
+                        },
+                    }
+                )
+            else:
+                child = row["components"][0]
+                rows.append(
+                    {
+                        "type": 1,
+                        "components": [
+                            {"type": 4, "custom_id": child["custom_id"], "value": values.get(child["custom_id"], "")}
+                        ],
+                    }
+                )
+        guild_id = int(after.payload["guild_id"])
+        interaction = self._interaction_base(5, guild_id, after.channel_id, user_id)
+        interaction.payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        if "message" in after.payload:
+            interaction.payload["message"] = after.payload["message"]
+        return await self._send_interaction(interaction)
+
+    async def message_command(self, name: str, message_id: int, user_id: int) -> Interaction:
+        message = self.messages[message_id]
+        channel_id = int(message["channel_id"])
+        guild_id = int(self.channels[channel_id]["guild_id"])
+        interaction = self._interaction_base(2, guild_id, channel_id, user_id)
+        interaction.payload["data"] = {
+            "id": self._command_id(name, 3),
+            "name": name,
+            "type": 3,
+            "target_id": str(message_id),
+            "resolved": {"messages": {str(message_id): message}},
+        }
+        return await self._send_interaction(interaction)
+
+    async def post_user_message(
+        self, channel_id: int, user_id: int, content: str, *, reply_to: int | None = None, ping: bool = True
+    ) -> dict[str, Any]:
+        """A member writes in a channel (optionally a reply); the bot sees MESSAGE_CREATE."""
+        guild_id = int(self.channels[channel_id]["guild_id"])
+        reference = None
+        mentions: list[dict[str, Any]] = []
+        referenced = None
+        if reply_to is not None:
+            referenced = self.messages[reply_to]
+            reference = {"message_id": str(reply_to), "channel_id": str(channel_id), "guild_id": str(guild_id)}
+            if ping:
+                mentions.append(referenced["author"])
+        message = self._message(channel_id, self.users[user_id], {"content": content}, reference=reference)
+        message["mentions"] = mentions
+        self.messages[int(message["id"])] = message
+        event = dict(message)
+        event["guild_id"] = str(guild_id)
+        event["member"] = {k: v for k, v in self.members[(guild_id, user_id)].items() if k != "user"}
+        if referenced is not None:
+            event["referenced_message"] = referenced
+        mentioned_bot = any(m["id"] == self.bot_user["id"] for m in mentions)
+        if not self.message_content_intent and not mentioned_bot:
+            event["content"] = ""  # Discord withholds content without the intent
+        await self.dispatch("MESSAGE_CREATE", event)
+        return message
+
+    async def wait_response(self, interaction: Interaction, timeout: float = 5.0) -> Interaction:
+        await asyncio.wait_for(interaction.responded_event.wait(), timeout)
+        return interaction
+
+    # --- waiting on what the bot did ------------------------------------------------------------
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
+        """Wait until `predicate()` returns something truthy (checked on every request the bot makes)."""
+        async with self._changed:
+            result = predicate()
+            deadline = time.monotonic() + timeout
+            while not result:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the fake Discord did not see what the test waited for")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                result = predicate()
+            return result
+
+    def channel_messages(self, channel_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
+
+    def calls(self, method: str, pattern: str) -> list[Recorded]:
+        regex = re.compile(pattern)
+        return [r for r in self.requests if r.method == method and regex.search(r.path)]
+
+    # --- REST -----------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        response = await handler(request)
+        async with self._changed:
+            self._changed.notify_all()
+        return response
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        body: Any = None
+        if raw:
+            if request.content_type == "multipart/form-data":
+                body = self._multipart(raw, request.content_type, request.headers.get("Content-Type", ""))
+            else:
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = raw.decode(errors="replace")
+        record = Recorded(request.method, path, body, self.now(), query=dict(request.query))
+        self.requests.append(record)
+        try:
+            for i, (method, pattern, retry_after) in enumerate(self._rate_limits):
+                if method == request.method and pattern.search(path):
+                    del self._rate_limits[i]
+                    record.status = 429
+                    return _json(
+                        {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+                        status=429,
+                        headers={
+                            "Retry-After": str(max(1, int(retry_after))),
+                            "X-RateLimit-Limit": "5",
+                            "X-RateLimit-Remaining": "0",
+                            "X-RateLimit-Reset-After": str(retry_after),
+                            "X-RateLimit-Bucket": "fake-bucket",
+                            "X-RateLimit-Scope": "user",
+                        },
+                    )
+            if not path.startswith(("/webhooks/", "/interactions/")):
+                if request.headers.get("Authorization") != f"Bot {self.token}":
+                    raise _Error(401, 0, "401: Unauthorized")
+            status, payload = await self._route(request.method, path, body, request.query)
+        except _Error as exc:
+            record.status = exc.status
+            body_out: dict[str, Any] = {"code": exc.code, "message": exc.message}
+            if exc.errors is not None:
+                body_out["errors"] = exc.errors
+            return _json(body_out, status=exc.status)
+        except InvalidForm as exc:
+            record.status = 400
+            return _json(
+                {
+                    "code": 50035,
+                    "message": "Invalid Form Body",
+                    "errors": {exc.path: {"_errors": [{"code": "BASE_TYPE_BAD", "message": exc.message}]}},
+                },
+                status=400,
+            )
+        record.status = status
+        if status == 204:
+            return web.Response(status=204)
+        return _json(payload, status=status)
+
+    @staticmethod
+    def _multipart(raw: bytes, _: str, header: str) -> Any:
+        boundary = header.split("boundary=", 1)[1].strip('"').encode()
+        for part in raw.split(b"--" + boundary):
+            if b'name="payload_json"' in part:
+                return json.loads(part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0])
+        return {}
+
+    async def _route(self, method: str, path: str, body: Any, query: Any) -> tuple[int, Any]:
+        app = str(self.application_id)
+        parts = path.strip("/").split("/")
+        match parts:
+            case ["users", "@me"] if method == "GET":
+                return 200, self.bot_user
+            case ["oauth2", "applications", "@me"] if method == "GET":
+                return 200, self._application()
+            case ["applications", "@me"] if method == "GET":
+                return 200, self._application()
+            case ["gateway"] | ["gateway", "bot"]:
+                return 200, {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                }
+            case ["applications", a, "commands"] if a == app:
+                return self._commands(None, method, body)
+            case ["applications", a, "guilds", g, "commands"] if a == app:
+                return self._commands(int(g), method, body)
+            case ["interactions", iid, token, "callback"] if method == "POST":
+                return self._interaction_callback(int(iid), token, body, query)
+            case ["webhooks", a, token] if method == "POST" and a == app:
+                return self._followup(token, body, query)
+            case ["webhooks", a, token, "messages", mid] if a == app:
+                return self._webhook_message(token, mid, method, body)
+            case ["channels", cid, "messages"] if method == "POST":
+                return 200, self._create_message(int(cid), body)
+            case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
+                return self._channel_message(int(cid), int(mid), method, body)
+            case ["channels", cid, "messages", mid, "reactions", emoji, "@me"] if method == "PUT":
+                self._channel(int(cid), write=True)
+                self._message_in(int(cid), int(mid))
+                self.reactions.append((int(cid), int(mid), emoji))
+                return 204, None
+            case ["channels", cid, "typing"] if method == "POST":
+                self._channel(int(cid), write=True)
+                return 204, None
+            case ["users", "@me", "channels"] if method == "POST":
+                return 200, self._open_dm(int(body["recipient_id"]))
+            case ["channels", cid] if method == "GET":
+                return 200, self._channel(int(cid))
+        raise _Error(404, 0, f"404: Not Found ({method} {path})")
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(self.application_id),
+            "name": self.bot_user["username"],
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.owner,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+            "summary": "",
+            "bot": self.bot_user,
+            "interactions_endpoint_url": None,
+            "install_params": None,
+            "redirect_uris": [],
+            "tags": [],
+        }
+
+    def _commands(self, guild_id: int | None, method: str, body: Any) -> tuple[int, Any]:
+        if guild_id is not None and guild_id not in self.guilds:
+            raise _Error(404, 10004, "Unknown Guild")
+        if method == "GET":
+            return 200, self.commands.get(guild_id, [])
+        if method != "PUT":
+            raise _Error(405, 0, "405: Method Not Allowed")
+        check_commands(body)
+        stored = []
+        for command in body:
+            command = dict(command)
+            command["id"] = self._command_id(command["name"], command.get("type", 1))
+            command["application_id"] = str(self.application_id)
+            command["version"] = str(next(self._ids))
+            if guild_id is not None:
+                command["guild_id"] = str(guild_id)
+            stored.append(command)
+        self.commands[guild_id] = stored
+        return 200, stored
+
+    # interactions
+
+    def _interaction(self, token: str) -> Interaction:
+        interaction = self.interactions.get(token)
+        if interaction is None:
+            raise _Error(401, 50027, "Invalid Webhook Token")
+        return interaction
+
+    def _interaction_callback(self, iid: int, token: str, body: Any, query: Any) -> tuple[int, Any]:
+        interaction = self.interactions.get(token)
+        if interaction is None or interaction.id != iid:
+            raise _Error(404, 10062, "Unknown interaction")
+        if self.now() - interaction.created > DEADLINE:
+            raise _Error(404, 10062, "Unknown interaction")
+        if interaction.responded:
+            raise _Error(400, 40060, "Interaction has already been acknowledged.")
+        kind = body.get("type")
+        data = body.get("data") or {}
+        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[interaction.kind]
+        if kind not in allowed:
+            raise _Error(400, 50035, f"Invalid interaction response type {kind} for this interaction")
+        if kind == 4:
+            check_message(data)
+        elif kind == 7:
+            check_message(data, partial=True)
+        elif kind == 9:
+            check_modal(data)
+        elif kind == 8:
+            check_choices(data.get("choices") or [])
+        interaction.responded = True
+        interaction.response_type = kind
+        interaction.response_at = self.now()
+        interaction.response_data = data
+        message = None
+        if kind in (4, 5):
+            flags = int(data.get("flags", 0))
+            if kind == 5:
+                flags |= 128  # loading
+            message = self._message(
+                interaction.channel_id, self.bot_user, {**data, "flags": flags}, interaction=interaction
+            )
+            self.messages[int(message["id"])] = message
+            interaction.original_message_id = int(message["id"])
+        elif kind in (6, 7) and "message" in interaction.payload:
+            interaction.original_message_id = int(interaction.payload["message"]["id"])
+            if kind == 7:
+                self._edit(self.messages.get(interaction.original_message_id), data)
+        interaction.responded_event.set()
+        if query.get("with_response") not in ("1", "true", "True"):
+            return 204, None
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction.id),
+                "type": interaction.kind,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(data.get("flags", 0)) & 64),
+            },
+            "resource": {"type": kind},
+        }
+        if message is not None:
+            answer["interaction"]["response_message_id"] = message["id"]
+            answer["resource"]["message"] = message
+        return 200, answer
+
+    def _check_token_alive(self, interaction: Interaction) -> None:
+        if self.now() - interaction.created > TOKEN_TTL:
+            raise _Error(401, 50027, "Invalid Webhook Token")
+
+    def _followup(self, token: str, body: Any, query: Any) -> tuple[int, Any]:
+        interaction = self._interaction(token)
+        self._check_token_alive(interaction)
+        if not interaction.responded:
+            raise _Error(404, 10015, "Unknown Webhook")
+        check_message(body)
+        message = self._message(interaction.channel_id, self.bot_user, body, interaction=interaction)
+        self.messages[int(message["id"])] = message
+        if query.get("wait") in ("true", "1", "True"):
+            return 200, message
+        return 204, None
+
+    def _webhook_message(self, token: str, mid: str, method: str, body: Any) -> tuple[int, Any]:
+        interaction = self._interaction(token)
+        self._check_token_alive(interaction)
+        if mid == "@original":
+            if not interaction.responded or interaction.original_message_id is None:
+                raise _Error(404, 10008, "Unknown Message")
+            message_id = interaction.original_message_id
+        else:
+            message_id = int(mid)
+        message = self.messages.get(message_id)
+        if message is None:
+            raise _Error(404, 10008, "Unknown Message")
+        if method == "GET":
+            return 200, message
+        if method == "DELETE":
+            self.messages.pop(message_id, None)
+            return 204, None
+        check_message(body, partial=True)
+        self._edit(message, body)
+        merged = {k: message.get(k) for k in ("content", "embeds", "components", "attachments")}
+        check_message(merged)
+        return 200, message
+
+    # channels and messages
+
+    def _channel(self, channel_id: int, *, write: bool = False) -> dict[str, Any]:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise _Error(404, 10003, "Unknown Channel")
+        if write and channel_id in self.forbidden_channels:
+            raise _Error(403, 50013, "Missing Permissions")
+        return channel
+
+    def _message_in(self, channel_id: int, message_id: int) -> dict[str, Any]:
+        message = self.messages.get(message_id)
+        if message is None or message["channel_id"] != str(channel_id):
+            raise _Error(404, 10008, "Unknown Message")
+        return message
+
+    def _create_message(self, channel_id: int, body: Any) -> dict[str, Any]:
+        channel = self._channel(channel_id, write=True)
+        check_message(body)
+        reference = body.get("message_reference")
+        if reference is not None:
+            referenced = self.messages.get(int(reference["message_id"]))
+            if referenced is None and reference.get("fail_if_not_exists", True):
+                raise _Error(400, 50035, "Unknown message in message_reference")
+        author = self.bot_user
+        message = self._message(channel_id, author, body, reference=reference)
+        if channel.get("type") == 1:
+            message["guild_id"] = None
+        self.messages[int(message["id"])] = message
+        return message
+
+    def _channel_message(self, channel_id: int, message_id: int, method: str, body: Any) -> tuple[int, Any]:
+        self._channel(channel_id, write=method != "GET")
+        message = self._message_in(channel_id, message_id)
+        if method == "GET":
+            return 200, message
+        if method == "DELETE":
+            self.messages.pop(message_id, None)
+            return 204, None
+        if message["author"]["id"] != self.bot_user["id"]:
+            raise _Error(403, 50005, "Cannot edit a message authored by another user")
+        check_message(body, partial=True)
+        self._edit(message, body)
+        return 200, message
+
+    def _open_dm(self, user_id: int) -> dict[str, Any]:
+        if user_id not in self.users:
+            raise _Error(400, 50035, "Invalid Form Body")
+        for channel in self.channels.values():
+            if channel.get("type") == 1 and channel["recipients"][0]["id"] == str(user_id):
+                return channel
+        channel_id = next(self._ids)
+        channel = {"id": str(channel_id), "type": 1, "recipients": [self.users[user_id]], "last_message_id": None}
+        self.channels[channel_id] = channel
+        if user_id in self.dm_closed:
+            self.forbidden_channels.add(channel_id)
+        return channel
+
+    def dm_messages(self, user_id: int) -> list[dict[str, Any]]:
+        ids = [
+            c for c, ch in self.channels.items() if ch.get("type") == 1 and ch["recipients"][0]["id"] == str(user_id)
+        ]
+        return [m for c in ids for m in self.channel_messages(c)]
+
+    def _message(
+        self,
+        channel_id: int,
+        author: dict[str, Any],
+        body: dict[str, Any],
+        *,
+        interaction: Interaction | None = None,
+        reference: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        message_id = next(self._ids)
+        channel = self.channels.get(channel_id, {})
+        message: dict[str, Any] = {
+            "id": str(message_id),
+            "channel_id": str(channel_id),
+            "guild_id": channel.get("guild_id"),
+            "author": author,
+            "content": body.get("content") or "",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": int(body.get("flags", 0)),
+        }
+        if reference is not None:
+            message["message_reference"] = reference
+            message["type"] = 19
+        if interaction is not None:
+            message["application_id"] = str(self.application_id)
+            message["webhook_id"] = str(self.application_id)
+            message["interaction_metadata"] = {
+                "id": str(interaction.id),
+                "type": interaction.kind,
+                "user": self.users[interaction.user_id],
+                "authorizing_integration_owners": {},
+            }
+        return message
+
+    @staticmethod
+    def _edit(message: dict[str, Any] | None, body: dict[str, Any]) -> None:
+        if message is None:
+            raise _Error(404, 10008, "Unknown Message")
+        for key in ("content", "embeds", "components", "attachments"):
+            if key in body:
+                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if "flags" in body and body["flags"] is not None:
+            message["flags"] = (int(body["flags"]) & ~128) | (message["flags"] & 64)
+        message["flags"] &= ~128  # an edit ends "thinking"
+        message["edited_timestamp"] = "2026-01-01T00:00:01+00:00"
+
+
+def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON the way Discord sends it: `Content-Type: application/json`, no charset (discord.py checks)."""
+    return web.Response(
+        body=json.dumps(payload).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _option_type(value: Any) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return 4
+    if isinstance(value, float):
+        return 10
+    return 3

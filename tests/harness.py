@@ -1,0 +1,156 @@
+"""The whole bot, unmodified, against the fake Discord and the fake Luma API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import LumaBot
+from bot.clock import system_clock
+from bot.config import Settings
+from bot.luma.fake import FakeLuma
+
+from .fakes.discord import FakeDiscord, Interaction
+
+DISCORD_TOKEN = "fake-discord-token"
+LUMA_TOKEN = "fake-luma-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class MutableClock:
+    """A clock tests can move forward; it starts at the real time."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> datetime:
+        from datetime import timedelta
+
+        return system_clock() + timedelta(seconds=self.offset)
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class World:
+    def __init__(self, tmp_path: Path, *, callbacks: bool, luma_delay: float = 0.3, **env: str) -> None:
+        self.tmp_path = tmp_path
+        self.discord = FakeDiscord(token=DISCORD_TOKEN)
+        self.luma = FakeLuma(token=LUMA_TOKEN, delay=luma_delay)
+        self.callbacks = callbacks
+        self.web_port = free_port()
+        self.env = env
+        self.clock = MutableClock()
+        self.bot: LumaBot | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.guild = self.discord.add_guild("Creators")
+        self.channel, self.other_channel = self.discord.guilds[self.guild]["channel_ids"]
+        self.member = self.discord.add_user("member")
+        self.other_member = self.discord.add_user("other")
+        self.admin = self.discord.add_user("admin")
+        self.admin_role = self.discord.add_role(self.guild, "Mods", permissions=1 << 5)
+        for user in (self.member, self.other_member):
+            self.discord.add_member(self.guild, user)
+        self.discord.add_member(self.guild, self.admin, roles=[self.admin_role])
+
+    def settings(self) -> Settings:
+        env = {
+            "DISCORD_TOKEN": DISCORD_TOKEN,
+            "ACEDATACLOUD_API_TOKEN": LUMA_TOKEN,
+            "ACEDATACLOUD_API_BASE_URL": self.luma.url,
+            "DATABASE_PATH": str(self.tmp_path / "bot.sqlite3"),
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(self.web_port),
+            "DISCORD_API_BASE": self.discord.api_base,
+            "DISCORD_GATEWAY_URL": self.discord.gateway_url,
+            "DEV_GUILD_ID": str(self.guild),
+            "POLL_FIRST_DELAY": "0.2",
+            "POLL_INTERVAL": "0.2",
+            "POLL_MAX_INTERVAL": "0.3",
+            "POLL_RATE": "50",
+            "CALLBACK_POLL_INTERVAL": "30",
+            "PROGRESS_INTERVAL": "30",
+            "QUOTA_MEMBER_COOLDOWN": "0",
+            "QUOTA_MEMBER_DAILY": "100",
+            "QUOTA_GUILD_DAILY": "100",
+            "QUOTA_MEMBER_CONCURRENT": "10",
+            "QUOTA_GUILD_CONCURRENT": "20",
+        }
+        if self.callbacks:
+            env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.web_port}"
+        env.update(self.env)
+        return Settings.from_env(env, dotenv=None)
+
+    async def __aenter__(self) -> World:
+        await self.discord.start()
+        await self.luma.start()
+        await self.start_bot()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop_bot()
+        await self.luma.stop()
+        await self.discord.stop()
+
+    async def start_bot(self) -> LumaBot:
+        self.discord.ready.clear()
+        bot = LumaBot(self.settings(), clock=self.clock)
+        self.bot = bot
+        self._task = task = asyncio.create_task(bot.start(DISCORD_TOKEN))
+        ready = asyncio.ensure_future(bot.wait_until_ready())
+        done, _ = await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            ready.cancel()
+            task.result()  # raise what stopped the bot
+            raise RuntimeError("the bot stopped during start-up")
+        if ready not in done:
+            ready.cancel()
+            raise TimeoutError("the bot did not become ready")
+        return bot
+
+    async def stop_bot(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 10)
+        self.bot = None
+        self._task = None
+
+    # --- member actions -------------------------------------------------------------------------
+
+    async def generate(
+        self, prompt: str, *, user: int | None = None, channel: int | None = None, **options: Any
+    ) -> Interaction:
+        return await self.discord.slash(
+            self.guild,
+            channel or self.channel,
+            user or self.member,
+            ["luma", "generate"],
+            {"prompt": prompt, **options},
+        )
+
+    def message(self, message_id: int | None) -> dict[str, Any]:
+        assert message_id is not None
+        return self.discord.messages[message_id]
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        return await self.discord.wait_for(predicate, timeout)
+
+    def video_messages(self) -> list[dict[str, Any]]:
+        """Every message showing a finished video (an embed with the video id field)."""
+        return [
+            m
+            for m in self.discord.messages.values()
+            if any(f.get("name") == "Video ID" for e in m.get("embeds", []) for f in e.get("fields", []))
+        ]
