@@ -33,6 +33,7 @@ __all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "NewJob"]
 log = logging.getLogger(__name__)
 
 POLL_BATCH = 50
+DELIVERY_RETRIES = (2.0, 5.0, 15.0, 30.0)  # pauses after failed attempts; then the periodic sweep
 INTERACTION_TTL = timedelta(minutes=15)
 
 
@@ -278,18 +279,24 @@ class JobService:
         return False
 
     async def _deliver(self, job: Job, video: Video | None) -> None:
+        """Hand the outcome to the listener; on failure retry with backoff (then the periodic sweep)."""
         if self.listener is None or job.id in self._delivering:
             return
         self._delivering.add(job.id)
         try:
-            receipt = await self.listener.deliver(job, video)
-            await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
-            if video is not None and receipt.message_id is not None:
-                await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
-            self.stats["delivered"] += 1
-        except Exception:
-            log.exception("delivery of %r failed; it will be retried", job)
-            self.stats["delivery_error"] += 1
+            for attempt, pause in enumerate(DELIVERY_RETRIES):
+                try:
+                    receipt = await self.listener.deliver(job, video)
+                except Exception:
+                    self.stats["delivery_error"] += 1
+                    log.exception("delivery of %r failed (attempt %d); retrying in %ss", job, attempt + 1, pause)
+                    await asyncio.sleep(pause)
+                    continue
+                await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
+                if video is not None and receipt.message_id is not None:
+                    await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
+                self.stats["delivered"] += 1
+                return
         finally:
             self._delivering.discard(job.id)
 

@@ -107,15 +107,16 @@ class World:
         bot = LumaBot(self.settings(), clock=self.clock)
         self.bot = bot
         self._task = task = asyncio.create_task(bot.start(DISCORD_TOKEN))
-        ready = asyncio.ensure_future(bot.wait_until_ready())
-        done, _ = await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            ready.cancel()
-            task.result()  # raise what stopped the bot
-            raise RuntimeError("the bot stopped during start-up")
-        if ready not in done:
-            ready.cancel()
-            raise TimeoutError("the bot did not become ready")
+        # discord.py dispatches on_ready 2 s after the last GUILD_CREATE, but it handles events as soon as
+        # the guild is cached: that is when a member could first use the bot.
+        deadline = asyncio.get_running_loop().time() + 20
+        while bot.get_guild(self.guild) is None or not hasattr(bot, "jobs"):
+            if task.done():
+                task.result()  # raise what stopped the bot
+                raise RuntimeError("the bot stopped during start-up")
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the bot did not connect")
+            await asyncio.sleep(0.01)
         return bot
 
     async def stop_bot(self) -> None:

@@ -545,17 +545,16 @@ class FakeDiscord:
     # --- waiting on what the bot did ------------------------------------------------------------
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> Any:
-        """Wait until `predicate()` returns something truthy (checked on every request the bot makes)."""
+        """Wait until `predicate()` returns something truthy: checked on every request the bot makes,
+        and every 20 ms for state that changes elsewhere (the fake Luma API, the database)."""
+        deadline = time.monotonic() + timeout
         async with self._changed:
-            result = predicate()
-            deadline = time.monotonic() + timeout
-            while not result:
+            while not (result := predicate()):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError("the fake Discord did not see what the test waited for")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                result = predicate()
+                    await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
             return result
 
     def channel_messages(self, channel_id: int) -> list[dict[str, Any]]:
@@ -603,6 +602,7 @@ class FakeDiscord:
                             "X-RateLimit-Reset-After": str(retry_after),
                             "X-RateLimit-Bucket": "fake-bucket",
                             "X-RateLimit-Scope": "user",
+                            "Via": "1.1 google",  # Discord's own 429s carry it; without it, it's Cloudflare
                         },
                     )
             if not path.startswith(("/webhooks/", "/interactions/")):

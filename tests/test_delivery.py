@@ -1,0 +1,270 @@
+"""How outcomes reach members: failures, forged and duplicate callbacks, vanished messages, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from .conftest import fixture
+from .harness import World
+
+
+def failure_messages(world: World) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in world.discord.messages.values()
+        if any(e.get("title", "").startswith("❌") for e in m.get("embeds", []))
+    ]
+
+
+async def only_job(world: World):
+    assert world.bot is not None
+    rows = await world.bot.db.fetchall("SELECT id FROM jobs")  # type: ignore[union-attr]
+    assert len(rows) == 1
+    return await world.bot.jobs.jobs.get(rows[0]["id"])
+
+
+async def reservation_state(world: World, job_id: str) -> str | None:
+    assert world.bot is not None
+    return await world.bot.quota.store.state_of(job_id)
+
+
+async def test_a_failed_task_replaces_the_progress_message_and_refunds(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        world.luma.fail_next_task("Luma could not render this scene")
+        interaction = await world.generate("a doomed scene")
+        await world.wait_for(lambda: failure_messages(world))
+        [message] = failure_messages(world)
+        assert message["id"] == str(interaction.original_message_id)
+        embed = message["embeds"][0]
+        assert "Luma could not render this scene" in embed["description"]
+        assert embed["footer"]["text"] == "You were not charged for this video."
+        assert world.video_messages() == []
+        job = await only_job(world)
+        assert job.state == "failed" and job.delivered_via == "original"
+        assert await reservation_state(world, job.id) == "refunded"
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (403, "used_up", "credits are used up"),
+        (401, "invalid_token", "not set up correctly"),
+        (403, "forbidden", "refused by Luma's content rules"),
+        (500, "api_error", "Luma failed to make this video"),
+    ],
+)
+async def test_an_api_error_is_explained_and_refunded(tmp_path: Path, status: int, code: str, expected: str) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.fail_next(status, code, "secret-internal-detail", paths=("/luma/videos",))
+        interaction = await world.generate("any prompt at all")
+        await world.wait_for(lambda: failure_messages(world))
+        [message] = failure_messages(world)
+        assert message["id"] == str(interaction.original_message_id)
+        assert expected in message["embeds"][0]["description"]
+        assert "secret-internal-detail" not in str(message) and "Traceback" not in str(message)
+        assert len(world.luma.videos_requests()) == 1, "never re-sent"
+        job = await only_job(world)
+        assert job.state == "failed" and await reservation_state(world, job.id) == "refunded"
+
+
+async def test_a_forged_callback_changes_nothing(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        world.luma.auto_complete = False
+        await world.generate("wait for me")
+        await world.wait_for(lambda: world.luma.tasks)
+        job = await only_job(world)
+        body = fixture("seed_callback_body") | {"task_id": job.task_id}
+        base = f"http://127.0.0.1:{world.web_port}/luma/callback"
+        async with aiohttp.ClientSession() as http:
+            for url, status in [
+                (f"{base}/{job.id}/{'0' * 40}", 403),
+                (f"{base}/{job.id}/", 404),
+                (f"{base}/not-a-job/{'0' * 40}", 403),
+            ]:
+                async with http.post(url, json=body) as response:
+                    assert response.status == status, url
+            signer = world.bot.jobs.callback_url_for  # type: ignore[union-attr]
+            other = signer("not-a-job")
+            async with http.post(other, json=body) as response:
+                assert response.status == 404
+            real = signer(job.id)
+            async with http.post(real, json=body | {"task_id": "someone-elses-task"}) as response:
+                assert response.status == 409
+            async with http.post(real, data=b"not json") as response:
+                assert response.status == 400
+        assert world.video_messages() == []
+        assert (await world.bot.jobs.jobs.get(job.id)).state == "submitted"  # type: ignore[union-attr]
+
+
+async def test_a_duplicate_callback_and_a_racing_poll_post_once(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, CALLBACK_POLL_INTERVAL="0.05") as world:
+        world.luma.duplicate_callbacks = True
+        world.luma.delay = 0.3
+        await world.generate("posted exactly once")
+        await world.wait_for(lambda: len(world.luma.callbacks) == 2 and all(c["status"] for c in world.luma.callbacks))
+        await world.wait_for(lambda: world.video_messages())
+        await asyncio.sleep(0.5)
+        assert len(world.video_messages()) == 1
+        edits = [
+            r
+            for r in world.discord.calls("PATCH", r"/messages/@original$")
+            if r.body and r.body.get("embeds") and "Video ID" in str(r.body["embeds"])
+        ]
+        assert len(edits) == 1
+        assert world.bot.jobs.stats["duplicate_outcome"] >= 1  # type: ignore[union-attr]
+
+
+async def test_a_deleted_progress_message_gets_a_new_channel_message(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("the message will vanish")
+        await world.discord.wait_response(interaction)
+        await world.wait_for(lambda: world.luma.tasks)
+        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        world.luma.finish(next(iter(world.luma.tasks)))
+        await world.wait_for(lambda: world.video_messages())
+        [message] = world.video_messages()
+        assert message["channel_id"] == str(world.channel)
+        assert message["content"].startswith(f"<@{world.member}> https://")
+        job = await only_job(world)
+        assert job.delivered_via == "channel" and job.delivered_message_id == int(message["id"])
+
+
+@pytest.mark.parametrize("bot_knows", [True, False], ids=["bot-clock", "discord-refuses"])
+async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: bool) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("a very slow render")
+        await world.discord.wait_response(interaction)
+        await world.wait_for(lambda: world.luma.tasks)
+        world.discord.age_interaction(interaction.token, 16 * 60)
+        if bot_knows:
+            world.clock.advance(16 * 60)
+        world.luma.finish(next(iter(world.luma.tasks)))
+        await world.wait_for(lambda: world.video_messages())
+        [message] = world.video_messages()
+        assert message["id"] != str(interaction.original_message_id)
+        assert message["content"].startswith(f"<@{world.member}>")
+        job = await only_job(world)
+        assert job.delivered_via == "channel" and job.interaction_token is None
+        refused = [r for r in world.discord.calls("PATCH", "@original") if r.status == 401]
+        assert bool(refused) is not bot_knows
+
+
+async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("nowhere to post")
+        await world.discord.wait_response(interaction)
+        await world.wait_for(lambda: world.luma.tasks)
+        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        world.discord.forbid_channel(world.channel)
+        world.luma.finish(next(iter(world.luma.tasks)))
+        await world.wait_for(lambda: world.discord.dm_messages(world.member))
+        [dm] = world.discord.dm_messages(world.member)
+        assert "Video ID" in str(dm["embeds"])
+        job = await only_job(world)
+        assert job.delivered_via == "dm"
+        assert (await world.bot.jobs.videos.get(world.guild, job.video_id)) is not None  # type: ignore[union-attr]
+
+
+async def test_nowhere_to_deliver_keeps_the_video_in_history(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("nobody will see this")
+        await world.discord.wait_response(interaction)
+        await world.wait_for(lambda: world.luma.tasks)
+        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        world.discord.forbid_channel(world.channel)
+        world.discord.dm_closed.add(world.member)
+        world.luma.finish(next(iter(world.luma.tasks)))
+        job = await only_job(world)
+        await world.wait_for(lambda: world.bot.jobs.stats["delivered"])  # type: ignore[union-attr]
+        job = await world.bot.jobs.jobs.get(job.id)  # type: ignore[union-attr]
+        assert job.delivered_via == "none" and job.state == "completed"
+        assert await world.bot.jobs.videos.count(world.guild) == 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("callbacks", [False, True], ids=["poll", "callback"])
+async def test_a_restart_with_a_job_in_flight_posts_once(tmp_path: Path, callbacks: bool) -> None:
+    async with World(tmp_path, callbacks=callbacks, CALLBACK_POLL_INTERVAL="0.3") as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("survive a restart")
+        await world.discord.wait_response(interaction)
+        await world.wait_for(lambda: world.luma.tasks)
+        task_id = next(iter(world.luma.tasks))
+        await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))  # "generating…"
+        await world.stop_bot()
+        world.luma.finish(task_id)  # finishes while the bot is down (a callback, if any, is refused)
+        await asyncio.sleep(0.2)
+        await world.start_bot()
+        await world.wait_for(lambda: world.video_messages())
+        await asyncio.sleep(0.8)
+        assert len(world.video_messages()) == 1
+        [message] = world.video_messages()
+        assert message["id"] == str(interaction.original_message_id)
+        job = await only_job(world)
+        assert job.state == "completed" and job.delivered_at is not None
+        assert await reservation_state(world, job.id) == "charged"
+
+
+async def test_progress_is_shown_while_generating(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False, PROGRESS_INTERVAL="0.2") as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("show me you are alive")
+        await world.wait_for(lambda: len(world.discord.calls("PATCH", "@original")) >= 2)
+        message = world.message(interaction.original_message_id)
+        embed = message["embeds"][0]
+        assert embed["title"].startswith("⏳ Generating")
+        status = next(f["value"] for f in embed["fields"] if f["name"] == "Status")
+        assert "elapsed" in status and "Luma is rendering" in status
+        assert message["flags"] & 128 == 0, "no longer 'thinking…'"
+        world.luma.finish(next(iter(world.luma.tasks)))
+        await world.wait_for(lambda: world.video_messages())
+
+
+async def test_healthz_reports_readiness_and_jobs_in_flight(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        await world.generate("one in flight")
+        await world.wait_for(lambda: world.luma.tasks)
+        await world.wait_for(lambda: world.bot.jobs.in_flight == 1)  # type: ignore[union-attr]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{world.web_port}/healthz") as response:
+                assert response.status == 200
+                assert await response.json() == {"ready": False, "jobs_in_flight": 1}  # on_ready comes later
+            await world.wait_for(world.bot.is_ready, timeout=5)  # type: ignore[union-attr]
+            async with http.get(f"http://127.0.0.1:{world.web_port}/healthz") as response:
+                assert await response.json() == {"ready": True, "jobs_in_flight": 1}
+            async with http.get(f"http://127.0.0.1:{world.web_port}/metrics") as response:
+                text = await response.text()
+                assert "luma_bot_jobs_in_flight 1" in text and 'event="submitted"' in text
+
+
+async def test_commands_are_synced_only_when_they_change(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        puts = world.discord.calls("PUT", rf"/guilds/{world.guild}/commands$")
+        assert len(puts) == 1
+        names = {c["name"] for c in world.discord.commands[world.guild]}
+        assert "luma" in names
+        await world.stop_bot()
+        await world.start_bot()
+        assert len(world.discord.calls("PUT", rf"/guilds/{world.guild}/commands$")) == 1
+
+
+async def test_discord_rate_limits_delay_but_do_not_lose_the_result(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        world.luma.auto_complete = False
+        interaction = await world.generate("rate limited delivery")
+        await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))
+        world.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=0.3, times=2)
+        world.luma.finish(next(iter(world.luma.tasks)))
+        await world.wait_for(lambda: world.video_messages())
+        assert world.video_messages()[0]["id"] == str(interaction.original_message_id)
+        statuses = [r.status for r in world.discord.calls("PATCH", "@original$")]
+        assert statuses.count(429) == 2 and statuses[-1] == 200
