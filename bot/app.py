@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -67,6 +68,7 @@ class LumaBot(commands.Bot):
     quota: QuotaService
     guild_store: GuildStore
     delivery: Delivery
+    open_extend_modal: Callable[[discord.Interaction[Any], str], Awaitable[None]]  # set by the luma cog
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -184,3 +184,101 @@ class ExtendModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         end = self.end_image.value.strip() or None
         await self._submit(interaction, self.video, self.prompt.value, end)
+
+
+# --- history ---------------------------------------------------------------------------------------
+
+
+def history_embed(videos: list[Video], *, page: int, pages: int, total: int, member_id: int | None) -> discord.Embed:
+    scope = f"<@{member_id}>'s videos" if member_id else "This server's videos"
+    if not videos:
+        return discord.Embed(
+            title="📼 Video history", description=f"{scope}: none yet. Try `/luma generate`!", color=COLOR_OK
+        )
+    lines = []
+    for index, video in enumerate(videos, start=(page - 1) * 10 + 1):
+        prompt = shorten(video.prompt, 80).replace("[", "(").replace("]", ")")
+        link = f"[{prompt}]({video.video_url})" if len(video.video_url) <= 400 else prompt
+        lineage = " ↪ extension" if video.parent_video_id or video.parent_video_url else ""
+        lines.append(
+            f"**{index}.** {link}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
+        )
+    embed = discord.Embed(title="📼 Video history", description=f"{scope}\n\n" + "\n".join(lines), color=COLOR_OK)
+    embed.set_footer(text=f"Page {page} of {pages} · {total} videos · /luma video <id> shows one")
+    return embed
+
+
+class HistoryView(discord.ui.View):
+    """Previous/next buttons that only the member who asked can press; disabled when it times out."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        page: int,
+        pages: int,
+        load: Callable[[int], Awaitable[tuple[discord.Embed, int, int]]],
+        *,
+        timeout: float = 180,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.page = page
+        self.pages = pages
+        self.load = load
+        self.message: discord.InteractionMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.page <= 1
+        self.next.disabled = self.page >= self.pages
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "Only the member who asked can turn these pages. Use `/luma history` for your own.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def _turn(self, interaction: discord.Interaction[Any], delta: int) -> None:
+        embed, self.page, self.pages = await self.load(self.page + delta)
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=embed, view=self)
+
+    @discord.ui.button(label="◀ Newer", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Older ▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        await self._turn(interaction, +1)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException:
+                pass  # the message is gone or the token expired: nothing to tidy
+
+
+def video_page(video: Video, parent: Video | None, children: list[Video]) -> Rendered:
+    """One video's page: the result as delivered, with its parent and its extensions."""
+    rendered = result_message(video)
+    embed = rendered.embed
+    if parent is not None:
+        embed.set_field_at(
+            next(i for i, f in enumerate(embed.fields) if f.name == "Extended from"),
+            name="Extended from",
+            value=f"[{shorten(parent.prompt, 60)}]({parent.video_url}) · `{parent.video_id}`"[:1024],
+            inline=False,
+        )
+    if children:
+        lines = [f"[{shorten(c.prompt, 50)}]({c.video_url}) · `{c.video_id}`" for c in children[:8]]
+        more = f"\n…and {len(children) - 8} more" if len(children) > 8 else ""
+        embed.add_field(name=f"Extensions ({len(children)})", value=("\n".join(lines) + more)[:1024], inline=False)
+    if video.created_at:
+        embed.add_field(name="Made", value=timestamp(video.created_at), inline=True)
+    return rendered

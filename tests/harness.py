@@ -94,7 +94,11 @@ class World:
     async def __aenter__(self) -> World:
         await self.discord.start()
         await self.luma.start()
-        await self.start_bot()
+        try:
+            await self.start_bot()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -123,7 +127,7 @@ class World:
         if self.bot is not None:
             await self.bot.close()
         if self._task is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(BaseException):
                 await asyncio.wait_for(self._task, 10)
         self.bot = None
         self._task = None

@@ -11,8 +11,10 @@ from discord.ext import commands
 
 from bot.inputs import InputError
 
+from ._extend import ExtendCommands
 from ._flow import reply_privately
 from ._generate import GenerateCommands
+from ._history import HistoryCommands
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 class LumaCog(
     GenerateCommands,
+    ExtendCommands,
+    HistoryCommands,
     commands.GroupCog,
     group_name="luma",
     group_description="Make AI videos with Luma",
@@ -29,6 +33,16 @@ class LumaCog(
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot
         super().__init__()
+        # context menus cannot be cog methods: build it here, add it in cog_load, remove it in cog_unload
+        self.extend_menu = app_commands.ContextMenu(name="Extend video", callback=self.extend_message)
+        self.extend_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.extend_menu)
+        self.bot.open_extend_modal = self.open_extend_modal
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.extend_menu.name, type=self.extend_menu.type)
 
     async def cog_app_command_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -713,6 +713,8 @@ class FakeDiscord:
         stored = []
         for command in body:
             command = dict(command)
+            command.setdefault("description", "")  # Discord sends "" for context menus
+            command.setdefault("options", [])
             command["id"] = self._command_id(command["name"], command.get("type", 1))
             command["application_id"] = str(self.application_id)
             command["version"] = str(next(self._ids))
@@ -845,7 +847,8 @@ class FakeDiscord:
         channel = self._channel(channel_id, write=True)
         check_message(body)
         reference = body.get("message_reference")
-        if reference is not None:
+        if reference is not None:  # Discord answers with snowflakes as strings
+            reference = {k: str(v) if k.endswith("_id") and v is not None else v for k, v in reference.items()}
             referenced = self.messages.get(int(reference["message_id"]))
             if referenced is None and reference.get("fail_if_not_exists", True):
                 raise _Error(400, 50035, "Unknown message in message_reference")

@@ -1,0 +1,141 @@
+"""Extending a video four ways: /luma extend, the Extend button, Apps › Extend video, a reply."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.history import ExtendTarget, age, resolve_extend_target
+from bot.inputs import InputError, pick_image
+from bot.luma import PROMPT_MAX, PROMPT_MIN
+from bot.store import Video
+from bot.ui import ExtendModal, shorten
+
+from ._flow import reply_privately, start_from_interaction, start_from_reply
+from ._generate import image_file
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+log = logging.getLogger(__name__)
+
+NOT_A_VIDEO = "That message holds no video of mine. Use it on one of my results, or try `/luma extend`."
+
+
+async def video_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+    """This server's most recent videos matching what the member typed (prompt or id), at most 25."""
+    bot: LumaBot = interaction.client  # type: ignore[assignment]
+    if interaction.guild_id is None:
+        return []
+    videos = await bot.jobs.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25)
+    now = bot.clock()
+    return [
+        app_commands.Choice(
+            name=shorten(f"{shorten(v.prompt, 70)} · {age(v.created_at, now)}", 100), value=v.video_id[:100]
+        )
+        for v in videos
+    ]
+
+
+class ExtendCommands:
+    bot: LumaBot
+
+    @app_commands.command(name="extend", description="Continue one of this server's videos")
+    @app_commands.describe(
+        video="The video: pick from the list, or paste its id or link",
+        prompt="What happens next",
+        end_image="An image for the last frame",
+        end_image_url="A link to an image for the last frame (instead of uploading one)",
+    )
+    @app_commands.autocomplete(video=video_autocomplete)
+    async def extend(
+        self,
+        interaction: discord.Interaction[Any],
+        video: app_commands.Range[str, 1, 2000],
+        prompt: app_commands.Range[str, PROMPT_MIN, PROMPT_MAX],
+        end_image: discord.Attachment | None = None,
+        end_image_url: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
+        end = pick_image("end image", image_file(end_image), end_image_url)
+        request = target.request(prompt, end)
+        await start_from_interaction(self.bot, interaction, request, parent_video_id=target.parent_id)
+
+    # --- the button and the context menu open the same modal -----------------------------------
+
+    async def open_extend_modal(self, interaction: discord.Interaction[Any], video_id: str) -> None:
+        assert interaction.guild_id is not None
+        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
+        if video is None:
+            await reply_privately(interaction, "That video is not in this server's history any more.")
+            return
+        await interaction.response.send_modal(ExtendModal(video, self._extend_from_modal))
+
+    async def _extend_from_modal(
+        self, interaction: discord.Interaction[Any], video: Video, prompt: str, end_image_url: str | None
+    ) -> None:
+        try:
+            end = pick_image("end frame", None, end_image_url)
+            request = ExtendTarget(video=video).request(prompt, end)
+        except (InputError, ValueError) as exc:
+            await reply_privately(interaction, str(exc))
+            return
+        await start_from_interaction(self.bot, interaction, request, parent_video_id=video.video_id)
+
+    async def extend_message(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+        """Apps › Extend video, on any message of the bot that holds a video."""
+        assert interaction.guild_id is not None
+        video = await self._video_of(interaction.guild_id, message)
+        if video is None:
+            await reply_privately(interaction, NOT_A_VIDEO)
+            return
+        await interaction.response.send_modal(ExtendModal(video, self._extend_from_modal))
+
+    async def _video_of(self, guild_id: int, message: discord.Message) -> Video | None:
+        if self.bot.user is None or message.author.id != self.bot.user.id:
+            return None
+        video = await self.bot.jobs.videos.by_message(guild_id, message.id)
+        if video is not None:
+            return video
+        for row in message.components:  # e.g. a result re-posted by /luma video
+            for child in getattr(row, "children", []):
+                custom_id = getattr(child, "custom_id", None) or ""
+                if custom_id.startswith("luma:extend:"):
+                    return await self.bot.jobs.videos.get(guild_id, custom_id.removeprefix("luma:extend:"))
+        return None
+
+    # --- a plain reply to a video ----------------------------------------------------------------
+
+    @commands.Cog.listener("on_message")
+    async def extend_on_reply(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot or message.reference is None:
+            return
+        reference = message.reference
+        if reference.message_id is None or reference.channel_id != message.channel.id:
+            return
+        prompt = message.content
+        if self.bot.user is not None:  # a reply that pings the bot may carry its mention
+            prompt = prompt.replace(f"<@{self.bot.user.id}>", "").replace(f"<@!{self.bot.user.id}>", "")
+        prompt = prompt.strip()
+        if not prompt:
+            return  # no text (or no Message Content intent and no ping): nothing to do
+        resolved = reference.resolved
+        if isinstance(resolved, discord.Message):  # also right in the instant before the result's id is saved
+            video = await self._video_of(message.guild.id, resolved)
+        else:
+            video = await self.bot.jobs.videos.by_message(message.guild.id, reference.message_id)
+        if video is None:
+            return
+        if not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
+            await message.reply(
+                f"To extend a video, reply with a prompt of {PROMPT_MIN} to {PROMPT_MAX} characters.",
+                delete_after=30,
+                mention_author=False,
+            )
+            return
+        await start_from_reply(self.bot, message, ExtendTarget(video=video).request(prompt), video.video_id)

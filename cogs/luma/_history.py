@@ -1,0 +1,68 @@
+"""/luma history and /luma video."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.history import history_page
+from bot.ui import HistoryView, history_embed, video_page
+
+from ._extend import video_autocomplete
+from ._flow import reply_privately
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+
+class HistoryCommands:
+    bot: LumaBot
+
+    @app_commands.command(name="history", description="This server's videos, newest first")
+    @app_commands.describe(member="Only this member's videos", page="Which page to start at")
+    async def history(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member | None = None,
+        page: app_commands.Range[int, 1, 10000] = 1,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_id, member_id = interaction.guild_id, member.id if member else None
+
+        async def load(number: int) -> tuple[discord.Embed, int, int]:
+            found = await history_page(self.bot.jobs.videos, guild_id, number, member_id)
+            embed = history_embed(
+                found.videos, page=found.page, pages=found.pages, total=found.total, member_id=member_id
+            )
+            return embed, found.page, found.pages
+
+        embed, number, pages = await load(page)
+        if pages <= 1:
+            await interaction.response.send_message(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+            return
+        view = HistoryView(interaction.user.id, number, pages, load)
+        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+        view.message = await interaction.original_response()
+
+    @app_commands.command(name="video", description="One video's page: the result, its parent and its extensions")
+    @app_commands.describe(id="The video: pick from the list, or paste its id")
+    @app_commands.autocomplete(id=video_autocomplete)
+    async def video(self, interaction: discord.Interaction[Any], id: app_commands.Range[str, 1, 100]) -> None:
+        assert interaction.guild_id is not None
+        videos = self.bot.jobs.videos
+        video = await videos.get(interaction.guild_id, id.strip())
+        if video is None:
+            where = "another server" if await videos.exists_elsewhere(interaction.guild_id, id.strip()) else None
+            text = (
+                f"That video was made in {where}."
+                if where
+                else "No video with that id in this server's history. Pick one from the list."
+            )
+            await reply_privately(interaction, text)
+            return
+        parent = await videos.get(interaction.guild_id, video.parent_video_id) if video.parent_video_id else None
+        children = await videos.children(interaction.guild_id, video.video_id)
+        rendered = video_page(video, parent, children)
+        await interaction.response.send_message(**rendered.kwargs(), allowed_mentions=discord.AllowedMentions.none())

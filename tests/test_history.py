@@ -1,0 +1,133 @@
+"""/luma history and /luma video, through the fake Discord."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.store import Video
+
+from .harness import World
+from .test_extend import extension_messages, make_video
+
+
+async def add_videos(world: World, count: int, guild: int | None = None, user: int | None = None) -> None:
+    async with world.bot.db.transaction() as tx:  # type: ignore[union-attr]
+        for i in range(count):
+            await world.bot.jobs.videos.insert(
+                tx,
+                Video(  # type: ignore[union-attr]
+                    f"{guild or 'g'}-v{i:03d}",
+                    guild or world.guild,
+                    user or world.member,
+                    world.channel,
+                    f"t{i}",
+                    "generate",
+                    f"prompt number {i}",
+                    f"https://cdn.example/{guild}/{i}.mp4",
+                ),
+            )
+
+
+def rows(message: dict[str, Any]) -> list[str]:
+    return [line for line in message["embeds"][0]["description"].splitlines() if line.startswith("**")]
+
+
+def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["label"]: c for row in message["components"] for c in row["components"]}
+
+
+async def test_history_paginates_over_60_videos(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        other_guild = world.discord.add_guild("Elsewhere")
+        await add_videos(world, 60)
+        await add_videos(world, 5, guild=other_guild)
+        interaction = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {})
+        await world.discord.wait_response(interaction)
+        message = world.message(interaction.original_message_id)
+        assert len(rows(message)) == 10 and "prompt number 59" in rows(message)[0]
+        assert message["embeds"][0]["footer"]["text"].startswith("Page 1 of 6 · 60 videos")
+        assert buttons(message)["◀ Newer"]["disabled"] and not buttons(message)["Older ▶"].get("disabled")
+
+        seen: list[str] = []
+        for page in range(2, 7):
+            click = await world.discord.click(
+                int(message["id"]), buttons(message)["Older ▶"]["custom_id"], world.member
+            )
+            await world.discord.wait_response(click)
+            assert click.response_type == 7
+            message = world.message(interaction.original_message_id)
+            assert message["embeds"][0]["footer"]["text"].startswith(f"Page {page} of 6")
+            seen += rows(message)
+        assert len(rows(message)) == 10 and "prompt number 0]" in rows(message)[-1], "the oldest comes last"
+        assert buttons(message)["Older ▶"]["disabled"]
+        assert not any("Elsewhere" in r or f"{other_guild}-v" in r for r in seen), "nothing from another guild"
+
+        intruder = await world.discord.click(
+            int(message["id"]), buttons(message)["◀ Newer"]["custom_id"], world.other_member
+        )
+        await world.discord.wait_response(intruder)
+        assert intruder.response_type == 4 and intruder.response_data["flags"] & 64
+        assert "Only the member who asked" in intruder.response_data["content"]
+        assert world.message(interaction.original_message_id)["embeds"][0]["footer"]["text"].startswith("Page 6")
+
+
+async def test_history_of_one_member_and_a_page_number(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        await add_videos(world, 15)
+        async with world.bot.db.transaction() as tx:  # type: ignore[union-attr]
+            await world.bot.jobs.videos.insert(
+                tx,
+                Video(  # type: ignore[union-attr]
+                    "theirs",
+                    world.guild,
+                    world.other_member,
+                    world.channel,
+                    "tx",
+                    "generate",
+                    "the other one's",
+                    "https://cdn.example/o.mp4",
+                ),
+            )
+        mine = await world.discord.slash(
+            world.guild,
+            world.channel,
+            world.member,
+            ["luma", "history"],
+            {"member": world.discord.user_option(world.other_member)},
+        )
+        await world.discord.wait_response(mine)
+        message = world.message(mine.original_message_id)
+        assert [r for r in rows(message)] and all("the other one" in r for r in rows(message))
+        assert "components" not in message or not message["components"], "one page needs no buttons"
+        page2 = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {"page": 2})
+        await world.discord.wait_response(page2)
+        assert world.message(page2.original_message_id)["embeds"][0]["footer"]["text"].startswith("Page 2 of 2")
+
+
+async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        _, parent = await make_video(world, "a tiny robot wakes up")
+        await world.discord.slash(
+            world.guild,
+            world.channel,
+            world.member,
+            ["luma", "extend"],
+            {"video": parent, "prompt": "it walks to the window"},
+        )
+        [child_message] = await world.wait_for(lambda: extension_messages(world))
+        child = next(f["value"] for f in child_message["embeds"][0]["fields"] if f["name"] == "Video ID").strip("`")
+
+        page = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": parent})
+        await world.discord.wait_response(page)
+        fields = {f["name"]: f["value"] for f in page.response_data["embeds"][0]["fields"]}
+        assert child in fields["Extensions (1)"]
+        page = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": child})
+        await world.discord.wait_response(page)
+        fields = {f["name"]: f["value"] for f in page.response_data["embeds"][0]["fields"]}
+        assert parent in fields["Extended from"] and "a tiny robot wakes up" in fields["Extended from"]
+        assert page.response_data["content"].startswith("https://")
+
+        unknown = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": "nope"})
+        await world.discord.wait_response(unknown)
+        assert unknown.response_data["flags"] & 64 and "No video with that id" in unknown.response_data["content"]
