@@ -282,3 +282,70 @@ def video_page(video: Video, parent: Video | None, children: list[Video]) -> Ren
     if video.created_at:
         embed.add_field(name="Made", value=timestamp(video.created_at), inline=True)
     return rendered
+
+
+# --- quotas and admin ------------------------------------------------------------------------------
+
+
+def _used(used: int, limit: int | None) -> str:
+    if limit is None:
+        return f"{used} used · no limit"
+    if limit == 0:
+        return "closed"
+    return f"{used} of {limit} used · **{max(0, limit - used)} left**"
+
+
+def quota_embed(status: Any) -> discord.Embed:
+    """A member's view of the quotas: theirs and the server's, with when each resets."""
+    limits, usage = status.limits, status.usage
+    embed = discord.Embed(title="🎟️ Your video quota", color=COLOR_OK)
+    embed.add_field(
+        name="You, today",
+        value=f"{_used(usage.member_day, limits.member_daily)}\nresets {timestamp(status.day_resets)}",
+        inline=False,
+    )
+    embed.add_field(
+        name="This server, today",
+        value=f"{_used(usage.guild_day, limits.guild_daily)}\nresets {timestamp(status.day_resets)}",
+        inline=True,
+    )
+    embed.add_field(
+        name="This server, this month",
+        value=f"{_used(usage.guild_month, limits.guild_monthly)}\nresets {timestamp(status.month_resets)}",
+        inline=True,
+    )
+    running = [
+        f"yours: {_used(usage.member_held, limits.member_concurrent).replace(' used', ' running')}",
+        f"server: {_used(usage.guild_held, limits.guild_concurrent).replace(' used', ' running')}",
+    ]
+    embed.add_field(name="In progress now", value="\n".join(running), inline=False)
+    if status.cooldown_until is not None:
+        embed.add_field(
+            name="Cooldown", value=f"you can start another {timestamp(status.cooldown_until)}", inline=False
+        )
+    embed.set_footer(text="Failed videos are refunded. Days are UTC days; months are calendar months.")
+    return embed
+
+
+def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
+    embed = discord.Embed(title="⚙️ luma-bot settings for this server", color=COLOR_OK)
+    embed.add_field(name="State", value="⏸️ paused" if settings.paused else "▶️ running", inline=True)
+    channels = ", ".join(f"<#{c}>" for c in settings.allowed_channels) or "every channel"
+    embed.add_field(name="Channels", value=channels[:1024], inline=True)
+    role = f"<@&{settings.role_id}> ({settings.role_mode})" if settings.role_id and settings.role_mode else "none"
+    embed.add_field(name="Role rule", value=role, inline=True)
+    lines = []
+    for name, label in labels.items():
+        value = getattr(limits, name)
+        default = getattr(defaults, name)
+        shown = "unlimited" if value is None else str(value)
+        note = "" if value == default else f" (default {'unlimited' if default is None else default})"
+        lines.append(f"`{name}` {shown}{note}: {label}")
+    embed.add_field(name="Limits", value="\n".join(lines)[:1024], inline=False)
+    options = (
+        f"aspect ratio {settings.default_aspect_ratio or 'bot default'}, "
+        f"loop {'on' if settings.default_loop else 'off'}, "
+        f"enhancement {'off' if settings.default_enhancement is False else 'on'}"
+    )
+    embed.add_field(name="Default options", value=options, inline=False)
+    return embed

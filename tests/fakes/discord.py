@@ -205,6 +205,13 @@ class FakeDiscord:
         )
         return role_id
 
+    async def create_role(self, guild_id: int, name: str, permissions: int = 0) -> int:
+        """A role made while the bot is connected: Discord tells it with GUILD_ROLE_CREATE."""
+        role_id = self.add_role(guild_id, name, permissions)
+        role = next(r for r in self.guilds[guild_id]["roles"] if r["id"] == str(role_id))
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
+        return role_id
+
     def add_user(self, name: str) -> int:
         user_id = next(self._ids)
         self.users[user_id] = self._user(user_id, name)
@@ -426,7 +433,7 @@ class FakeDiscord:
                 resolved.setdefault("attachments", {})[str(value)] = attachments[name]
             if isinstance(value, dict) and "mention" in value:  # a user or role option
                 option["type"], option["value"] = value["type"], str(value["id"])
-                key = "users" if value["type"] == 6 else "roles"
+                key = {6: "users", 7: "channels", 8: "roles"}[value["type"]]
                 resolved.setdefault(key, {})[str(value["id"])] = value["object"]
                 if value["type"] == 6:
                     resolved.setdefault("members", {})[str(value["id"])] = {
@@ -448,6 +455,12 @@ class FakeDiscord:
 
     def user_option(self, user_id: int) -> dict[str, Any]:
         return {"mention": True, "type": 6, "id": user_id, "object": self.users[user_id]}
+
+    def channel_option(self, channel_id: int) -> dict[str, Any]:
+        channel = self.channels[channel_id]
+        partial = {k: channel[k] for k in ("id", "name", "type", "parent_id", "nsfw", "position", "topic")}
+        partial.update(permissions=str(DEFAULT_PERMISSIONS), guild_id=channel["guild_id"])
+        return {"mention": True, "type": 7, "id": channel_id, "object": partial}
 
     def role_option(self, guild_id: int, role_id: int) -> dict[str, Any]:
         role = next(r for r in self.guilds[guild_id]["roles"] if r["id"] == str(role_id))

@@ -1,0 +1,124 @@
+"""What a guild's admins can change; every change is written with its audit entry. No Discord here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import ASPECT_RATIOS
+from bot.quota import LIMIT_LABELS, QuotaService
+from bot.store import Database, GuildStore
+
+__all__ = ["AdminError", "GuildAdmin", "parse_limit"]
+
+
+class AdminError(ValueError):
+    """An admin's input could not be applied; the message says why."""
+
+
+def parse_limit(text: str) -> tuple[bool, int | None]:
+    """(is_default, value): 'default' restores the bot-wide default, 'none' is unlimited, 0 closes."""
+    lowered = text.strip().lower()
+    if lowered in {"default", "reset"}:
+        return True, None
+    if lowered in {"none", "unlimited", "off", "∞"}:
+        return False, None
+    try:
+        value = int(lowered)
+    except ValueError:
+        raise AdminError("Give a whole number, `0` to close, `none` for unlimited, or `default`.") from None
+    if not 0 <= value <= 1_000_000:
+        raise AdminError("A limit must be between 0 and 1,000,000.")
+    return False, value
+
+
+class GuildAdmin:
+    def __init__(self, db: Database, guilds: GuildStore, quota: QuotaService) -> None:
+        self.db = db
+        self.guilds = guilds
+        self.quota = quota
+
+    async def _change(self, guild_id: int, actor_id: int, action: str, detail: str, **settings: Any) -> str:
+        async with self.db.transaction() as tx:
+            if settings:
+                await self.guilds.update(tx, guild_id, **settings)
+            await self.guilds.audit(tx, guild_id, actor_id, action, detail)
+        return detail
+
+    async def set_limit(self, guild_id: int, actor_id: int, name: str, text: str) -> str:
+        if name not in LIMIT_LABELS:
+            raise AdminError(f"Unknown limit `{name}`.")
+        is_default, value = parse_limit(text)
+        before = getattr(await self.quota.limits(guild_id), name)
+        async with self.db.transaction() as tx:
+            if is_default:
+                await self.quota.store.clear_override(tx, guild_id, name)
+                value = getattr(self.quota.defaults, name)
+            else:
+                await self.quota.store.set_override(tx, guild_id, name, value)
+
+            def shown(v: int | None) -> str:
+                return "unlimited" if v is None else str(v)
+
+            detail = f"{name}: {shown(before)} → {shown(value)}" + (" (default)" if is_default else "")
+            await self.guilds.audit(tx, guild_id, actor_id, "quota", detail)
+        return detail
+
+    async def set_channels(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        allow: int | None = None,
+        disallow: int | None = None,
+        everywhere: bool = False,
+    ) -> str:
+        current = set((await self.guilds.get(guild_id)).allowed_channels)
+        if everywhere:
+            current.clear()
+        if allow is not None:
+            current.add(allow)
+        if disallow is not None:
+            current.discard(disallow)
+        shown = ", ".join(f"<#{c}>" for c in sorted(current)) or "every channel"
+        return await self._change(
+            guild_id, actor_id, "channels", f"videos allowed in: {shown}", allowed_channels=sorted(current)
+        )
+
+    async def set_role(self, guild_id: int, actor_id: int, role_id: int | None, mode: str) -> str:
+        if mode not in ("exempt", "only", "none"):
+            raise AdminError("The role mode is exempt, only or none.")
+        if mode != "none" and role_id is None:
+            raise AdminError("Pick the role too.")
+        if mode == "none":
+            return await self._change(guild_id, actor_id, "role", "role rule removed", role_id=None, role_mode=None)
+        meaning = "are exempt from member limits" if mode == "exempt" else "are the only ones allowed"
+        return await self._change(
+            guild_id, actor_id, "role", f"members of <@&{role_id}> {meaning}", role_id=role_id, role_mode=mode
+        )
+
+    async def set_defaults(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        aspect_ratio: str | None = None,
+        loop: bool | None = None,
+        enhancement: bool | None = None,
+    ) -> str:
+        changes: dict[str, Any] = {}
+        if aspect_ratio is not None:
+            if aspect_ratio not in ASPECT_RATIOS:
+                raise AdminError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
+            changes["default_aspect_ratio"] = aspect_ratio
+        if loop is not None:
+            changes["default_loop"] = int(loop)
+        if enhancement is not None:
+            changes["default_enhancement"] = int(enhancement)
+        if not changes:
+            raise AdminError("Nothing to change: give an aspect ratio, loop or enhancement.")
+        detail = "defaults: " + ", ".join(f"{k.removeprefix('default_')}={v}" for k, v in changes.items())
+        return await self._change(guild_id, actor_id, "defaults", detail, **changes)
+
+    async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> str:
+        detail = "video making paused" if paused else "video making resumed"
+        return await self._change(guild_id, actor_id, "pause" if paused else "resume", detail, paused=int(paused))

@@ -1,0 +1,174 @@
+"""/luma-admin …: limits, settings, pause, the audit log and usage. Manage Server only, checked twice.
+
+A top-level command, not a /luma subgroup: Discord applies default_member_permissions only to
+top-level commands, so only this way are the admin commands hidden from members who lack the permission.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.admin import GuildAdmin
+from bot.quota import LIMIT_LABELS
+from bot.ui import settings_embed, timestamp
+
+from ._generate import ASPECT_CHOICES
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+LIMIT_CHOICES = [app_commands.Choice(name=f"{name}: {label}"[:100], value=name) for name, label in LIMIT_LABELS.items()]
+
+
+def admin_only() -> Any:
+    """Discord hides admin commands from members without Manage Server (default_permissions), but a
+    server can override that per role or channel; this runtime check refuses them anyway."""
+    return app_commands.checks.has_permissions(manage_guild=True)
+
+
+class AdminCog(commands.Cog, name="luma-admin"):
+    def __init__(self, bot: LumaBot) -> None:
+        self.bot = bot
+
+    admin = app_commands.Group(
+        name="luma-admin",
+        description="luma-bot settings for this server's admins",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    @property
+    def guild_admin(self) -> GuildAdmin:
+        return GuildAdmin(self.bot.jobs.db, self.bot.guild_store, self.bot.quota)
+
+    async def _show_settings(self, interaction: discord.Interaction[Any], note: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        settings = await self.bot.guild_store.get(interaction.guild_id)
+        limits = await self.bot.quota.limits(interaction.guild_id)
+        embed = settings_embed(settings, limits, LIMIT_LABELS, self.bot.quota.defaults)
+        await interaction.response.send_message(
+            content=f"✅ {note}" if note else None,
+            embed=embed,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @admin.command(name="quota", description="Show the limits, or set one")
+    @app_commands.describe(limit="Which limit", value="A whole number, 0 to close, none for unlimited, or default")
+    @app_commands.choices(limit=LIMIT_CHOICES)
+    @admin_only()
+    async def admin_quota(
+        self,
+        interaction: discord.Interaction[Any],
+        limit: app_commands.Choice[str] | None = None,
+        value: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if limit is None or value is None:
+            if limit is not None or value is not None:
+                raise ValueError("Give both a limit and a value (or neither, to see them all).")
+            await self._show_settings(interaction)
+            return
+        note = await self.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
+        await self._show_settings(interaction, note)
+
+    @admin.command(name="settings", description="Show the settings, or change channels, the role rule and defaults")
+    @app_commands.describe(
+        allow_channel="Allow videos in this channel (once any is allowed, only those are)",
+        disallow_channel="Stop allowing videos in this channel",
+        all_channels="Allow videos in every channel again",
+        role="The role for the role rule",
+        role_mode="exempt: the role skips member limits; only: only the role may make videos; none: no rule",
+        aspect_ratio="Default aspect ratio",
+        loop="Loop by default",
+        enhancement="Prompt enhancement by default",
+    )
+    @app_commands.choices(
+        aspect_ratio=ASPECT_CHOICES,
+        role_mode=[app_commands.Choice(name=m, value=m) for m in ("exempt", "only", "none")],
+    )
+    @admin_only()
+    async def admin_settings(
+        self,
+        interaction: discord.Interaction[Any],
+        allow_channel: discord.TextChannel | None = None,
+        disallow_channel: discord.TextChannel | None = None,
+        all_channels: bool | None = None,
+        role: discord.Role | None = None,
+        role_mode: app_commands.Choice[str] | None = None,
+        aspect_ratio: app_commands.Choice[str] | None = None,
+        loop: bool | None = None,
+        enhancement: bool | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild, actor, admin = interaction.guild_id, interaction.user.id, self.guild_admin
+        notes = []
+        if allow_channel or disallow_channel or all_channels:
+            notes.append(
+                await admin.set_channels(
+                    guild,
+                    actor,
+                    allow=allow_channel.id if allow_channel else None,
+                    disallow=disallow_channel.id if disallow_channel else None,
+                    everywhere=bool(all_channels),
+                )
+            )
+        if role_mode is not None or role is not None:
+            mode = role_mode.value if role_mode else "exempt"
+            notes.append(await admin.set_role(guild, actor, role.id if role else None, mode))
+        if aspect_ratio is not None or loop is not None or enhancement is not None:
+            notes.append(
+                await admin.set_defaults(
+                    guild,
+                    actor,
+                    aspect_ratio=aspect_ratio.value if aspect_ratio else None,
+                    loop=loop,
+                    enhancement=enhancement,
+                )
+            )
+        await self._show_settings(interaction, "; ".join(notes) or None)
+
+    @admin.command(name="pause", description="Stop members from making videos here until resumed")
+    @admin_only()
+    async def admin_pause(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        await self._show_settings(
+            interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
+        )
+
+    @admin.command(name="resume", description="Let members make videos here again")
+    @admin_only()
+    async def admin_resume(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        await self._show_settings(
+            interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
+        )
+
+    @admin.command(name="log", description="Who changed what, and when")
+    @admin_only()
+    async def admin_log(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        entries = await self.bot.guild_store.audit_log(interaction.guild_id, limit=20)
+        lines = [f"{timestamp(e.created_at, 'f')} <@{e.user_id}> **{e.action}**: {e.detail}" for e in entries]
+        embed = discord.Embed(title="📜 Admin log", description="\n".join(lines)[:4000] or "No changes yet.")
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @admin.command(name="usage", description="This month's videos by member, top first")
+    @admin_only()
+    async def admin_usage(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        month = self.bot.clock().strftime("%Y-%m")
+        rows = await self.bot.quota.store.month_by_member(interaction.guild_id, month, limit=25)
+        total = sum(n for _, n in rows)
+        lines = [f"**{i}.** <@{user}>: {n}" for i, (user, n) in enumerate(rows, start=1)]
+        embed = discord.Embed(title=f"📊 Usage in {month}", description="\n".join(lines) or "No videos this month.")
+        embed.set_footer(text=f"{total} videos charged or in progress (refunds not counted)")
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
