@@ -62,6 +62,7 @@ class LumaBot(commands.Bot):
         self.db: Database | None = None
         self.web: WebServer | None = None
         self.synced = False
+        self._shutdown: asyncio.Future[None] | None = None
 
     # services, available once setup_hook ran
     jobs: JobService
@@ -155,8 +156,13 @@ class LumaBot(commands.Bot):
         log.info("connected as %s (%d guilds)", self.user, len(self.guilds))
 
     async def close(self) -> None:
-        """Graceful: stop taking work, finish writes, close the session and the database.
-        Jobs still in flight are resumed at the next start."""
+        """Graceful and idempotent (a signal and `async with` may both ask): stop taking work, finish
+        writes, close the session and the database. Jobs still in flight resume at the next start."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_once())
+        await asyncio.shield(self._shutdown)
+
+    async def _close_once(self) -> None:
         if getattr(self, "jobs", None) is not None:
             await self.jobs.stop()
         if self.web is not None:
@@ -166,7 +172,6 @@ class LumaBot(commands.Bot):
             await self.session.close()
         if self.db is not None:
             await self.db.close()
-            self.db = None
 
 
 async def _run(settings: Settings) -> None:
@@ -188,6 +193,7 @@ async def _run(settings: Settings) -> None:
     try:
         async with bot:
             await bot.start(settings.discord_token.get())
+        await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN: check the token in the Developer Portal (Bot → Reset Token)")
         raise SystemExit(2) from None
@@ -197,6 +203,8 @@ async def _run(settings: Settings) -> None:
             "Intents): switch it on there, or set MESSAGE_CONTENT_INTENT=false"
         )
         raise SystemExit(2) from None
+    finally:
+        await bot.close()
 
 
 def run_bot(settings: Settings) -> int:

@@ -152,6 +152,23 @@ class World:
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         return await self.discord.wait_for(predicate, timeout)
 
+    async def private_answer(self, interaction: Interaction, timeout: float = 10.0) -> str:
+        """What only the member saw: the first response, or (for a quota refusal, decided after the defer)
+        a follow-up, with the public "thinking…" message deleted so no trace is left in the channel."""
+        await self.discord.wait_response(interaction, timeout)
+        if interaction.response_type == 4:
+            assert interaction.response_data["flags"] & 64, "the answer is private"
+            return str(interaction.response_data["content"])
+
+        def followup() -> dict[str, Any] | None:
+            return next((m for m in self.discord.messages.values()
+                         if m.get("interaction_metadata", {}).get("id") == str(interaction.id)
+                         and m["flags"] & 64), None)
+
+        message = await self.wait_for(followup, timeout)
+        assert interaction.original_message_id not in self.discord.messages, "the public placeholder is gone"
+        return str(message["content"])
+
     def video_messages(self) -> list[dict[str, Any]]:
         """Every message showing a finished video (an embed with the video id field)."""
         return [

@@ -47,7 +47,7 @@ async def test_limits_refusals_and_the_quota_page(tmp_path: Path) -> None:
         await generate(world)
         await world.wait_for(lambda: world.video_messages())
         refused = await generate(world, "one too many")
-        text = (await answer(world, refused))["content"]
+        text = await world.private_answer(refused)
         assert "limit of 1 videos per day for each member" in text and "<t:" in text and "Nothing was charged" in text
         assert len(world.luma.videos_requests()) == 1
 
@@ -62,7 +62,7 @@ async def test_limits_refusals_and_the_quota_page(tmp_path: Path) -> None:
         await world.wait_for(lambda: len(world.video_messages()) == 2)
         await admin(world, "quota", {"limit": "guild_daily", "value": "0"})
         closed = await generate(world, "closed for today")
-        assert "closed" in (await answer(world, closed))["content"]
+        assert "closed" in await world.private_answer(closed)
         bad = await admin(world, "quota", {"limit": "guild_daily", "value": "lots"})
         assert "whole number" in bad["content"]
 

@@ -68,8 +68,12 @@ class FakeTask:
     response: dict[str, Any] | None = None
     finished_at: float | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    finished_mono: float | None = None  # time.monotonic() when it ended (for benchmarks)
+    reported_mono: float | None = None  # when a task look-up first reported it ended
 
     def record(self, pending_shape: str) -> dict[str, Any]:
+        if self.response is not None and self.reported_mono is None:
+            self.reported_mono = time.monotonic()
         data: dict[str, Any] = {
             "id": self.task_id,
             "request": self.request,
@@ -209,6 +213,12 @@ class FakeLuma:
 
     def videos_requests(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"] == "/luma/videos"]
+
+    def add_pending_task(self, task_id: str, body: dict[str, Any]) -> FakeTask:
+        """A task that exists without a request (e.g. one a bot submitted before a benchmark started)."""
+        task = FakeTask(task_id, dict(body), self.token, time.time(), str(uuid.uuid4()))
+        self.tasks[task_id] = task
+        return task
 
     def finish(self, task_id: str) -> None:
         """Complete a task now (for tests that run with auto_complete=False)."""
@@ -407,6 +417,7 @@ class FakeLuma:
             if task.response.get("video_id"):
                 self.videos[task.response["video_id"]] = task.response
         task.finished_at = time.time()
+        task.finished_mono = time.monotonic()
         task.done.set()
         callback = task.request.get("callback_url")
         if callback:

@@ -67,6 +67,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, clock: Clock = system_clock) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._closed = False
         self.clock = clock
 
     @classmethod
@@ -95,7 +96,9 @@ class Database:
 
     async def close(self) -> None:
         async with self._lock:
-            await self._conn.close()
+            if not self._closed:
+                self._closed = True
+                await self._conn.close()
 
     def now(self) -> str:
         return iso(self.clock())

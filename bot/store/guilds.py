@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,10 +46,20 @@ _EDITABLE = {
 
 
 class GuildStore:
+    """Settings are read on every request and changed rarely: they are cached, and every change
+    (which goes through `update`) drops the cached copy."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cache: dict[int, GuildSettings] = {}
 
     async def get(self, guild_id: int) -> GuildSettings:
+        cached = self._cache.get(guild_id)
+        if cached is None:
+            cached = self._cache[guild_id] = await self._load(guild_id)
+        return replace(cached, allowed_channels=list(cached.allowed_channels))
+
+    async def _load(self, guild_id: int) -> GuildSettings:
         row = await self.db.fetchone("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,))
         if row is None:
             return GuildSettings(guild_id)
@@ -72,6 +82,7 @@ class GuildStore:
         unknown = set(changes) - _EDITABLE
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
+        self._cache.pop(guild_id, None)
         await tx.execute(
             "INSERT INTO guild_settings (guild_id, updated_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
             (guild_id, self.db.now()),

@@ -49,36 +49,44 @@ class QuotaStore:
     # --- usage ----------------------------------------------------------------------------------
 
     async def usage(self, tx: Tx | None, guild_id: int, user_id: int, day: str, month: str) -> Usage:
+        """Every count the limits need, in one statement (one round trip inside the reservation)."""
         sql = (
             "SELECT"
-            " COALESCE(SUM(day = ?), 0) AS guild_day,"
-            " COUNT(*) AS guild_month,"
-            " COALESCE(SUM(day = ? AND user_id = ?), 0) AS member_day"
-            " FROM reservations WHERE guild_id = ? AND month = ? AND state != 'refunded'"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND day = ? AND state != 'refunded') AS guild_day,"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND month = ? AND state != 'refunded')"
+            "   AS guild_month,"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND day = ?"
+            "   AND state != 'refunded') AS member_day,"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND state = 'held') AS guild_held,"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND state = 'held')"
+            "   AS member_held,"
+            " (SELECT MAX(created_at) FROM reservations WHERE guild_id = ? AND user_id = ? AND state != 'refunded')"
+            "   AS member_last"
         )
-        held_sql = (
-            "SELECT COUNT(*) AS guild_held, COALESCE(SUM(user_id = ?), 0) AS member_held"
-            " FROM reservations WHERE guild_id = ? AND state = 'held'"
+        params = (
+            guild_id,
+            day,
+            guild_id,
+            month,
+            guild_id,
+            user_id,
+            day,
+            guild_id,
+            guild_id,
+            user_id,
+            guild_id,
+            user_id,
         )
-        last_sql = (
-            "SELECT MAX(created_at) AS last FROM reservations"
-            " WHERE guild_id = ? AND user_id = ? AND state != 'refunded'"
-        )
-        fetch = tx.fetchone if tx else self.db.fetchone
-        counts = await fetch(sql, (day, day, user_id, guild_id, month))
-        held = await fetch(held_sql, (user_id, guild_id))
-        last = await fetch(last_sql, (guild_id, user_id))
+        row = await (tx.fetchone(sql, params) if tx else self.db.fetchone(sql, params))
         usage = Usage()
-        if counts:
+        if row is not None:
             usage.guild_day, usage.guild_month, usage.member_day = (
-                int(counts["guild_day"]),
-                int(counts["guild_month"]),
-                int(counts["member_day"]),
+                row["guild_day"],
+                row["guild_month"],
+                row["member_day"],
             )
-        if held:
-            usage.guild_held, usage.member_held = int(held["guild_held"]), int(held["member_held"])
-        if last and last["last"]:
-            usage.member_last = from_iso(last["last"])
+            usage.guild_held, usage.member_held = row["guild_held"], row["member_held"]
+            usage.member_last = from_iso(row["member_last"]) if row["member_last"] else None
         return usage
 
     async def hold(self, tx: Tx, guild_id: int, user_id: int, job_id: str, day: str, month: str) -> None:

@@ -53,7 +53,7 @@ async def start_from_interaction(
     parent_video_id: str | None = None,
     settings: GuildSettings | None = None,
 ) -> None:
-    """Refuse privately, or reserve + persist, then defer publicly (within Discord's 3 s) and submit."""
+    """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
     settings = settings or await bot.guild_store.get(interaction.guild_id)
     roles = member_roles(interaction.user)
@@ -63,6 +63,9 @@ async def start_from_interaction(
     if refusal:
         await reply_privately(interaction, refusal)
         return
+    # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
+    # reserved right after; a refusal then removes the public "thinking…" and answers privately.
+    await interaction.response.defer(thinking=True)
     new = NewJob(
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
@@ -76,9 +79,9 @@ async def start_from_interaction(
     try:
         job = await bot.jobs.accept(new)
     except QuotaExceeded as exc:
-        await reply_privately(interaction, quota_sentence(exc))
+        await interaction.delete_original_response()
+        await interaction.followup.send(quota_sentence(exc), ephemeral=True)
         return
-    await interaction.response.defer(thinking=True)
     await bot.jobs.submit(job)
 
 

@@ -1,0 +1,227 @@
+"""`python -m bench [--quick] [--runs N] [--json PATH]`: run every scenario several times and print a
+table of medians with min and max, each beside a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import scenarios as sc
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: int
+    sizes: tuple[int, ...]
+    delivery_n: int
+    naive_n: int
+    rate_n: int
+    scale_n: int
+    settle: float
+    window: float
+    quota_n: int
+    quota_limit: int
+
+
+FULL = Plan(
+    runs=3,
+    sizes=(1, 50, 200),
+    delivery_n=50,
+    naive_n=1000,
+    rate_n=50,
+    scale_n=10_000,
+    settle=4.0,
+    window=10.0,
+    quota_n=2000,
+    quota_limit=1000,
+)
+QUICK = Plan(
+    runs=1,
+    sizes=(1, 20),
+    delivery_n=20,
+    naive_n=100,
+    rate_n=10,
+    scale_n=1000,
+    settle=0.5,
+    window=2.0,
+    quota_n=400,
+    quota_limit=200,
+)
+
+
+async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with sc.Stage(work) as stage:
+        out["bare_ack_ms"] = await sc.bare_ack(stage, list(plan.sizes))
+
+        bot = await stage.start_bot(stage.env(callbacks=True, db=work / f"cb-{time.time_ns()}.sqlite3"))
+        try:
+            out["callback"] = await sc.bot_ack_and_delivery(stage, bot, list(plan.sizes), plan.delivery_n, poll=False)
+            out["rate_limited"] = await sc.rate_limited(stage, bot, plan.rate_n)
+        finally:
+            await bot.stop()
+
+        poll_env = stage.env(
+            callbacks=False,
+            db=work / f"poll-{time.time_ns()}.sqlite3",
+            POLL_FIRST_DELAY="1",
+            POLL_INTERVAL="1",
+            POLL_MAX_INTERVAL="2",
+            POLL_RATE="2",
+        )
+        bot = await stage.start_bot(poll_env)
+        try:
+            out["poll"] = await sc.bot_ack_and_delivery(stage, bot, [plan.delivery_n], plan.delivery_n, poll=True)
+        finally:
+            await bot.stop()
+
+        out["naive"] = await sc.naive_delivery(stage, plan.naive_n)
+        out["scale"] = await sc.scale_and_resume(stage, plan.scale_n, plan.settle, plan.window)
+    out["quota"] = await sc.quota_throughput(plan.quota_n, plan.quota_limit)
+    return out
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def summarize(runs: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+
+    def row(
+        name: str,
+        unit: str,
+        values: list[float],
+        baseline: list[float] | None = None,
+        target: str = "",
+        ok: bool | None = None,
+    ) -> None:
+        entry: dict[str, Any] = {"metric": name, "unit": unit, **spread(values), "target": target}
+        if baseline:
+            entry["baseline"] = statistics.median(baseline)
+            entry["ratio"] = entry["median"] / entry["baseline"] if entry["baseline"] else None
+        if ok is not None:
+            entry["met"] = ok
+        rows.append(entry)
+
+    for n in plan.sizes:
+        for pct in (50, 99):
+            bot = [sc.percentile(r["callback"]["ack_ms"][str(n)], pct) for r in runs]
+            bare = [sc.percentile(r["bare_ack_ms"][str(n)], pct) for r in runs]
+            target, ok = ("≤ 50 ms", statistics.median(bot) <= 50) if (pct == 99 and n == 50) else ("", None)
+            row(f"ack p{pct} @{n} concurrent", "ms", bot, bare, target, ok)
+    for mode in ("callback", "poll"):
+        for pct in (50, 99):
+            side = [sc.percentile(r[mode]["delivery_bot_side_ms"], pct) for r in runs]
+            naive = [sc.percentile(r["naive"]["delivery_ms"], pct) for r in runs]
+            target, ok = (
+                ("≤ 20 ms", statistics.median(side) <= 20) if (mode == "callback" and pct == 99) else ("", None)
+            )
+            row(f"delivery {mode} bot-side p{pct}", "ms", side, naive, target, ok)
+        for pct in (50, 99):
+            e2e = [sc.percentile(r[mode]["delivery_end_to_end_ms"], pct) for r in runs]
+            naive = [sc.percentile(r["naive"]["delivery_ms"], pct) for r in runs]
+            row(f"delivery {mode} task-done→message p{pct}", "ms", e2e, naive)
+    extra = [r["scale"]["extra_mib"] for r in runs]
+    row(f"extra memory, {plan.scale_n} jobs in flight", "MiB", extra, None, "≤ 64 MiB", statistics.median(extra) <= 64)
+    per_job = [r["scale"]["extra_mib"] * 1024 / plan.scale_n for r in runs]
+    row("memory per job in flight", "KiB", per_job, [r["naive"]["kib_per_job"] for r in runs])
+    row("bot RSS with no jobs", "MiB", [r["scale"]["rss_empty_mib"] for r in runs])
+    row(
+        f"poll requests/s, {plan.scale_n} in flight",
+        "req/s",
+        [r["scale"]["poll_requests_per_s"] for r in runs],
+        None,
+        "≤ 1 req/s",
+        statistics.median(r["scale"]["poll_requests_per_s"] for r in runs) <= 1.05,
+    )
+    row("task ids read per second", "ids/s", [r["scale"]["poll_ids_per_s"] for r in runs])
+    resume = [r["scale"]["resume_s"] for r in runs]
+    row(f"resume: start → {plan.scale_n} jobs tracked", "s", resume, None, "≤ 5 s", statistics.median(resume) <= 5)
+    row(
+        "quota reservations/s (racing)",
+        "1/s",
+        [r["quota"]["per_s"] for r in runs],
+        [r["quota"]["plain_inserts_per_s"] for r in runs],
+    )
+    granted = [r["quota"]["granted"] for r in runs]
+    row(
+        f"granted of {plan.quota_n} against limit {plan.quota_limit}",
+        "",
+        granted,
+        None,
+        f"= {plan.quota_limit}",
+        all(g == plan.quota_limit for g in granted),
+    )
+    row(
+        f"429s: all {plan.rate_n} results delivered in",
+        "s",
+        [r["rate_limited"]["seconds"] for r in runs],
+        None,
+        "all, once",
+        all(r["rate_limited"]["delivered"] == plan.rate_n and not r["rate_limited"]["posted_twice"] for r in runs),
+    )
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def fmt(value: Any) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+        return str(value)
+
+    header = f"{'metric':<44} {'unit':>6} {'median':>10} {'min':>10} {'max':>10} {'baseline':>10} {'ratio':>7}  target"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        verdict = "" if "met" not in r else (" ✓" if r["met"] else " ✗")
+        lines.append(
+            f"{r['metric']:<44} {r['unit']:>6} {fmt(r['median']):>10} {fmt(r['min']):>10} {fmt(r['max']):>10} "
+            f"{fmt(r.get('baseline')):>10} {fmt(r.get('ratio')):>7}  {r['target']}{verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run (under 30 s)")
+    parser.add_argument("--runs", type=int, default=None, help="repeat every scenario this many times")
+    parser.add_argument("--json", type=Path, default=Path("bench/results.json"), help="where to write the figures")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    if args.runs:
+        plan = Plan(**{**plan.__dict__, "runs": args.runs})
+    started = time.monotonic()
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="luma-bench-") as work:
+        for i in range(plan.runs):
+            print(f"run {i + 1} of {plan.runs}…", flush=True)
+            runs.append(asyncio.run(one_run(plan, Path(work))))
+    rows = summarize(runs, plan)
+    elapsed = time.monotonic() - started
+    print()
+    print(table(rows))
+    print(
+        f"\n{plan.runs} run(s) in {elapsed:.0f} s on {platform.node()} ({platform.machine()}, "
+        f"Python {platform.python_version()}). Baselines: ack = a discord.py bot that only defers; delivery and "
+        f"memory per job = a client holding the blocking API call open ({plan.naive_n} at once)."
+    )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps({"plan": plan.__dict__, "rows": rows, "runs": runs, "seconds": elapsed}, indent=1, default=str)
+    )
+    print(f"figures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,408 @@
+"""The measurements. Each returns plain numbers; __main__ repeats them, summarizes and prints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.luma.fake import FakeLuma
+from tests.fakes.discord import FakeDiscord, Interaction
+
+from .botproc import ROOT, BotProcess, free_port
+
+DISCORD_TOKEN = "bench-discord-token"
+LUMA_TOKEN = "bench-luma-token"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Stage:
+    """The fakes, a guild to play in, and a scratch folder, shared by every scenario of one run."""
+
+    work: Path
+    discord: FakeDiscord = field(default_factory=lambda: FakeDiscord(token=DISCORD_TOKEN))
+    luma: FakeLuma = field(default_factory=lambda: FakeLuma(token=LUMA_TOKEN, auto_complete=False))
+    http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Stage:
+        await self.discord.start()
+        await self.luma.start()
+        self.guild = self.discord.add_guild("Bench", channels=1)
+        self.channel = self.discord.guilds[self.guild]["channel_ids"][0]
+        self.users = []
+        for i in range(20):
+            user = self.discord.add_user(f"member{i}")
+            self.discord.add_member(self.guild, user)
+            self.users.append(user)
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.http is not None
+        await self.http.close()
+        await self.luma.stop()
+        await self.discord.stop()
+
+    def env(self, *, callbacks: bool, db: Path, **extra: str) -> dict[str, str]:
+        port = free_port()
+        env = {
+            "DISCORD_TOKEN": DISCORD_TOKEN,
+            "ACEDATACLOUD_API_TOKEN": LUMA_TOKEN,
+            "ACEDATACLOUD_API_BASE_URL": self.luma.url,
+            "DISCORD_API_BASE": self.discord.api_base,
+            "DISCORD_GATEWAY_URL": self.discord.gateway_url,
+            "DATABASE_PATH": str(db),
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(port),
+            "DEV_GUILD_ID": str(self.guild),
+            "LOG_LEVEL": "WARNING",
+            "PROGRESS_INTERVAL": "600",
+            "CALLBACK_POLL_INTERVAL": "300",
+            **{
+                f"QUOTA_{n}": "none"
+                for n in (
+                    "GUILD_DAILY",
+                    "GUILD_MONTHLY",
+                    "MEMBER_DAILY",
+                    "GUILD_CONCURRENT",
+                    "MEMBER_CONCURRENT",
+                    "MEMBER_COOLDOWN",
+                )
+            },
+        }
+        if callbacks:
+            env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+        env.update(extra)
+        return env
+
+    async def start_bot(self, env: dict[str, str], *, ready: bool = True) -> BotProcess:
+        assert self.http is not None
+        self.discord.ready.clear()
+        bot = BotProcess(env, self.work / "bot.log")
+        await bot.start()
+        if ready:
+            await bot.wait(self.http, lambda h: h["ready"])
+        return bot
+
+    async def fire(self, count: int, tag: str) -> list[Interaction]:
+        """`count` members' /luma generate at once."""
+        return list(
+            await asyncio.gather(
+                *(
+                    self.discord.slash(
+                        self.guild,
+                        self.channel,
+                        self.users[i % len(self.users)],
+                        ["luma", "generate"],
+                        {"prompt": f"{tag} video number {i}"},
+                    )
+                    for i in range(count)
+                )
+            )
+        )
+
+    async def acked(self, interactions: list[Interaction]) -> list[float]:
+        await asyncio.gather(*(self.discord.wait_response(i, timeout=30) for i in interactions))
+        assert all(i.response_type == 5 for i in interactions), "every command was deferred"
+        return [(i.response_at - i.created) * 1000 for i in interactions]  # type: ignore[operator]
+
+    def tasks_with(self, tag: str) -> list[str]:
+        return [t.task_id for t in self.luma.tasks.values() if t.request.get("prompt", "").startswith(tag)]
+
+    async def wait_tasks(self, tag: str, count: int, timeout: float = 60) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.tasks_with(tag)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(found)} of {count} tasks reached the fake Luma API")
+            await asyncio.sleep(0.01)
+        return found
+
+    def delivered(
+        self, task_ids: list[str], *, method: str = "PATCH", path: str = r"/messages/@original$"
+    ) -> dict[str, float]:
+        """task id -> when (fake clock) its result message reached the fake Discord (first success)."""
+        wanted = set(task_ids)
+        found: dict[str, float] = {}
+        for record in self.discord.calls(method, path):
+            if record.status != 200 or not isinstance(record.body, dict):
+                continue
+            content = record.body.get("content") or ""
+            for task_id in wanted - found.keys():
+                if task_id in content:
+                    found[task_id] = record.at
+                    break
+        return found
+
+    def result_posts(self, task_id: str) -> int:
+        return sum(
+            1
+            for r in self.discord.calls("PATCH", r"/messages/@original$")
+            if r.status == 200 and task_id in str((r.body or {}).get("content"))
+        )
+
+    async def finish_all(self, task_ids: list[str], spacing: float) -> None:
+        for task_id in task_ids:
+            self.luma.finish(task_id)
+            if spacing:
+                await asyncio.sleep(spacing)
+
+    async def wait_delivered(self, task_ids: list[str], timeout: float = 60, **kw: Any) -> dict[str, float]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.delivered(task_ids, **kw)) < len(task_ids):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(found)} of {len(task_ids)} results delivered")
+            await asyncio.sleep(0.02)
+        return found
+
+
+# --- scenarios ---------------------------------------------------------------------------------------
+
+
+async def bare_ack(stage: Stage, sizes: list[int]) -> dict[str, list[float]]:
+    """Baseline: a discord.py bot that only defers."""
+    env = stage.env(callbacks=False, db=stage.work / "unused.sqlite3")
+    stage.discord.ready.clear()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.baselines",
+        "bare-bot",
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await stage.discord.wait_ready()
+        await asyncio.sleep(0.3)
+        return {str(n): await stage.acked(await stage.fire(n, f"bare{n}-{uuid.uuid4().hex[:6]}")) for n in sizes}
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def bot_ack_and_delivery(
+    stage: Stage, bot: BotProcess, sizes: list[int], delivery_n: int, *, poll: bool
+) -> dict[str, Any]:
+    """Acks at each size; then finish the tasks one by one and time each result's arrival."""
+    acks: dict[str, list[float]] = {}
+    end_to_end: list[float] = []
+    bot_side: list[float] = []
+    for n in sizes:
+        tag = f"run{n}-{uuid.uuid4().hex[:6]}"
+        acks[str(n)] = await stage.acked(await stage.fire(n, tag))
+        task_ids = await stage.wait_tasks(tag, n)
+        await asyncio.sleep(0.3)  # the "generating…" edits are done
+        await stage.finish_all(task_ids, spacing=0.01 if n == delivery_n else 0)
+        arrived = await stage.wait_delivered(task_ids)
+        if n == delivery_n:
+            for task_id in task_ids:
+                task = stage.luma.tasks[task_id]
+                assert task.finished_mono is not None
+                end_to_end.append((arrived[task_id] - task.finished_mono) * 1000)
+                start = task.reported_mono if poll else task.finished_mono  # poll answered / callback sent
+                if start is not None:
+                    bot_side.append((arrived[task_id] - start) * 1000)
+    return {"ack_ms": acks, "delivery_end_to_end_ms": end_to_end, "delivery_bot_side_ms": bot_side}
+
+
+async def naive_delivery(stage: Stage, count: int) -> dict[str, Any]:
+    """Baseline: blocking calls held open until each video is done; memory per call in flight."""
+    env = stage.env(callbacks=False, db=stage.work / "unused.sqlite3")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.baselines",
+        "naive",
+        str(count),
+        str(stage.channel),
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    before = float((await proc.stdout.readline()).split()[1])
+    task_ids = await stage.wait_tasks("naive video", count)
+    await asyncio.sleep(0.3)
+    proc.stdin.write(b"measure\n")
+    await proc.stdin.drain()
+    during = float((await proc.stdout.readline()).split()[1])
+    await stage.finish_all(task_ids, spacing=0.002)
+    arrived = await stage.wait_delivered(task_ids, method="POST", path=rf"/channels/{stage.channel}/messages$")
+    await proc.wait()
+    for task_id in task_ids:  # so that a later run's tag search starts clean
+        stage.luma.tasks[task_id].request["prompt"] = "done"
+    latencies = [(arrived[t] - stage.luma.tasks[t].finished_mono) * 1000 for t in task_ids]  # type: ignore[operator]
+    return {"delivery_ms": latencies, "kib_per_job": (during - before) * 1024 / count}
+
+
+async def rate_limited(stage: Stage, bot: BotProcess, count: int) -> dict[str, Any]:
+    """Every result PATCH first gets a 429 (retry_after 0.25 s): all must still arrive, once each."""
+    tag = f"limited-{uuid.uuid4().hex[:6]}"
+    await stage.acked(await stage.fire(count, tag))
+    task_ids = await stage.wait_tasks(tag, count)
+    await asyncio.sleep(0.5)
+    before = sum(1 for r in stage.discord.requests if r.status == 429)
+    stage.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=0.25, times=count)
+    started = time.monotonic()
+    await stage.finish_all(task_ids, spacing=0)
+    await stage.wait_delivered(task_ids, timeout=120)
+    took = time.monotonic() - started
+    await asyncio.sleep(0.5)
+    posts = [stage.result_posts(t) for t in task_ids]
+    return {
+        "seconds": took,
+        "delivered": sum(1 for p in posts if p >= 1),
+        "posted_twice": sum(1 for p in posts if p > 1),
+        "served_429": sum(1 for r in stage.discord.requests if r.status == 429) - before,
+    }
+
+
+async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
+    """`count` jobs already submitted (as if the bot had been stopped), and their pending tasks."""
+    from bot.store import Database
+
+    db = await Database.open(db_path)
+    now = db.now()
+    rows, holds = [], []
+    for i in range(count):
+        task_id = f"seeded-{uuid.uuid4()}"
+        body = {
+            "action": "generate",
+            "prompt": f"seeded video {i}",
+            "aspect_ratio": "16:9",
+            "loop": False,
+            "enhancement": True,
+        }
+        stage.luma.add_pending_task(task_id, body)
+        job_id = f"job-{i}-{uuid.uuid4().hex[:8]}"
+        rows.append(
+            (
+                job_id,
+                stage.guild,
+                stage.channel,
+                stage.users[i % 20],
+                "generate",
+                json.dumps(body),
+                "submitted",
+                task_id,
+                now,
+                now,
+            )
+        )
+        holds.append((stage.guild, stage.users[i % 20], job_id, now[:10], now[:7], now))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, task_id, created_at,"
+            " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        await tx.executemany(
+            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
+            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
+            holds,
+        )
+    await db.close()
+
+
+async def scale_and_resume(stage: Stage, count: int, settle: float, window: float) -> dict[str, Any]:
+    """A fresh bot's memory; then `count` jobs in flight: time to track them all again after a start,
+    the extra memory, and the request rate the poller settles at (default cadence)."""
+    assert stage.http is not None
+    empty = await stage.start_bot(
+        stage.env(callbacks=False, db=stage.work / f"empty-{uuid.uuid4().hex}.sqlite3"), ready=True
+    )
+    await asyncio.sleep(settle)
+    rss_empty = empty.rss
+    await empty.stop()
+
+    db = stage.work / f"seeded-{uuid.uuid4().hex}.sqlite3"
+    await seed_jobs(db, stage, count)
+    bot = await stage.start_bot(stage.env(callbacks=False, db=db), ready=False)
+    await bot.wait(stage.http, lambda h: h["jobs_in_flight"] >= count, timeout=120)
+    resume_s = time.monotonic() - bot.started
+    await bot.wait(stage.http, lambda h: h["ready"])
+    await asyncio.sleep(settle)
+    rss_full = bot.rss
+    first = len(stage.luma.requests)
+    await asyncio.sleep(window)
+    polls = [r for r in stage.luma.requests[first:] if r["path"] == "/luma/tasks"]
+    ids = sum(len(r["body"].get("ids", [])) for r in polls)
+    await bot.stop()
+    for task in list(stage.luma.tasks):
+        if task.startswith("seeded-"):
+            del stage.luma.tasks[task]
+    return {
+        "resume_s": resume_s,
+        "rss_empty_mib": rss_empty,
+        "rss_full_mib": rss_full,
+        "extra_mib": rss_full - rss_empty,
+        "poll_requests_per_s": len(polls) / window,
+        "poll_ids_per_s": ids / window,
+    }
+
+
+async def quota_throughput(count: int, limit: int) -> dict[str, Any]:
+    """Reservations racing on real SQLite: how many per second, and that exactly `limit` are granted."""
+    from bot.jobs import JobService, NewJob
+    from bot.luma import LumaClient, VideoRequest
+    from bot.quota import Limits, QuotaExceeded, QuotaService
+    from bot.store import Database, JobStore, QuotaStore
+
+    folder = Path(tempfile.mkdtemp(prefix="luma-bench-"))
+    try:
+        db = await Database.open(folder / "q.sqlite3")
+        quota = QuotaService(db, QuotaStore(db), Limits(guild_daily=limit))
+        jobs = JobService(db, LumaClient(None, "http://unused", "t"), quota)  # type: ignore[arg-type]
+        request = VideoRequest.generate("quota bench")
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(jobs.accept(NewJob(1, 2, 1000 + i, request)) for i in range(count)), return_exceptions=True
+        )
+        took = time.perf_counter() - started
+        granted = sum(1 for r in results if not isinstance(r, BaseException))
+        refused = sum(1 for r in results if isinstance(r, QuotaExceeded))
+        await db.close()
+
+        # baseline: the same jobs written without any quota check
+        plain = await Database.open(folder / "plain.sqlite3")
+        store = JobStore(plain)
+        from bot.store import Job
+
+        async def insert(i: int) -> None:
+            async with plain.transaction() as tx:
+                await store.insert(tx, Job(f"p{i}", 1, 2, 1000 + i, request))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(insert(i) for i in range(count)))
+        plain_took = time.perf_counter() - started
+        await plain.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "per_s": count / took,
+        "granted": granted,
+        "refused": refused,
+        "limit": limit,
+        "plain_inserts_per_s": count / plain_took,
+    }
