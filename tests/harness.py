@@ -161,9 +161,14 @@ class World:
             return str(interaction.response_data["content"])
 
         def followup() -> dict[str, Any] | None:
-            return next((m for m in self.discord.messages.values()
-                         if m.get("interaction_metadata", {}).get("id") == str(interaction.id)
-                         and m["flags"] & 64), None)
+            return next(
+                (
+                    m
+                    for m in self.discord.messages.values()
+                    if m.get("interaction_metadata", {}).get("id") == str(interaction.id) and m["flags"] & 64
+                ),
+                None,
+            )
 
         message = await self.wait_for(followup, timeout)
         assert interaction.original_message_id not in self.discord.messages, "the public placeholder is gone"

@@ -108,3 +108,62 @@ def test_a_missing_token_is_one_sentence_and_exit_2(
 def test_an_invalid_setting_is_named(tmp_path: Path) -> None:
     result = run(["check"], clean_env(DISCORD_TOKEN="d", ACEDATACLOUD_API_TOKEN="a", WEB_PORT="eighty"), tmp_path)
     assert result.returncode == 2 and "WEB_PORT: 'eighty' is not a whole number" in result.stderr
+
+
+async def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`luma-bot run` as an owner runs it: connects, serves /healthz, and exits 0 quickly on SIGTERM."""
+    import asyncio
+    import signal
+
+    import aiohttp
+
+    from bot.luma.fake import FakeLuma
+
+    from .fakes.discord import FakeDiscord
+
+    discord = await FakeDiscord(token="d-token").start()
+    discord.add_guild()
+    luma = await FakeLuma(token="l-token").start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = clean_env(
+        DISCORD_TOKEN="d-token",
+        ACEDATACLOUD_API_TOKEN="l-token",
+        ACEDATACLOUD_API_BASE_URL=luma.url,
+        DISCORD_API_BASE=discord.api_base,
+        DISCORD_GATEWAY_URL=discord.gateway_url,
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WEB_PORT=str(port),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        if (await r.json())["ready"]:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the bot never became ready")
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 10) == 0
+        output = (await proc.stdout.read()).decode()  # type: ignore[union-attr]
+        assert "stopping (jobs in flight resume at the next start)" in output and "Traceback" not in output
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await luma.stop()
+        await discord.stop()
