@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.callbacks import CallbackSigner
 from bot.jobs import JobService
 from bot.luma import LumaError, TaskRecord
+from bot.serving import start_app
 
 __all__ = ["WebServer"]
 
@@ -44,13 +45,7 @@ class WebServer:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        if server is not None and server.sockets:  # type: ignore[union-attr]
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(self.app(), self.host, self.port)
         log.info("web server listening on %s:%d", self.host, self.port)
 
     async def stop(self) -> None:

@@ -145,6 +145,16 @@ class World:
             {"prompt": prompt, **options},
         )
 
+    async def held(self, prompt: str, **options: Any) -> tuple[Interaction, str]:
+        """Generate while the fake Luma API holds the task: once it has reached the API, return the
+        interaction and the task id (finish it with `self.luma.finish(task_id)`)."""
+        self.luma.auto_complete = False
+        before = set(self.luma.tasks)
+        interaction = await self.generate(prompt, **options)
+        await self.discord.wait_response(interaction)
+        new = await self.wait_for(lambda: set(self.luma.tasks) - before)
+        return interaction, next(iter(new))
+
     def message(self, message_id: int | None) -> dict[str, Any]:
         assert message_id is not None
         return self.discord.messages[message_id]

@@ -74,10 +74,11 @@ async def test_an_api_error_is_explained_and_refunded(tmp_path: Path, status: in
 
 async def test_a_forged_callback_changes_nothing(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True) as world:
-        world.luma.auto_complete = False
-        await world.generate("wait for me")
-        await world.wait_for(lambda: world.luma.tasks)
+        await world.held("wait for me")
         job = await only_job(world)
+        while job.task_id is None:  # the API has answered; the bot records the task id next
+            await asyncio.sleep(0.01)
+            job = await only_job(world)
         body = fixture("seed_callback_body") | {"task_id": job.task_id}
         base = f"http://127.0.0.1:{world.web_port}/luma/callback"
         async with aiohttp.ClientSession() as http:
@@ -121,12 +122,9 @@ async def test_a_duplicate_callback_and_a_racing_poll_post_once(tmp_path: Path) 
 
 async def test_a_deleted_progress_message_gets_a_new_channel_message(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("the message will vanish")
-        await world.discord.wait_response(interaction)
-        await world.wait_for(lambda: world.luma.tasks)
+        interaction, task_id = await world.held("the message will vanish")
         world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         await world.wait_for(lambda: world.video_messages())
         [message] = world.video_messages()
         assert message["channel_id"] == str(world.channel)
@@ -138,14 +136,11 @@ async def test_a_deleted_progress_message_gets_a_new_channel_message(tmp_path: P
 @pytest.mark.parametrize("bot_knows", [True, False], ids=["bot-clock", "discord-refuses"])
 async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: bool) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("a very slow render")
-        await world.discord.wait_response(interaction)
-        await world.wait_for(lambda: world.luma.tasks)
+        interaction, task_id = await world.held("a very slow render")
         world.discord.age_interaction(interaction.token, 16 * 60)
         if bot_knows:
             world.clock.advance(16 * 60)
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         await world.wait_for(lambda: world.video_messages())
         [message] = world.video_messages()
         assert message["id"] != str(interaction.original_message_id)
@@ -158,13 +153,10 @@ async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: 
 
 async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("nowhere to post")
-        await world.discord.wait_response(interaction)
-        await world.wait_for(lambda: world.luma.tasks)
+        interaction, task_id = await world.held("nowhere to post")
         world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
         world.discord.forbid_channel(world.channel)
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         await world.wait_for(lambda: world.discord.dm_messages(world.member))
         [dm] = world.discord.dm_messages(world.member)
         assert "Video ID" in str(dm["embeds"])
@@ -175,14 +167,11 @@ async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
 
 async def test_nowhere_to_deliver_keeps_the_video_in_history(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("nobody will see this")
-        await world.discord.wait_response(interaction)
-        await world.wait_for(lambda: world.luma.tasks)
+        interaction, task_id = await world.held("nobody will see this")
         world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
         world.discord.forbid_channel(world.channel)
         world.discord.dm_closed.add(world.member)
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         job = await only_job(world)
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"])  # type: ignore[union-attr]
         job = await world.bot.jobs.jobs.get(job.id)  # type: ignore[union-attr]
@@ -193,11 +182,7 @@ async def test_nowhere_to_deliver_keeps_the_video_in_history(tmp_path: Path) -> 
 @pytest.mark.parametrize("callbacks", [False, True], ids=["poll", "callback"])
 async def test_a_restart_with_a_job_in_flight_posts_once(tmp_path: Path, callbacks: bool) -> None:
     async with World(tmp_path, callbacks=callbacks, CALLBACK_POLL_INTERVAL="0.3") as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("survive a restart")
-        await world.discord.wait_response(interaction)
-        await world.wait_for(lambda: world.luma.tasks)
-        task_id = next(iter(world.luma.tasks))
+        interaction, task_id = await world.held("survive a restart")
         await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))  # "generating…"
         await world.stop_bot()
         world.luma.finish(task_id)  # finishes while the bot is down (a callback, if any, is refused)
@@ -215,8 +200,7 @@ async def test_a_restart_with_a_job_in_flight_posts_once(tmp_path: Path, callbac
 
 async def test_progress_is_shown_while_generating(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False, PROGRESS_INTERVAL="0.2") as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("show me you are alive")
+        interaction, task_id = await world.held("show me you are alive")
         await world.wait_for(lambda: len(world.discord.calls("PATCH", "@original")) >= 2)
         message = world.message(interaction.original_message_id)
         embed = message["embeds"][0]
@@ -224,15 +208,13 @@ async def test_progress_is_shown_while_generating(tmp_path: Path) -> None:
         status = next(f["value"] for f in embed["fields"] if f["name"] == "Status")
         assert "elapsed" in status and "Luma is rendering" in status
         assert message["flags"] & 128 == 0, "no longer 'thinking…'"
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         await world.wait_for(lambda: world.video_messages())
 
 
 async def test_healthz_reports_readiness_and_jobs_in_flight(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        await world.generate("one in flight")
-        await world.wait_for(lambda: world.luma.tasks)
+        await world.held("one in flight")
         await world.wait_for(lambda: world.bot.jobs.in_flight == 1)  # type: ignore[union-attr]
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{world.web_port}/healthz") as response:
@@ -259,11 +241,10 @@ async def test_commands_are_synced_only_when_they_change(tmp_path: Path) -> None
 
 async def test_discord_rate_limits_delay_but_do_not_lose_the_result(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        world.luma.auto_complete = False
-        interaction = await world.generate("rate limited delivery")
+        interaction, task_id = await world.held("rate limited delivery")
         await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))
         world.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=0.3, times=2)
-        world.luma.finish(next(iter(world.luma.tasks)))
+        world.luma.finish(task_id)
         await world.wait_for(lambda: world.video_messages())
         assert world.video_messages()[0]["id"] == str(interaction.original_message_id)
         statuses = [r.status for r in world.discord.calls("PATCH", "@original$")]

@@ -27,6 +27,7 @@ from bot.luma import (
     VideoResult,
 )
 from bot.luma.fake import FakeLuma
+from bot.serving import start_app
 
 from .conftest import TOKEN, fixture
 
@@ -157,11 +158,7 @@ async def test_callback_is_posted_with_the_flat_result(luma: LumaClient, fake_lu
 
     app = web.Application()
     app.router.add_post("/cb/{job}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await start_app(app, "127.0.0.1", 0)
     try:
         fake_luma.script_next_result(fixture("seed_callback_body"))
         submission = await luma.submit(
@@ -260,11 +257,7 @@ async def test_plain_string_error_body(http: aiohttp.ClientSession) -> None:
 
     app = web.Application()
     app.router.add_post("/luma/videos", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await start_app(app, "127.0.0.1", 0)
     try:
         with pytest.raises(LumaRefused) as info:
             await LumaClient(http, f"http://127.0.0.1:{port}", TOKEN).submit(VideoRequest.generate("abc"))

@@ -22,6 +22,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.serving import start_app
+
 from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, is_http_url
 
 __all__ = ["FakeLuma", "FakeTask"]
@@ -150,13 +152,7 @@ class FakeLuma:
 
     async def start(self) -> FakeLuma:
         self._session = aiohttp.ClientSession()
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[union-attr]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(self.app(), self.host, self.port)
         return self
 
     async def stop(self) -> None:

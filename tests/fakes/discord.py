@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.serving import start_app
+
 from .discord_limits import InvalidForm, check_choices, check_commands, check_message, check_modal
 
 __all__ = ["FakeDiscord", "Interaction"]
@@ -105,11 +107,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=8 * 1024 * 1024, middlewares=[self._middleware])
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await start_app(app, "127.0.0.1", 0)
         return self
 
     async def stop(self) -> None:
