@@ -37,7 +37,7 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space > limit * 0.6:
+    if text[limit - 1] != " " and space > limit * 0.6:  # the cut splits a word: drop its start
         cut = cut[:space]
     return cut.rstrip(" ,.;:") + "…"
 

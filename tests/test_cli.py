@@ -167,3 +167,38 @@ async def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             proc.kill()
         await luma.stop()
         await discord.stop()
+
+
+async def test_sync_registers_the_commands_in_one_guild(tmp_path: Path) -> None:
+    import asyncio
+
+    from .fakes.discord import FakeDiscord
+
+    discord = await FakeDiscord(token="d-token").start()
+    guild = discord.add_guild()
+    try:
+        env = clean_env(
+            DISCORD_TOKEN="d-token",
+            DISCORD_API_BASE=discord.api_base,
+            DISCORD_GATEWAY_URL=discord.gateway_url,
+            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync",
+            "--guild",
+            str(guild),
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        assert f"synced 3 commands to guild {guild}: Extend video, luma, luma-admin" in out.decode()
+        assert {c["name"] for c in discord.commands[guild]} == {"luma", "luma-admin", "Extend video"}
+        assert discord.identify is None, "syncing needs no gateway connection"
+    finally:
+        await discord.stop()

@@ -1,0 +1,51 @@
+"""Rendering rules that are easier to see without Discord: shortening, limits, the history pager's timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.store import Video
+from bot.ui import HistoryView, result_message, shorten
+
+
+def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
+    assert shorten("a  b\nc", 10) == "a b c"
+    cut = shorten("the quick brown fox jumps over the lazy dog", 20)
+    assert cut == "the quick brown fox…" and len(cut) <= 20
+
+
+def test_a_result_fits_discord_limits_whatever_the_prompt_and_link() -> None:
+    long_url = "https://cdn.example/" + "x" * 600 + ".mp4"
+    video = Video("v" * 36, 1, 2, 3, "t", "extend", "word " * 1000, long_url, parent_video_url=long_url)
+    rendered = result_message(video, mention=True)
+    embed = rendered.embed.to_dict()
+    assert len(embed["description"]) <= 4096 and len(rendered.embed) <= 6000
+    assert all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert rendered.content is not None and len(rendered.content) <= 2000
+    assert rendered.view is not None
+    labels = [getattr(getattr(c, "item", c), "label", None) for c in rendered.view.children]
+    assert labels == ["Extend"], "a link too long for a button is left out, not sent to be refused"
+
+
+class _Message:
+    def __init__(self) -> None:
+        self.edits: list[dict[str, Any]] = []
+
+    async def edit(self, **kwargs: Any) -> None:
+        self.edits.append(kwargs)
+
+
+async def test_the_history_pager_disables_its_buttons_when_it_times_out() -> None:
+    # discord.py starts the timeout clock once the view is attached to a sent message; this drives
+    # what the bot does when it fires.
+    async def load(page: int) -> tuple[discord.Embed, int, int]:
+        return discord.Embed(title=str(page)), page, 3
+
+    view = HistoryView(owner_id=1, page=1, pages=3, load=load, timeout=180)
+    message = _Message()
+    view.message = message  # type: ignore[assignment]
+    assert [b.disabled for b in view.children] == [True, False]  # type: ignore[attr-defined]
+    await view.on_timeout()
+    assert message.edits and all(b.disabled for b in message.edits[-1]["view"].children)
