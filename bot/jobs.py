@@ -201,7 +201,8 @@ class JobService:
             await self.fail(job.id, exc)
             return job
         self.stats["submitted"] += 1
-        await self.jobs.mark_submitted(job.id, submission.task_id)
+        if not await self.jobs.mark_submitted(job.id, submission.task_id):
+            return job  # its callback beat the API's answer: the job has already ended
         job.task_id, job.state = submission.task_id, "submitted"
         if submission.result is not None:
             await self.complete(job.id, submission.result)
@@ -225,6 +226,7 @@ class JobService:
             )
             if not won:
                 self.stats["duplicate_outcome"] += 1
+                self._untrack(job_id)
                 return False
             request = job.request
             video = Video(
@@ -444,7 +446,14 @@ class JobService:
             cutoff = self.db.clock() - INTERACTION_TTL + timedelta(seconds=30)
             for entry in list(self._tracked.values()):
                 job = entry.job
-                if job.interaction_token and job.interaction_at and job.interaction_at > cutoff:
+                # re-checked per job: one that ended during an earlier edit must not get "generating…"
+                # over its result (the listener's per-job lock orders an edit already under way)
+                if (
+                    job.id in self._tracked
+                    and job.interaction_token
+                    and job.interaction_at
+                    and (job.interaction_at > cutoff)
+                ):
                     await self._progress(job)
             tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
             if tick % 4 == 0:

@@ -249,3 +249,16 @@ async def test_discord_rate_limits_delay_but_do_not_lose_the_result(tmp_path: Pa
         assert world.video_messages()[0]["id"] == str(interaction.original_message_id)
         statuses = [r.status for r in world.discord.calls("PATCH", "@original$")]
         assert statuses.count(429) == 2 and statuses[-1] == 200
+
+
+async def test_a_callback_that_beats_the_apis_answer_is_delivered_once(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, luma_delay=0.0) as world:
+        world.luma.hold_answer_next(0.3)  # the task ends, and calls back, before the submission is answered
+        await world.generate("faster than its own receipt")
+        await world.wait_for(lambda: world.video_messages())
+        await asyncio.sleep(0.5)
+        job = await only_job(world)
+        assert world.luma.callbacks[0]["status"] == 200
+        assert len(world.video_messages()) == 1
+        assert job.state == "completed" and job.task_id is not None
+        assert world.bot.jobs.in_flight == 0, "nothing left for the poller"  # type: ignore[union-attr]

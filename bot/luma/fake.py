@@ -132,6 +132,7 @@ class FakeLuma:
         self._errors: deque[_Injected] = deque()
         self._slow: deque[float] = deque()
         self._drops: deque[str] = deque()
+        self._held_answers: deque[float] = deque()
         self._task_failures: deque[tuple[str, str]] = deque()
         self._scripted: deque[dict[str, Any]] = deque()
         self._recent: deque[float] = deque()
@@ -194,6 +195,11 @@ class FakeLuma:
     def slow_next(self, seconds: float, *, times: int = 1) -> None:
         """Hold the next requests' answers for `seconds` (the work itself is still done)."""
         self._slow.extend([seconds] * times)
+
+    def hold_answer_next(self, seconds: float) -> None:
+        """Create the next video's task at once but answer the submission `seconds` later (so the task
+        can end, and its callback arrive, before the submitter knows the task id)."""
+        self._held_answers.append(seconds)
 
     def drop_next(self, path: str = "/luma/videos") -> None:
         """Do the next request's work (a task is created) but cut the connection instead of answering."""
@@ -317,6 +323,8 @@ class FakeLuma:
             assert request.transport is not None
             request.transport.close()
             return web.Response(status=500)
+        if self._held_answers:
+            await asyncio.sleep(self._held_answers.popleft())
         if body.get("async") or body.get("callback_url"):
             ack: dict[str, Any] = {"task_id": task.task_id}
             if self.ack_with_success:

@@ -133,11 +133,10 @@ class JobStore:
         return Job.from_row(row) if row else None
 
     async def mark_submitted(self, job_id: str, task_id: str) -> bool:
-        """Record the task id; false when the job already ended (e.g. a callback beat the answer)."""
+        """Record the task id; False when the job already ended (a callback beat the API's answer)."""
         changed = await self.db.execute(
-            "UPDATE jobs SET task_id = COALESCE(task_id, ?),"
-            " state = CASE WHEN state = 'queued' THEN 'submitted' ELSE state END,"
-            " submitted_at = COALESCE(submitted_at, ?) WHERE id = ?",
+            "UPDATE jobs SET task_id = COALESCE(task_id, ?), state = 'submitted',"
+            " submitted_at = COALESCE(submitted_at, ?) WHERE id = ? AND state IN ('queued', 'submitted')",
             (task_id, self.db.now(), job_id),
         )
         return changed == 1
