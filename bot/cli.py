@@ -65,8 +65,26 @@ async def _check(settings: Settings) -> int:
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({type(exc).__name__}: {exc})")
-    assert settings.api_token is not None
+    assert settings.api_token is not None and settings.discord_token is not None
     async with aiohttp.ClientSession() as session:
+        discord_api = settings.discord_api_base or "https://discord.com/api/v10"
+        try:
+            async with session.get(
+                f"{discord_api}/users/@me",
+                timeout=aiohttp.ClientTimeout(total=15),
+                headers={"Authorization": f"Bot {settings.discord_token.get()}"},
+            ) as response:
+                if response.status == 200:
+                    print(f"Discord token: OK (the bot is {(await response.json()).get('username', '?')})")
+                else:
+                    ok = False
+                    print(
+                        f"Discord token: FAILED (Discord refused DISCORD_TOKEN with HTTP {response.status}; "
+                        "reset it in the Developer Portal, Bot page)"
+                    )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            ok = False
+            print(f"Discord token: FAILED (could not reach {discord_api}: {type(exc).__name__})")
         client = LumaClient(session, settings.api_base, settings.api_token)
         try:
             await client.check_token()

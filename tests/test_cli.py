@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,33 +57,56 @@ def fake_luma_process(tmp_path: Path) -> Iterator[str]:
         proc.wait(10)
 
 
-def test_check_reports_ok_for_the_right_token(fake_luma_process: str, tmp_path: Path) -> None:
+@pytest.fixture
+async def fake_discord() -> Any:
+    from .fakes.discord import FakeDiscord
+
+    discord = await FakeDiscord(token="discord-token-xyz").start()
+    yield discord
+    await discord.stop()
+
+
+async def check(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "check", env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return subprocess.CompletedProcess(["check"], proc.returncode or 0, out.decode(), err.decode())
+
+
+async def test_check_reports_ok_for_the_right_tokens(fake_luma_process: str, fake_discord: Any, tmp_path: Path) -> None:
     env = clean_env(
-        DISCORD_TOKEN="d",
+        DISCORD_TOKEN="discord-token-xyz",
+        DISCORD_API_BASE=fake_discord.api_base,
         ACEDATACLOUD_API_TOKEN=TOKEN,
         ACEDATACLOUD_API_BASE_URL=fake_luma_process,
         DATABASE_PATH=str(tmp_path / "db" / "bot.sqlite3"),
     )
-    result = run(["check"], env, tmp_path)
+    result = await check(env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("settings: OK")
     assert lines[1].startswith("database: OK (schema version")
-    assert lines[2] == "Luma API token: OK (accepted)"
-    assert TOKEN not in result.stdout + result.stderr
+    assert lines[2] == "Discord token: OK (the bot is Luma)"
+    assert lines[3] == "Luma API token: OK (accepted)"
+    assert TOKEN not in result.stdout + result.stderr and "discord-token-xyz" not in result.stdout
 
 
-def test_check_reports_a_refused_token_clearly(fake_luma_process: str, tmp_path: Path) -> None:
+async def test_check_reports_refused_tokens_clearly(fake_luma_process: str, fake_discord: Any, tmp_path: Path) -> None:
     env = clean_env(
-        DISCORD_TOKEN="d",
+        DISCORD_TOKEN="wrong-discord",
+        DISCORD_API_BASE=fake_discord.api_base,
         ACEDATACLOUD_API_TOKEN="wrong-token",
         ACEDATACLOUD_API_BASE_URL=fake_luma_process,
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
     )
-    result = run(["check"], env, tmp_path)
+    result = await check(env, tmp_path)
     assert result.returncode == 1
+    assert "Discord token: FAILED (Discord refused DISCORD_TOKEN with HTTP 401" in result.stdout
     assert "Luma API token: FAILED (the API refused ACEDATACLOUD_API_TOKEN" in result.stdout
-    assert "wrong-token" not in result.stdout + result.stderr
+    assert "wrong-token" not in result.stdout + result.stderr and "wrong-discord" not in result.stdout
     assert "Traceback" not in result.stderr
 
 

@@ -372,3 +372,20 @@ async def test_check_token(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> 
 
 def test_client_repr_hides_the_token(http: aiohttp.ClientSession) -> None:
     assert TOKEN not in repr(LumaClient(http, "http://x", TOKEN))
+
+
+async def test_failure_knobs_over_http_for_the_dev_server(
+    http: aiohttp.ClientSession, luma: LumaClient, fake_luma: FakeLuma
+) -> None:
+    async with http.post(f"{fake_luma.url}/_fake/fail-next", json={"status": 403, "code": "used_up"}) as r:
+        assert r.status == 200
+    with pytest.raises(LumaBalanceError):
+        await luma.submit(VideoRequest.generate("no credits left"))
+    async with http.post(f"{fake_luma.url}/_fake/fail-next-task", json={"message": "by hand"}) as r:
+        assert r.status == 200
+    submission = await luma.submit(VideoRequest.generate("fails by hand"))
+    await fake_luma.wait_done(submission.task_id)
+    record = await luma.retrieve(submission.task_id)
+    assert record.state == "failed" and record.error is not None and record.error.message == "by hand"
+    async with http.post(f"{fake_luma.url}/_fake/nonsense") as r:
+        assert r.status == 404

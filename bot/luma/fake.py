@@ -148,8 +148,36 @@ class FakeLuma:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post("/luma/videos", self._videos)
         app.router.add_post("/luma/tasks", self._tasks)
+        app.router.add_post("/_fake/{knob}", self._control)
         app.router.add_route("*", "/{tail:.*}", self._no_api)
         return app
+
+    async def _control(self, request: web.Request) -> web.Response:
+        """Failure knobs over HTTP, for trying the bot by hand (`luma-bot fake-luma`), e.g.
+        `curl -X POST localhost:8787/_fake/fail-next-task -d '{"message": "no"}'`."""
+        try:
+            body = await request.json() if request.can_read_body else {}
+        except ValueError:
+            body = {}
+        knob = request.match_info["knob"]
+        if knob == "fail-next-task":
+            self.fail_next_task(body.get("message", "Luma failed to generate the video"), body.get("code", "api_error"))
+        elif knob == "fail-next":
+            self.fail_next(
+                int(body.get("status", 500)),
+                body.get("code", "api_error"),
+                body.get("message", "injected"),
+                times=int(body.get("times", 1)),
+            )
+        elif knob == "slow-next":
+            self.slow_next(float(body.get("seconds", 5)), times=int(body.get("times", 1)))
+        elif knob == "duplicate-callbacks":
+            self.duplicate_callbacks = bool(body.get("on", True))
+        elif knob == "delay":
+            self.delay = float(body.get("seconds", self.delay))
+        else:
+            return web.json_response({"error": f"unknown knob {knob}"}, status=404)
+        return web.json_response({"ok": True, "knob": knob})
 
     async def start(self) -> FakeLuma:
         self._session = aiohttp.ClientSession()
