@@ -189,7 +189,10 @@ class JobService:
         callback_url = self.callback_url_for(job.id)
         try:
             submission = await self.client.submit(job.request, callback_url=callback_url)
-        except LumaError as exc:
+        except Exception as exc:  # anything but the API's own errors: still end the job and refund it
+            if not isinstance(exc, LumaError):
+                log.exception("submitting %r failed unexpectedly", job)
+                exc = LumaError("the bot could not send this request")
             self.stats[f"submit_error_{exc.kind}"] += 1
             if exc.ambiguous and callback_url:
                 # The task may exist: keep the job open so that a late callback is still delivered,

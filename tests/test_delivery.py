@@ -262,3 +262,29 @@ async def test_a_callback_that_beats_the_apis_answer_is_delivered_once(tmp_path:
         assert len(world.video_messages()) == 1
         assert job.state == "completed" and job.task_id is not None
         assert world.bot.jobs.in_flight == 0, "nothing left for the poller"  # type: ignore[union-attr]
+
+
+async def test_the_extend_button_in_a_dm_explains_where_it_works(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        interaction, task_id = await world.held("to be read in a DM")
+        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        world.discord.forbid_channel(world.channel)
+        world.luma.finish(task_id)
+        [dm] = await world.wait_for(lambda: world.discord.dm_messages(world.member))
+        button = dm["components"][0]["components"][0]
+        click = world.discord._interaction_base(3, world.guild, world.channel, world.member)
+        dm_channel = world.discord.channels[int(dm["channel_id"])]
+        for key in ("guild_id", "guild", "member"):
+            click.payload.pop(key)
+        click.payload.update(
+            user=world.discord.users[world.member],
+            channel=dm_channel,
+            channel_id=dm["channel_id"],
+            context=1,
+            message=dm,
+            data={"custom_id": button["custom_id"], "component_type": 2},
+        )
+        await world.discord._send_interaction(click)
+        await world.discord.wait_response(click)
+        assert click.response_type == 4 and click.response_data["flags"] & 64
+        assert "from the server where it was made" in click.response_data["content"]

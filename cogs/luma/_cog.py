@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.app import LumaBot
 
 
+@app_commands.guild_only()
 class LumaCog(
     GenerateCommands,
     ExtendCommands,

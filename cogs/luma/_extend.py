@@ -69,7 +69,9 @@ class ExtendCommands:
     # --- the button and the context menu open the same modal -----------------------------------
 
     async def open_extend_modal(self, interaction: discord.Interaction[Any], video_id: str) -> None:
-        assert interaction.guild_id is not None
+        if interaction.guild_id is None:  # the result reached the member by DM
+            await reply_privately(interaction, "Extend it from the server where it was made: the button works there.")
+            return
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None:
             await reply_privately(interaction, "That video is not in this server's history any more.")

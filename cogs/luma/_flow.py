@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,12 @@ async def start_from_interaction(
         await interaction.delete_original_response()
         await interaction.followup.send(quota_sentence(exc), ephemeral=True)
         return
+    except Exception:
+        # nothing was saved or charged; leave no public "thinking…" behind, then the error handler
+        # tells the member privately
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.delete_original_response()
+        raise
     await bot.jobs.submit(job)
 
 
