@@ -62,12 +62,9 @@ async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
     async with sc.Stage(work) as stage:
         out["bare_ack_ms"] = await sc.bare_ack(stage, list(plan.sizes))
 
-        bot = await stage.start_bot(stage.env(callbacks=True, db=work / f"cb-{time.time_ns()}.sqlite3"))
-        try:
+        async with stage.bot(stage.env(callbacks=True, db=work / f"cb-{time.time_ns()}.sqlite3")) as bot:
             out["callback"] = await sc.bot_ack_and_delivery(stage, bot, list(plan.sizes), plan.delivery_n, poll=False)
             out["rate_limited"] = await sc.rate_limited(stage, bot, plan.rate_n)
-        finally:
-            await bot.stop()
 
         poll_env = stage.env(
             callbacks=False,
@@ -77,11 +74,8 @@ async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
             POLL_MAX_INTERVAL="2",
             POLL_RATE="2",
         )
-        bot = await stage.start_bot(poll_env)
-        try:
+        async with stage.bot(poll_env) as bot:
             out["poll"] = await sc.bot_ack_and_delivery(stage, bot, [plan.delivery_n], plan.delivery_n, poll=True)
-        finally:
-            await bot.stop()
 
         out["naive"] = await sc.naive_delivery(stage, plan.naive_n)
         out["scale"] = await sc.scale_and_resume(stage, plan.scale_n, plan.settle, plan.window)

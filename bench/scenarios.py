@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,15 @@ class Stage:
         if ready:
             await bot.wait(self.http, lambda h: h["ready"])
         return bot
+
+    @contextlib.asynccontextmanager
+    async def bot(self, env: dict[str, str]) -> AsyncIterator[BotProcess]:
+        """A bot process that is ready, and stopped afterwards whatever happens."""
+        bot = await self.start_bot(env)
+        try:
+            yield bot
+        finally:
+            await bot.stop()
 
     async def fire(self, count: int, tag: str) -> list[Interaction]:
         """`count` members' /luma generate at once."""

@@ -220,7 +220,7 @@ class JobService:
     async def complete(self, job_id: str, result: VideoResult, *, late_ok: bool = False) -> bool:
         """Record the video, charge the reservation, deliver. Returns False if another path won."""
         async with self.db.transaction() as tx:
-            job = await self.jobs.get_tx(tx, job_id)
+            job = await self.jobs.get(job_id, tx)
             if job is None:
                 return False
             video_id = result.video_id or result.task_id

@@ -151,14 +151,19 @@ async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: 
         assert bool(refused) is not bot_knows
 
 
+async def nowhere_but_dm(world: World, prompt: str) -> dict[str, Any]:
+    """A result whose progress message was deleted and whose channel refuses the bot: it goes by DM."""
+    interaction, task_id = await world.held(prompt)
+    world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+    world.discord.forbid_channel(world.channel)
+    world.luma.finish(task_id)
+    [dm] = await world.wait_for(lambda: world.discord.dm_messages(world.member))
+    return dm
+
+
 async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        interaction, task_id = await world.held("nowhere to post")
-        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
-        world.discord.forbid_channel(world.channel)
-        world.luma.finish(task_id)
-        await world.wait_for(lambda: world.discord.dm_messages(world.member))
-        [dm] = world.discord.dm_messages(world.member)
+        dm = await nowhere_but_dm(world, "nowhere to post")
         assert "Video ID" in str(dm["embeds"])
         job = await only_job(world)
         assert job.delivered_via == "dm"
@@ -266,11 +271,7 @@ async def test_a_callback_that_beats_the_apis_answer_is_delivered_once(tmp_path:
 
 async def test_the_extend_button_in_a_dm_explains_where_it_works(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
-        interaction, task_id = await world.held("to be read in a DM")
-        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
-        world.discord.forbid_channel(world.channel)
-        world.luma.finish(task_id)
-        [dm] = await world.wait_for(lambda: world.discord.dm_messages(world.member))
+        dm = await nowhere_but_dm(world, "to be read in a DM")
         button = dm["components"][0]["components"][0]
         click = world.discord._interaction_base(3, world.guild, world.channel, world.member)
         dm_channel = world.discord.channels[int(dm["channel_id"])]
