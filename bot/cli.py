@@ -44,7 +44,10 @@ def _configure_logging(level: str) -> None:
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLogger().level))
+    # Libraries log secrets at DEBUG (discord.py: webhook URLs and gateway payloads carry interaction
+    # tokens; aiosqlite: SQL parameters). LOG_LEVEL=DEBUG is for the bot's own modules; theirs stay at INFO.
+    for name in ("discord", "aiosqlite", "aiohttp"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 async def _check(settings: Settings) -> int:

@@ -134,8 +134,9 @@ def test_an_invalid_setting_is_named(tmp_path: Path) -> None:
     assert result.returncode == 2 and "WEB_PORT: 'eighty' is not a whole number" in result.stderr
 
 
-async def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    """`luma-bot run` as an owner runs it: connects, serves /healthz, and exits 0 quickly on SIGTERM."""
+async def test_run_makes_a_video_logs_no_secret_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`luma-bot run` as an owner runs it, at DEBUG: connects, makes a video through the fakes, serves
+    /healthz, exits 0 quickly on SIGTERM, and no token or secret appears anywhere in its output."""
     import asyncio
     import signal
 
@@ -145,20 +146,25 @@ async def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 
     from .fakes.discord import FakeDiscord
 
-    discord = await FakeDiscord(token="d-token").start()
-    discord.add_guild()
-    luma = await FakeLuma(token="l-token").start()
+    discord = await FakeDiscord(token="d-token-secret").start()
+    guild = discord.add_guild()
+    member = discord.add_user("member")
+    discord.add_member(guild, member)
+    luma = await FakeLuma(token="l-token-secret", delay=0.2).start()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = clean_env(
-        DISCORD_TOKEN="d-token",
-        ACEDATACLOUD_API_TOKEN="l-token",
+        DISCORD_TOKEN="d-token-secret",
+        ACEDATACLOUD_API_TOKEN="l-token-secret",
         ACEDATACLOUD_API_BASE_URL=luma.url,
         DISCORD_API_BASE=discord.api_base,
         DISCORD_GATEWAY_URL=discord.gateway_url,
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
         WEB_PORT=str(port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        CALLBACK_SECRET="cb-secret-value",
+        LOG_LEVEL="DEBUG",
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -182,10 +188,23 @@ async def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
                 await asyncio.sleep(0.05)
             else:
                 raise AssertionError("the bot never became ready")
+        channel = discord.guilds[guild]["channel_ids"][0]
+        interaction = await discord.slash(guild, channel, member, ["luma", "generate"], {"prompt": "a process test"})
+        await discord.wait_for(lambda: any("Video ID" in str(m.get("embeds")) for m in discord.messages.values()))
+        callback_url = next(iter(luma.tasks.values())).request["callback_url"]
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 10) == 0
         output = (await proc.stdout.read()).decode()  # type: ignore[union-attr]
         assert "stopping (jobs in flight resume at the next start)" in output and "Traceback" not in output
+        assert "DEBUG" in output, "the bot really logged at DEBUG"
+        for secret in (
+            "d-token-secret",
+            "l-token-secret",
+            "cb-secret-value",
+            interaction.token,
+            callback_url.rsplit("/", 1)[1],
+        ):
+            assert secret not in output
     finally:
         if proc.returncode is None:
             proc.kill()
