@@ -18,6 +18,7 @@ __all__ = [
     "ExtendModal",
     "Rendered",
     "failure_message",
+    "modal_values",
     "progress_message",
     "result_message",
     "shorten",
@@ -152,38 +153,47 @@ class ExtendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"lu
             await handler(interaction, self.video_id)
 
 
+EXTEND_MODAL_PREFIX = "luma:extend-modal:"
+
+
 class ExtendModal(discord.ui.Modal):
-    """Asks for the prompt (prefilled with the original) and, optionally, an end-frame link."""
+    """Asks for the prompt (prefilled with the original) and, optionally, an end-frame link.
 
-    def __init__(
-        self,
-        video: Video,
-        on_submit: Callable[[discord.Interaction[Any], Video, str, str | None], Awaitable[None]],
-    ) -> None:
-        super().__init__(title="Extend this video", timeout=900, custom_id=f"luma:extend-modal:{video.video_id}"[:100])
-        self.video = video
-        self._submit = on_submit
-        self.prompt: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="What happens next?",
-            style=discord.TextStyle.paragraph,
-            default=shorten(video.prompt, 4000),
-            min_length=PROMPT_MIN,
-            max_length=min(PROMPT_MAX, 4000),
-            custom_id="prompt",
-        )
-        self.end_image: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="End frame image link (optional)",
-            required=False,
-            placeholder="https://…/last-frame.png",
-            max_length=1000,
-            custom_id="end_image_url",
-        )
-        self.add_item(self.prompt)
-        self.add_item(self.end_image)
+    Only a form: its submission is handled by custom_id (which carries the video id) in the cog, so
+    a form opened before a restart still works after it.
+    """
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        end = self.end_image.value.strip() or None
-        await self._submit(interaction, self.video, self.prompt.value, end)
+    def __init__(self, video: Video) -> None:
+        super().__init__(title="Extend this video", timeout=900, custom_id=f"{EXTEND_MODAL_PREFIX}{video.video_id}")
+        self.add_item(
+            discord.ui.TextInput(
+                label="What happens next?",
+                style=discord.TextStyle.paragraph,
+                default=shorten(video.prompt, 4000),
+                min_length=PROMPT_MIN,
+                max_length=min(PROMPT_MAX, 4000),
+                custom_id="prompt",
+            )
+        )
+        self.add_item(
+            discord.ui.TextInput(
+                label="End frame image link (optional)",
+                required=False,
+                placeholder="https://…/last-frame.png",
+                max_length=1000,
+                custom_id="end_image_url",
+            )
+        )
+
+
+def modal_values(data: dict[str, Any]) -> dict[str, str]:
+    """custom_id -> value of a submitted modal's text inputs (action rows or labels)."""
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        for child in row.get("components") or [row.get("component") or {}]:
+            if child.get("custom_id"):
+                values[child["custom_id"]] = child.get("value") or ""
+    return values
 
 
 # --- history ---------------------------------------------------------------------------------------

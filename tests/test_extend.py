@@ -234,3 +234,22 @@ async def test_a_reply_to_a_video_extends_it(tmp_path: Path, intent: bool, ping:
         body = world.luma.videos_requests()[-1]
         assert body["action"] == "extend" and body["video_id"] == parent
         assert body["prompt"] == "it rises above the clouds"
+
+
+async def test_an_extend_form_opened_before_a_restart_works_after_it(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        message, parent = await make_video(world, "a kite over a beach")
+        [button] = [c for row in message["components"] for c in row["components"] if c.get("label") == "Extend"]
+        click = await world.discord.click(int(message["id"]), button["custom_id"], world.member)
+        await world.discord.wait_response(click)
+        assert click.response_type == 9
+        await world.stop_bot()
+        await world.start_bot()
+        submit = await world.discord.submit_modal(click, world.member, {"prompt": "the kite string snaps"})
+        await world.discord.wait_response(submit)
+        assert submit.response_type == 5
+        [result] = await world.wait_for(lambda: extension_messages(world))
+        body = world.luma.videos_requests()[-1]
+        assert body["video_id"] == parent and body["prompt"] == "the kite string snaps"
+        assert "end_image_url" not in body
+        assert field(result, "Extended from") == f"`{parent}`"

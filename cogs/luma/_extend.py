@@ -13,7 +13,7 @@ from bot.history import ExtendTarget, age, resolve_extend_target
 from bot.inputs import InputError, pick_image
 from bot.luma import PROMPT_MAX, PROMPT_MIN
 from bot.store import Video
-from bot.ui import ExtendModal, shorten
+from bot.ui import EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
 from ._flow import reply_privately, start_from_interaction, start_from_reply
 from ._generate import image_file
@@ -76,14 +76,27 @@ class ExtendCommands:
         if video is None:
             await reply_privately(interaction, "That video is not in this server's history any more.")
             return
-        await interaction.response.send_modal(ExtendModal(video, self._extend_from_modal))
+        await interaction.response.send_modal(ExtendModal(video))
 
-    async def _extend_from_modal(
-        self, interaction: discord.Interaction[Any], video: Video, prompt: str, end_image_url: str | None
-    ) -> None:
+    @commands.Cog.listener("on_interaction")
+    async def extend_modal_submitted(self, interaction: discord.Interaction[Any]) -> None:
+        """The Extend form, handled by its custom_id: no in-memory state, so it survives restarts."""
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is not discord.InteractionType.modal_submit or not custom_id.startswith(
+            EXTEND_MODAL_PREFIX
+        ):
+            return
+        if interaction.guild_id is None:
+            return
+        video = await self.bot.jobs.videos.get(interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX))
+        if video is None:
+            await reply_privately(interaction, "That video is not in this server's history any more.")
+            return
+        values = modal_values(data)
         try:
-            end = pick_image("end frame", None, end_image_url)
-            request = ExtendTarget(video=video).request(prompt, end)
+            end = pick_image("end frame", None, values.get("end_image_url") or None)
+            request = ExtendTarget(video=video).request(values.get("prompt", ""), end)
         except (InputError, ValueError) as exc:
             await reply_privately(interaction, str(exc))
             return
@@ -96,7 +109,7 @@ class ExtendCommands:
         if video is None:
             await reply_privately(interaction, NOT_A_VIDEO)
             return
-        await interaction.response.send_modal(ExtendModal(video, self._extend_from_modal))
+        await interaction.response.send_modal(ExtendModal(video))
 
     async def _video_of(self, guild_id: int, message: discord.Message) -> Video | None:
         if self.bot.user is None or message.author.id != self.bot.user.id:
