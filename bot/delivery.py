@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.jobs import INTERACTION_TTL, DeliveryReceipt
+from bot.luma import LumaError
 from bot.store import Job, Video
 from bot.ui import Rendered, failure_message, progress_message, result_message
 
@@ -22,12 +23,19 @@ __all__ = ["Delivery"]
 log = logging.getLogger(__name__)
 
 TOKEN_MARGIN = timedelta(seconds=30)
+ALERT_EVERY = timedelta(minutes=30)  # at most one DM per kind of problem in this window
+OWNER_ACTIONS = {
+    "auth": "The API token was refused: set a valid ACEDATACLOUD_API_TOKEN and restart (`luma-bot check` tests it).",
+    "balance": "Your AceDataCloud balance is used up: top it up; videos work again at once.",
+    "not_found": "The API address is wrong: check ACEDATACLOUD_API_BASE_URL (`luma-bot check` tests it).",
+}
 
 
 class Delivery:
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot
         self._locks: dict[str, asyncio.Lock] = {}
+        self._alerted: dict[str, datetime] = {}
 
     def _lock(self, job_id: str) -> asyncio.Lock:
         return self._locks.setdefault(job_id, asyncio.Lock())
@@ -55,6 +63,28 @@ class Delivery:
                 await self._webhook(job).edit_message("@original", **rendered.kwargs())  # type: ignore[arg-type]
             except discord.HTTPException as exc:
                 log.debug("progress edit of %r failed: %s", job, exc)
+
+    async def owner_alert(self, job: Job, error: LumaError) -> None:
+        """Members are only told "the bot is not set up"; the person who pays gets the details, by DM."""
+        now = self.bot.clock()
+        last = self._alerted.get(error.kind)
+        if last is not None and now - last < ALERT_EVERY:
+            return
+        self._alerted[error.kind] = now
+        try:
+            app = self.bot.application or await self.bot.application_info()
+            owner = app.team.owner if app.team and app.team.owner else app.owner
+            guild = self.bot.get_guild(job.guild_id)
+            where = guild.name if guild else f"guild {job.guild_id}"
+            text = (
+                f"⚠️ **luma-bot needs you.** A video requested in **{where}** failed, and members are being told "
+                f"the bot is not set up correctly.\n{OWNER_ACTIONS.get(error.kind, 'Check the settings.')}\n"
+                f"Details: `{error.detail[:1500]}`"
+            )
+            dm = await self.bot.create_dm(owner)
+            await dm.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("could not alert the bot's owner (%s): %s", exc.text, error.detail)
 
     async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
         async with self._lock(job.id):

@@ -20,7 +20,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -62,6 +62,7 @@ class DeliveryReceipt:
 class JobListener(Protocol):
     async def job_progress(self, job: Job) -> None: ...
     async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt: ...
+    async def owner_alert(self, job: Job, error: LumaError) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +97,6 @@ class _Tracked:
     due: float = 0.0
 
 
-@dataclass
-class _Stats:
-    counts: Counter[str] = field(default_factory=Counter)
-
-
 class JobService:
     def __init__(
         self,
@@ -122,7 +118,6 @@ class JobService:
         self.listener = listener
         self.stats: Counter[str] = Counter()
         self._tracked: dict[str, _Tracked] = {}
-        self._by_task: dict[str, str] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -273,6 +268,9 @@ class JobService:
         job = await self.jobs.get(job_id)
         if job is not None:
             self.spawn(self._deliver(job, None), name=f"deliver-{job_id}")
+            if error.owner_problem and self.listener is not None:
+                log.error("the bot's owner must act: %s", error.detail)
+                self.spawn(self.listener.owner_alert(job, error), name=f"owner-alert-{job_id}")
         return True
 
     async def apply(self, job_id: str, record: TaskRecord, *, from_callback: bool = False) -> bool:
@@ -321,18 +319,11 @@ class JobService:
         first = self.cadence.callback_interval if callback_mode else self.cadence.first
         entry.due = now + max(0.0, first - elapsed)
         self._tracked[job.id] = entry
-        if job.task_id:
-            self._by_task[job.task_id] = job.id
         heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
         self._wake.set()
 
     def _untrack(self, job_id: str) -> None:
-        entry = self._tracked.pop(job_id, None)
-        if entry is not None and entry.job.task_id:
-            self._by_task.pop(entry.job.task_id, None)
-
-    def job_for_task(self, task_id: str) -> str | None:
-        return self._by_task.get(task_id)
+        self._tracked.pop(job_id, None)
 
     async def resume(self) -> None:
         """After a restart: settle orphaned reservations, track jobs in flight, deliver what is due."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import time
@@ -140,7 +139,6 @@ class FakeLuma:
         self._session: aiohttp.ClientSession | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: list[asyncio.TimerHandle] = []
-        self._ids = itertools.count(1)
 
     # --- lifecycle ------------------------------------------------------------------------------
 

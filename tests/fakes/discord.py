@@ -79,7 +79,10 @@ class FakeDiscord:
         self.application_id = next(self._ids)
         self.bot_user = self._user(self.application_id, bot_name, bot=True)
         self.owner = self._user(next(self._ids), "owner")
-        self.users: dict[int, dict[str, Any]] = {int(self.bot_user["id"]): self.bot_user}
+        self.users: dict[int, dict[str, Any]] = {
+            int(self.bot_user["id"]): self.bot_user,
+            int(self.owner["id"]): self.owner,
+        }
         self.guilds: dict[int, dict[str, Any]] = {}
         self.members: dict[tuple[int, int], dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
