@@ -18,6 +18,7 @@ _COLUMNS = (
     " thumbnail_url, width, height, parent_video_id, parent_video_url, message_id, message_channel_id,"
     " created_at"
 )
+_MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
 
 
 @dataclass(slots=True)
@@ -54,7 +55,7 @@ class VideoStore:
 
     async def insert(self, tx: Tx, video: Video) -> None:
         await tx.execute(
-            f"INSERT OR IGNORE INTO videos ({_COLUMNS}) VALUES ({', '.join('?' for _ in range(18))})",
+            f"INSERT OR IGNORE INTO videos ({_COLUMNS}) VALUES ({_MARKS})",
             (
                 video.video_id,
                 video.luma_video_id,

@@ -136,6 +136,9 @@ def check_choices(choices: list[dict[str, Any]]) -> None:
 def check_commands(commands: list[dict[str, Any]]) -> None:
     if len(commands) > 100:
         raise InvalidForm("", "at most 100 commands")
+    seen = [(c.get("type", 1), c.get("name")) for c in commands]
+    if len(seen) != len(set(seen)):
+        raise InvalidForm("", "Application command names must be unique")
     for i, command in enumerate(commands):
         kind = command.get("type", 1)
         name = command.get("name")
