@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.luma",)
 
 
+class StartupError(Exception):
+    """Start-up cannot go on; the message says what the owner should change."""
+
+
 def configure_discord_endpoints(settings: Settings) -> None:
     """Point discord.py at a Discord-compatible server (the tests' fake), through settings only."""
     if settings.discord_api_base:
@@ -99,7 +103,13 @@ class LumaBot(commands.Bot):
             self.db, luma, self.quota, cadence=cadence, callback_url_for=signer.url_for, listener=self.delivery
         )
         self.web = WebServer(self.jobs, signer, host=settings.web_host, port=settings.web_port, ready=self.is_ready)
-        await self.web.start()
+        try:
+            await self.web.start()
+        except OSError as exc:
+            raise StartupError(
+                f"the web server cannot listen on {settings.web_host}:{settings.web_port} ({exc.strerror}): "
+                "set WEB_HOST/WEB_PORT to a free address"
+            ) from None
         self.add_dynamic_items(ExtendButton)
         await self.sync_if_changed()
         await self.jobs.start()
@@ -194,6 +204,9 @@ async def _run(settings: Settings) -> None:
         async with bot:
             await bot.start(settings.discord_token.get())
         await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
+    except StartupError as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from None
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN: check the token in the Developer Portal (Bot → Reset Token)")
         raise SystemExit(2) from None

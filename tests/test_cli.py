@@ -245,3 +245,41 @@ async def test_sync_registers_the_commands_in_one_guild(tmp_path: Path) -> None:
         assert discord.identify is None, "syncing needs no gateway connection"
     finally:
         await discord.stop()
+
+
+async def test_a_busy_web_port_is_one_clear_sentence(tmp_path: Path) -> None:
+    import asyncio
+
+    from .fakes.discord import FakeDiscord
+
+    discord = await FakeDiscord(token="d-token").start()
+    discord.add_guild()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = clean_env(
+            DISCORD_TOKEN="d-token",
+            ACEDATACLOUD_API_TOKEN="l-token",
+            DISCORD_API_BASE=discord.api_base,
+            DISCORD_GATEWAY_URL=discord.gateway_url,
+            DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+            WEB_PORT=str(port),
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            output = (await asyncio.wait_for(proc.communicate(), 30))[0].decode()
+        finally:
+            await discord.stop()
+    assert proc.returncode == 2
+    assert f"the web server cannot listen on 127.0.0.1:{port}" in output and "set WEB_HOST/WEB_PORT" in output
+    assert "Traceback" not in output
