@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import signal
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -83,7 +84,12 @@ class LumaBot(commands.Bot):
         settings = self.settings
         assert settings.api_token is not None
         self.session = aiohttp.ClientSession()
-        self.db = await Database.open(settings.database_path, clock=self.clock)
+        try:
+            self.db = await Database.open(settings.database_path, clock=self.clock)
+        except (OSError, sqlite3.Error) as exc:
+            raise StartupError(
+                f"the database at {settings.database_path} cannot be opened ({exc}): check DATABASE_PATH"
+            ) from None
         secret = settings.callback_secret or await self._stored_callback_secret()
         signer = CallbackSigner(secret, settings.public_base_url)
         luma = LumaClient(self.session, settings.api_base, settings.api_token)

@@ -247,7 +247,8 @@ async def test_sync_registers_the_commands_in_one_guild(tmp_path: Path) -> None:
         await discord.stop()
 
 
-async def test_a_busy_web_port_is_one_clear_sentence(tmp_path: Path) -> None:
+@pytest.mark.parametrize("problem", ["port", "database"])
+async def test_startup_problems_are_one_clear_sentence(tmp_path: Path, problem: str) -> None:
     import asyncio
 
     from .fakes.discord import FakeDiscord
@@ -264,8 +265,11 @@ async def test_a_busy_web_port_is_one_clear_sentence(tmp_path: Path) -> None:
             DISCORD_API_BASE=discord.api_base,
             DISCORD_GATEWAY_URL=discord.gateway_url,
             DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-            WEB_PORT=str(port),
+            WEB_PORT=str(port) if problem == "port" else "0",
         )
+        if problem == "database":  # a path below a file can never be created
+            (tmp_path / "a-file").write_text("")
+            env["DATABASE_PATH"] = str(tmp_path / "a-file" / "bot.sqlite3")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -281,5 +285,8 @@ async def test_a_busy_web_port_is_one_clear_sentence(tmp_path: Path) -> None:
         finally:
             await discord.stop()
     assert proc.returncode == 2
-    assert f"the web server cannot listen on 127.0.0.1:{port}" in output and "set WEB_HOST/WEB_PORT" in output
+    if problem == "port":
+        assert f"the web server cannot listen on 127.0.0.1:{port}" in output and "set WEB_HOST/WEB_PORT" in output
+    else:
+        assert "the database at" in output and "check DATABASE_PATH" in output
     assert "Traceback" not in output
