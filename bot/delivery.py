@@ -64,6 +64,16 @@ class Delivery:
             except discord.HTTPException as exc:
                 log.debug("progress edit of %r failed: %s", job, exc)
 
+    @staticmethod
+    async def _point_to(placeholder: discord.PartialMessage, jump_url: str, done: bool) -> None:
+        """Turn a placeholder whose interaction token has expired into a pointer to where the outcome went
+        (a bot may edit its own non-ephemeral interaction response through the channel endpoint)."""
+        text = f"{'✅ The video is ready' if done else '❌ This video could not be made'}: {jump_url}"
+        try:
+            await placeholder.edit(content=text, embed=None, view=None)
+        except discord.HTTPException as exc:
+            log.info("could not update the old progress message: %s", exc.text)
+
     async def owner_alert(self, job: Job, error: LumaError) -> None:
         """Members are only told "the bot is not set up"; the person who pays gets the details, by DM."""
         now = self.bot.clock()
@@ -97,12 +107,14 @@ class Delivery:
         def render(mention: bool) -> Rendered:
             return result_message(video, mention=mention) if video else failure_message(job, mention=mention)
 
+        stale = job.progress_message_id  # the placeholder to point at the result if it can't become it
         if self._token_alive(job):
             try:
                 message = await self._webhook(job).edit_message("@original", **render(False).kwargs())  # type: ignore[arg-type]
                 return DeliveryReceipt("original", message.id, message.channel.id)
             except (discord.NotFound, discord.Forbidden) as exc:
                 log.info("original response of %r is gone (%s); posting in the channel", job, exc.text)
+                stale = None
             except discord.HTTPException as exc:
                 if exc.status != 401:  # 401 = the interaction token expired; anything else: retry later
                     raise
@@ -116,6 +128,8 @@ class Delivery:
                     message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
                 )
             message = await channel.send(**kwargs)
+            if stale is not None:
+                await self._point_to(channel.get_partial_message(stale), message.jump_url, video is not None)
             return DeliveryReceipt("channel", message.id, job.channel_id)
         except (discord.NotFound, discord.Forbidden) as exc:
             log.info("channel of %r refused the result (%s); sending a DM", job, exc.text)

@@ -49,6 +49,7 @@ class NewJob:
     application_id: int | None = None
     interaction_token: str | None = None
     reply_to_message_id: int | None = None
+    progress_message_id: int | None = None
     exempt: bool = False
 
 
@@ -171,6 +172,7 @@ class JobService:
             application_id=new.application_id,
             interaction_token=new.interaction_token,
             reply_to_message_id=new.reply_to_message_id,
+            progress_message_id=new.progress_message_id,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)

@@ -28,6 +28,16 @@ async def only_job(world: World):
     return await world.bot.jobs.jobs.get(rows[0]["id"])
 
 
+async def delivered_job(world: World):
+    """The only job, once its delivery has been recorded."""
+    for _ in range(500):
+        job = await only_job(world)
+        if job.delivered_at is not None:
+            return job
+        await asyncio.sleep(0.01)
+    raise AssertionError("the job's delivery was never recorded")
+
+
 async def reservation_state(world: World, job_id: str) -> str | None:
     assert world.bot is not None
     return await world.bot.quota.store.state_of(job_id)
@@ -44,7 +54,7 @@ async def test_a_failed_task_replaces_the_progress_message_and_refunds(tmp_path:
         assert "Luma could not render this scene" in embed["description"]
         assert embed["footer"]["text"] == "You were not charged for this video."
         assert world.video_messages() == []
-        job = await only_job(world)
+        job = await delivered_job(world)
         assert job.state == "failed" and job.delivered_via == "original"
         assert await reservation_state(world, job.id) == "refunded"
 
@@ -129,7 +139,7 @@ async def test_a_deleted_progress_message_gets_a_new_channel_message(tmp_path: P
         [message] = world.video_messages()
         assert message["channel_id"] == str(world.channel)
         assert message["content"].startswith(f"<@{world.member}> https://")
-        job = await only_job(world)
+        job = await delivered_job(world)
         assert job.delivered_via == "channel" and job.delivered_message_id == int(message["id"])
 
 
@@ -145,10 +155,15 @@ async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: 
         [message] = world.video_messages()
         assert message["id"] != str(interaction.original_message_id)
         assert message["content"].startswith(f"<@{world.member}>")
-        job = await only_job(world)
+        job = await delivered_job(world)
         assert job.delivered_via == "channel" and job.interaction_token is None
         refused = [r for r in world.discord.calls("PATCH", "@original") if r.status == 401]
         assert bool(refused) is not bot_knows
+        placeholder = world.message(interaction.original_message_id)
+        assert placeholder["content"] == (
+            f"✅ The video is ready: https://discord.com/channels/{world.guild}/{world.channel}/{message['id']}"
+        ), "the stale 'generating…' message points at the result"
+        assert placeholder["embeds"] == [] and placeholder["components"] == []
 
 
 async def nowhere_but_dm(world: World, prompt: str) -> dict[str, Any]:
@@ -165,7 +180,7 @@ async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
         dm = await nowhere_but_dm(world, "nowhere to post")
         assert "Video ID" in str(dm["embeds"])
-        job = await only_job(world)
+        job = await delivered_job(world)
         assert job.delivered_via == "dm"
         assert (await world.bot.jobs.videos.get(world.guild, job.video_id)) is not None  # type: ignore[union-attr]
 

@@ -39,9 +39,12 @@ async def test_a_database_of_an_older_migration_set_upgrades_and_keeps_its_data(
     path = tmp_path / "old.sqlite3"
     old = await Database.open(path, migrations=load_migrations()[:1])
     assert await old.schema_version() == 1 and "guild_settings" not in await tables(old)
-    job = Job("job-1", 1, 2, 3, VideoRequest.generate("an old prompt"))
-    async with old.transaction() as tx:
-        await JobStore(old).insert(tx, job)
+    async with old.transaction() as tx:  # a row as the code of that time wrote it
+        await tx.execute(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, created_at)"
+            " VALUES ('job-1', 1, 2, 3, 'generate', ?, 'queued', '2026-01-01T00:00:00.000000Z')",
+            ('{"action": "generate", "prompt": "an old prompt"}',),
+        )
     await old.close()
 
     new = await Database.open(path)
@@ -49,6 +52,7 @@ async def test_a_database_of_an_older_migration_set_upgrades_and_keeps_its_data(
     assert "guild_settings" in await tables(new)
     kept = await JobStore(new).get("job-1")
     assert kept is not None and kept.request.prompt == "an old prompt" and kept.state == "queued"
+    assert kept.progress_message_id is None, "a column added later reads as empty for old rows"
     await new.close()
 
 

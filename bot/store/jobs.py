@@ -23,7 +23,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at"
+    " delivered_at, progress_message_id"
 )
 
 
@@ -51,6 +51,7 @@ class Job:
     submitted_at: datetime | None = None
     finished_at: datetime | None = None
     delivered_at: datetime | None = None
+    progress_message_id: int | None = None
 
     @property
     def action(self) -> str:
@@ -91,6 +92,7 @@ class Job:
             submitted_at=when("submitted_at"),
             finished_at=when("finished_at"),
             delivered_at=when("delivered_at"),
+            progress_message_id=row["progress_message_id"],
         )
 
 
@@ -102,8 +104,8 @@ class JobStore:
         body: dict[str, Any] = job.request.to_payload(asynchronous=False)
         await tx.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
-            " application_id, interaction_token, interaction_at, reply_to_message_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+            " application_id, interaction_token, interaction_at, reply_to_message_id, progress_message_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 job.guild_id,
@@ -116,6 +118,7 @@ class JobStore:
                 job.interaction_token,
                 self.db.now() if job.interaction_token else None,
                 job.reply_to_message_id,
+                job.progress_message_id,
                 self.db.now(),
             ),
         )

@@ -66,7 +66,7 @@ async def start_from_interaction(
         return
     # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
     # reserved right after; a refusal then removes the public "thinking…" and answers privately.
-    await interaction.response.defer(thinking=True)
+    callback = await interaction.response.defer(thinking=True)
     new = NewJob(
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
@@ -75,6 +75,7 @@ async def start_from_interaction(
         parent_video_id=parent_video_id,
         application_id=interaction.application_id,
         interaction_token=interaction.token,
+        progress_message_id=callback.message_id if callback is not None else None,
         exempt=is_exempt(settings, roles),
     )
     try:
