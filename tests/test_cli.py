@@ -29,6 +29,22 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+async def run_process(env: dict[str, str], cwd: Path) -> Any:
+    """`luma-bot run` as its own process, output (stdout and stderr) on one pipe."""
+    import asyncio
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
 @pytest.fixture
 def fake_luma_process(tmp_path: Path) -> Iterator[str]:
     with socket.socket() as s:
@@ -166,16 +182,7 @@ async def test_run_makes_a_video_logs_no_secret_and_stops_cleanly_on_sigterm(tmp
         CALLBACK_SECRET="cb-secret-value",
         LOG_LEVEL="DEBUG",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    proc = await run_process(env, tmp_path)
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
@@ -270,16 +277,7 @@ async def test_startup_problems_are_one_clear_sentence(tmp_path: Path, problem: 
         if problem == "database":  # a path below a file can never be created
             (tmp_path / "a-file").write_text("")
             env["DATABASE_PATH"] = str(tmp_path / "a-file" / "bot.sqlite3")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        proc = await run_process(env, tmp_path)
         try:
             output = (await asyncio.wait_for(proc.communicate(), 30))[0].decode()
         finally:
