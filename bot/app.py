@@ -66,7 +66,6 @@ class LumaBot(commands.Bot):
         self.session: aiohttp.ClientSession | None = None
         self.db: Database | None = None
         self.web: WebServer | None = None
-        self.synced = False
         self._shutdown: asyncio.Future[None] | None = None
 
     # services, available once setup_hook ran
@@ -117,7 +116,7 @@ class LumaBot(commands.Bot):
                 "set WEB_HOST/WEB_PORT to a free address"
             ) from None
         self.add_dynamic_items(ExtendButton)
-        await self.sync_if_changed()
+        await self.sync_commands(settings.dev_guild_id, only_if_changed=True)
         await self.jobs.start()
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, self.jobs.in_flight)
@@ -144,26 +143,21 @@ class LumaBot(commands.Bot):
         text = json.dumps(sorted(payload, key=lambda c: (c.get("type", 1), c["name"])), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    async def sync_commands(self, guild_id: int | None) -> list[app_commands.AppCommand]:
+    async def sync_commands(
+        self, guild_id: int | None, *, only_if_changed: bool = False
+    ) -> list[app_commands.AppCommand] | None:
+        """Register the commands (globally, or in one guild) and remember their hash; with
+        `only_if_changed`, do nothing when the hash matches the last sync (Discord rate-limits syncs)."""
         guild = self._sync_scope(guild_id)
+        key, current = f"command_hash:{guild_id or 'global'}", self.command_hash(guild)
+        if only_if_changed and self.db is not None and await self.db.get_meta(key) == current:
+            log.info("slash commands unchanged; not syncing")
+            return None
         synced = await self.tree.sync(guild=guild)
         if self.db is not None:
-            await self.db.set_meta(f"command_hash:{guild_id or 'global'}", self.command_hash(guild))
+            await self.db.set_meta(key, current)
+        log.info("synced the slash commands %s", f"to guild {guild_id}" if guild_id else "globally")
         return synced
-
-    async def sync_if_changed(self) -> None:
-        assert self.db is not None
-        guild_id = self.settings.dev_guild_id
-        guild = self._sync_scope(guild_id)
-        key = f"command_hash:{guild_id or 'global'}"
-        current = self.command_hash(guild)
-        if await self.db.get_meta(key) == current:
-            log.info("slash commands unchanged; not syncing")
-            return
-        await self.tree.sync(guild=guild)
-        await self.db.set_meta(key, current)
-        self.synced = True
-        log.info("slash commands changed; synced them %s", f"to guild {guild_id}" if guild_id else "globally")
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -237,7 +231,7 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     assert settings.discord_token is not None
     async with bot:
         await bot.login(settings.discord_token.get())
-        synced = await bot.sync_commands(guild_id)
+        synced = await bot.sync_commands(guild_id) or []
     where = f"guild {guild_id}" if guild_id else "all guilds (global commands can take up to an hour to appear)"
     print(f"synced {len(synced)} commands to {where}: {', '.join(sorted(c.name for c in synced))}")
     return 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.jobs import INTERACTION_TTL, DeliveryReceipt
+from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
 from bot.store import Job, Video
 from bot.ui import Rendered, failure_message, progress_message, result_message
@@ -22,6 +22,7 @@ __all__ = ["Delivery"]
 
 log = logging.getLogger(__name__)
 
+INTERACTION_TTL = timedelta(minutes=15)  # how long Discord accepts an interaction's token
 TOKEN_MARGIN = timedelta(seconds=30)
 ALERT_EVERY = timedelta(minutes=30)  # at most one DM per kind of problem in this window
 OWNER_ACTIONS = {

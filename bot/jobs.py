@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.luma import LumaClient, LumaError, LumaTaskFailed, LumaTimeoutError, TaskRecord, VideoRequest, VideoResult
@@ -33,8 +32,7 @@ __all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "NewJob"]
 log = logging.getLogger(__name__)
 
 POLL_BATCH = 50
-DELIVERY_RETRIES = (2.0, 5.0, 15.0, 30.0)  # pauses after failed attempts; then the periodic sweep
-INTERACTION_TTL = timedelta(minutes=15)
+DELIVERY_PAUSES = (2.0, 5.0, 15.0, 30.0)  # between failed delivery attempts; after the last, the periodic sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,11 +287,15 @@ class JobService:
             return
         self._delivering.add(job.id)
         try:
-            for attempt, pause in enumerate(DELIVERY_RETRIES):
+            for attempt in range(len(DELIVERY_PAUSES) + 1):
                 try:
                     receipt = await self.listener.deliver(job, video)
                 except Exception:
                     self.stats["delivery_error"] += 1
+                    if attempt == len(DELIVERY_PAUSES):
+                        log.exception("delivery of %r failed; the periodic sweep will try again", job)
+                        return
+                    pause = DELIVERY_PAUSES[attempt]
                     log.exception("delivery of %r failed (attempt %d); retrying in %ss", job, attempt + 1, pause)
                     await asyncio.sleep(pause)
                     continue
@@ -439,18 +441,11 @@ class JobService:
         """Show members that their job is alive, while its interaction token can still edit."""
         while True:
             await asyncio.sleep(self.cadence.progress_interval)
-            cutoff = self.db.clock() - INTERACTION_TTL + timedelta(seconds=30)
             for entry in list(self._tracked.values()):
-                job = entry.job
                 # re-checked per job: one that ended during an earlier edit must not get "generating…"
-                # over its result (the listener's per-job lock orders an edit already under way)
-                if (
-                    job.id in self._tracked
-                    and job.interaction_token
-                    and job.interaction_at
-                    and (job.interaction_at > cutoff)
-                ):
-                    await self._progress(job)
+                # over its result; whether its message can still be edited is the listener's to judge
+                if entry.job.id in self._tracked:
+                    await self._progress(entry.job)
             tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
             if tick % 4 == 0:
                 await self.redeliver_pending()

@@ -297,36 +297,37 @@ def video_page(video: Video, parent: Video | None, children: list[Video]) -> Ren
 # --- quotas and admin ------------------------------------------------------------------------------
 
 
-def _used(used: int, limit: int | None) -> str:
-    if limit is None:
-        return f"{used} used · no limit"
-    if limit == 0:
+def _usage(status: Any, limit: str, used: int, verb: str = "used") -> str:
+    value = getattr(status.limits, limit)
+    if value is None:
+        return f"{used} {verb} · no limit"
+    if value == 0:
         return "closed"
-    return f"{used} of {limit} used · **{max(0, limit - used)} left**"
+    return f"{used} of {value} {verb} · **{status.left(limit, used)} left**"
 
 
 def quota_embed(status: Any) -> discord.Embed:
     """A member's view of the quotas: theirs and the server's, with when each resets."""
-    limits, usage = status.limits, status.usage
+    usage = status.usage
     embed = discord.Embed(title="🎟️ Your video quota", color=COLOR_OK)
     embed.add_field(
         name="You, today",
-        value=f"{_used(usage.member_day, limits.member_daily)}\nresets {timestamp(status.day_resets)}",
+        value=f"{_usage(status, 'member_daily', usage.member_day)}\nresets {timestamp(status.day_resets)}",
         inline=False,
     )
     embed.add_field(
         name="This server, today",
-        value=f"{_used(usage.guild_day, limits.guild_daily)}\nresets {timestamp(status.day_resets)}",
+        value=f"{_usage(status, 'guild_daily', usage.guild_day)}\nresets {timestamp(status.day_resets)}",
         inline=True,
     )
     embed.add_field(
         name="This server, this month",
-        value=f"{_used(usage.guild_month, limits.guild_monthly)}\nresets {timestamp(status.month_resets)}",
+        value=f"{_usage(status, 'guild_monthly', usage.guild_month)}\nresets {timestamp(status.month_resets)}",
         inline=True,
     )
     running = [
-        f"yours: {_used(usage.member_held, limits.member_concurrent).replace(' used', ' running')}",
-        f"server: {_used(usage.guild_held, limits.guild_concurrent).replace(' used', ' running')}",
+        f"yours: {_usage(status, 'member_concurrent', usage.member_held, 'running')}",
+        f"server: {_usage(status, 'guild_concurrent', usage.guild_held, 'running')}",
     ]
     embed.add_field(name="In progress now", value="\n".join(running), inline=False)
     if status.cooldown_until is not None:

@@ -126,7 +126,7 @@ class JobStore:
     async def get(self, job_id: str, tx: Tx | None = None) -> Job | None:
         """One job, read inside `tx` when given (so it sees that transaction's changes)."""
         sql, params = f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
-        row = await (tx.fetchone(sql, params) if tx else self.db.fetchone(sql, params))
+        row = await (tx or self.db).fetchone(sql, params)
         return Job.from_row(row) if row else None
 
     async def by_task(self, task_id: str) -> Job | None:

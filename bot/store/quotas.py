@@ -33,7 +33,7 @@ class QuotaStore:
 
     async def overrides(self, guild_id: int, tx: Tx | None = None) -> dict[str, int | None]:
         sql, params = "SELECT name, value FROM guild_limits WHERE guild_id = ?", (guild_id,)
-        rows = await (tx.fetchall(sql, params) if tx else self.db.fetchall(sql, params))
+        rows = await (tx or self.db).fetchall(sql, params)
         return {row["name"]: row["value"] for row in rows}
 
     async def set_override(self, tx: Tx, guild_id: int, name: str, value: int | None) -> None:
@@ -77,7 +77,7 @@ class QuotaStore:
             guild_id,
             user_id,
         )
-        row = await (tx.fetchone(sql, params) if tx else self.db.fetchone(sql, params))
+        row = await (tx or self.db).fetchone(sql, params)
         usage = Usage()
         if row is not None:
             usage.guild_day, usage.guild_month, usage.member_day = (

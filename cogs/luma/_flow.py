@@ -42,10 +42,6 @@ def member_roles(member: discord.abc.User | discord.Member) -> list[int]:
     return [role.id for role in getattr(member, "roles", [])]
 
 
-async def guild_defaults(bot: LumaBot, guild_id: int) -> GuildSettings:
-    return await bot.guild_store.get(guild_id)
-
-
 async def start_from_interaction(
     bot: LumaBot,
     interaction: discord.Interaction[Any],
