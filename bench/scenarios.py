@@ -18,9 +18,10 @@ from typing import Any
 import aiohttp
 
 from bot.luma.fake import FakeLuma
+from bot.serving import free_port
 from tests.fakes.discord import FakeDiscord, Interaction
 
-from .botproc import ROOT, BotProcess, free_port
+from .botproc import ROOT, BotProcess
 
 DISCORD_TOKEN = "bench-discord-token"
 LUMA_TOKEN = "bench-luma-token"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+
 from aiohttp import web
 
-__all__ = ["start_app"]
+__all__ = ["free_port", "start_app"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (for a server that must know its address before it starts)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 async def start_app(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

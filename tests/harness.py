@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,17 +13,12 @@ from bot.app import LumaBot
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.luma.fake import FakeLuma
+from bot.serving import free_port
 
 from .fakes.discord import FakeDiscord, Interaction
 
 DISCORD_TOKEN = "fake-discord-token"
 LUMA_TOKEN = "fake-luma-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class MutableClock:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from bot.serving import free_port
+
 TOKEN = "cli-token-abc"
 
 
@@ -47,9 +49,7 @@ async def run_process(env: dict[str, str], cwd: Path) -> Any:
 
 @pytest.fixture
 def fake_luma_process(tmp_path: Path) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "fake-luma", "--port", str(port), "--token", TOKEN],
         env=clean_env(),
@@ -167,9 +167,7 @@ async def test_run_makes_a_video_logs_no_secret_and_stops_cleanly_on_sigterm(tmp
     member = discord.add_user("member")
     discord.add_member(guild, member)
     luma = await FakeLuma(token="l-token-secret", delay=0.2).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = clean_env(
         DISCORD_TOKEN="d-token-secret",
         ACEDATACLOUD_API_TOKEN="l-token-secret",

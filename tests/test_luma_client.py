@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import aiohttp
 import pytest
@@ -27,7 +26,7 @@ from bot.luma import (
     VideoResult,
 )
 from bot.luma.fake import FakeLuma
-from bot.serving import start_app
+from bot.serving import free_port, start_app
 
 from .conftest import TOKEN, fixture
 
@@ -354,9 +353,7 @@ async def test_reads_are_retried_on_5xx_and_timeouts(http: aiohttp.ClientSession
 
 
 async def test_connection_refused_is_retried_then_reported(http: aiohttp.ClientSession) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there
     client = LumaClient(http, f"http://127.0.0.1:{port}", TOKEN, retry=RetryPolicy(attempts=3, base_delay=0.01))
     with pytest.raises(LumaNetworkError) as info:
         await client.submit(VideoRequest.generate("nobody home"))
