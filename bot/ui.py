@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 
+from bot.history import PAGE_SIZE
 from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
 from bot.store import Job, Video
 
@@ -206,7 +207,7 @@ def history_embed(videos: list[Video], *, page: int, pages: int, total: int, mem
             title="📼 Video history", description=f"{scope}: none yet. Try `/luma generate`!", color=COLOR_OK
         )
     lines = []
-    for index, video in enumerate(videos, start=(page - 1) * 10 + 1):
+    for index, video in enumerate(videos, start=(page - 1) * PAGE_SIZE + 1):
         prompt = shorten(video.prompt, 80).replace("[", "(").replace("]", ")")
         link = f"[{prompt}]({video.video_url})" if len(video.video_url) <= 400 else prompt
         lineage = " ↪ extension" if video.parent_video_id or video.parent_video_url else ""
