@@ -10,12 +10,19 @@ __all__ = ["access_refusal", "is_exempt"]
 
 
 def access_refusal(
-    settings: GuildSettings, *, channel_id: int, role_ids: Collection[int], is_admin: bool
+    settings: GuildSettings,
+    *,
+    channel_id: int,
+    role_ids: Collection[int],
+    is_admin: bool,
+    parent_id: int | None = None,
 ) -> str | None:
-    """A sentence saying why this member may not make a video here, or None when they may."""
+    """A sentence saying why this member may not make a video here, or None when they may. A thread
+    (`parent_id` = its channel) is allowed where its channel is."""
     if settings.paused:
         return "Video making is paused in this server by its admins."
-    if settings.allowed_channels and channel_id not in settings.allowed_channels:
+    allowed = settings.allowed_channels
+    if allowed and channel_id not in allowed and (parent_id is None or parent_id not in allowed):
         where = ", ".join(f"<#{c}>" for c in settings.allowed_channels[:10])
         return f"Videos can only be made in {where}."
     if settings.role_mode == "only" and settings.role_id and settings.role_id not in role_ids and not is_admin:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import ASPECT_RATIOS
+from bot.errors import MemberError
 from bot.quota import LIMIT_LABELS, QuotaService
 from bot.store import Database, GuildStore
 
 __all__ = ["AdminError", "GuildAdmin", "parse_limit"]
 
 
-class AdminError(ValueError):
+class AdminError(MemberError):
     """An admin's input could not be applied; the message says why."""
 
 

@@ -9,7 +9,7 @@ import logging
 import secrets
 import signal
 import sqlite3
-from collections.abc import Awaitable, Callable
+import time
 from typing import Any
 
 import aiohttp
@@ -24,9 +24,11 @@ from bot.config import Secret, Settings
 from bot.delivery import Delivery
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
+from bot.metrics import Metrics
 from bot.quota import Limits, QuotaService
-from bot.store import Database, GuildStore, QuotaStore
-from bot.ui import ExtendButton
+from bot.serving import ConnectionGuard
+from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, QuotaStore
+from bot.tree import LumaTree
 from bot.web import WebServer
 
 __all__ = ["LumaBot", "configure_discord_endpoints", "run_bot", "sync_commands"]
@@ -34,6 +36,12 @@ __all__ = ["LumaBot", "configure_discord_endpoints", "run_bot", "sync_commands"]
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.luma",)
+GATEWAY_GRACE = 10.0  # seconds without the gateway before /healthz says so (discord.py reconnects in that time)
+DISCORD_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # between tries to reach Discord at start
+
+# A bot without voice: discord.py's warnings about PyNaCl and davey at every start are only noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 
 class StartupError(Exception):
@@ -59,6 +67,7 @@ class LumaBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=True),
             max_messages=200,
+            tree_cls=LumaTree,
         )
         self.settings = settings
         self.clock = clock
@@ -66,14 +75,17 @@ class LumaBot(commands.Bot):
         self.session: aiohttp.ClientSession | None = None
         self.db: Database | None = None
         self.web: WebServer | None = None
+        self.metrics = Metrics()
+        self.instance_lock = InstanceLock(settings.database_path)
         self._shutdown: asyncio.Future[None] | None = None
+        self._connected = False
+        self._gateway_lost_at: float | None = None
 
     # services, available once setup_hook ran
     jobs: JobService
     quota: QuotaService
     guild_store: GuildStore
     delivery: Delivery
-    open_extend_modal: Callable[[discord.Interaction[Any], str], Awaitable[None]]  # set by the luma cog
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -82,6 +94,17 @@ class LumaBot(commands.Bot):
             return
         settings = self.settings
         assert settings.api_token is not None
+        try:
+            self.instance_lock.acquire()
+        except AlreadyRunning as exc:
+            raise StartupError(
+                f"another luma-bot (pid {exc}) is already running on the database at {settings.database_path}: "
+                "stop it first (two would both deliver, and bill, every video)"
+            ) from None
+        except OSError as exc:
+            raise StartupError(
+                f"the database at {settings.database_path} cannot be opened ({exc.strerror}): check DATABASE_PATH"
+            ) from None
         self.session = aiohttp.ClientSession()
         try:
             self.db = await Database.open(settings.database_path, clock=self.clock)
@@ -107,7 +130,24 @@ class LumaBot(commands.Bot):
         self.jobs = JobService(
             self.db, luma, self.quota, cadence=cadence, callback_url_for=signer.url_for, listener=self.delivery
         )
-        self.web = WebServer(self.jobs, signer, host=settings.web_host, port=settings.web_port, ready=self.is_ready)
+        self.jobs.delivery_seconds = self.metrics.delivery_seconds
+        self.metrics.watch(self.jobs.stats, {"jobs_in_flight": lambda: self.jobs.in_flight})
+        guard = ConnectionGuard(
+            max_connections=settings.web_max_connections,
+            per_peer=max(4, settings.web_max_connections // 8),
+            request_deadline=settings.web_request_timeout,
+        )
+        self.web = WebServer(
+            self.jobs,
+            signer,
+            host=settings.web_host,
+            port=settings.web_port,
+            health=self.health,
+            metrics=self.metrics,
+            metrics_public=settings.metrics_public,
+            metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
+            guard=guard,
+        )
         try:
             await self.web.start()
         except OSError as exc:
@@ -115,7 +155,6 @@ class LumaBot(commands.Bot):
                 f"the web server cannot listen on {settings.web_host}:{settings.web_port} ({exc.strerror}): "
                 "set WEB_HOST/WEB_PORT to a free address"
             ) from None
-        self.add_dynamic_items(ExtendButton)
         await self.sync_commands(settings.dev_guild_id, only_if_changed=True)
         await self.jobs.start()
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
@@ -163,7 +202,35 @@ class LumaBot(commands.Bot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
+        self._gateway_up()
         log.info("connected as %s (%d guilds)", self.user, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        self._gateway_up()
+
+    async def on_disconnect(self) -> None:
+        if self._connected:
+            log.warning("lost the connection to Discord's gateway; reconnecting")
+        self._connected = False
+        if self._gateway_lost_at is None:
+            self._gateway_lost_at = time.monotonic()
+
+    def _gateway_up(self) -> None:
+        if self._gateway_lost_at is not None:
+            log.info("connected to Discord's gateway again")
+        self._connected, self._gateway_lost_at = True, None
+
+    async def health(self) -> str | None:
+        """None when healthy; else the problem, for /healthz (and so the container's HEALTHCHECK)."""
+        if not self._connected and not self.is_ready():
+            return "not connected to Discord yet"
+        if self._gateway_lost_at is not None and time.monotonic() - self._gateway_lost_at > GATEWAY_GRACE:
+            since = time.monotonic() - self._gateway_lost_at
+            return f"no connection to Discord's gateway for {since:.0f}s"
+        if self.db is None:
+            return "the database is not open"
+        problem = await self.db.probe()
+        return f"the database is unusable: {problem}" if problem else None
 
     async def close(self) -> None:
         """Graceful and idempotent (a signal and `async with` may both ask): stop taking work, finish
@@ -182,6 +249,28 @@ class LumaBot(commands.Bot):
             await self.session.close()
         if self.db is not None:
             await self.db.close()
+        self.instance_lock.release()
+
+
+async def wait_for_discord(settings: Settings) -> None:
+    """At start, wait until Discord answers at all (the network may not be up yet, DNS may hiccup): one
+    line per try, with back-off. Any HTTP answer will do; whether the token is good is login's to say."""
+    url = (settings.discord_api_base or "https://discord.com/api/v10") + "/gateway"
+    attempt = 0
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as response:
+                    await response.read()
+                    if attempt:
+                        log.info("Discord answers again")
+                    return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                pause = DISCORD_PAUSES[min(attempt, len(DISCORD_PAUSES) - 1)]
+                reason = getattr(exc, "os_error", None) or type(exc).__name__
+                log.warning("Discord cannot be reached (%s); trying again in %.0fs", reason, pause)
+                attempt += 1
+                await asyncio.sleep(pause)
 
 
 async def _run(settings: Settings) -> None:
@@ -189,7 +278,10 @@ async def _run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # kept referenced until done
 
+    waiting = loop.create_task(wait_for_discord(settings))
+
     def stop(*_: Any) -> None:
+        waiting.cancel()
         if not closing:
             log.info("stopping (jobs in flight resume at the next start)")
             closing.append(loop.create_task(bot.close()))
@@ -201,6 +293,12 @@ async def _run(settings: Settings) -> None:
             pass
     assert settings.discord_token is not None
     try:
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            if not closing:
+                raise
+            return  # stopped before Discord could be reached
         async with bot:
             await bot.start(settings.discord_token.get())
         await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish

@@ -22,7 +22,8 @@ class CallbackSigner:
         return hmac.new(self._key, f"luma-callback:{job_id}".encode(), hashlib.sha256).hexdigest()[:40]
 
     def verify(self, job_id: str, signature: str) -> bool:
-        return hmac.compare_digest(self.signature(job_id), signature)
+        """Constant-time; any text at all (a stranger may send `%C3%A9`) is simply not a signature."""
+        return hmac.compare_digest(self.signature(job_id).encode(), signature.encode("utf-8", "replace"))
 
     def url_for(self, job_id: str) -> str | None:
         """The callback URL of a job, or None when no public URL is configured (poll instead)."""

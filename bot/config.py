@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
+
 __all__ = ["Secret", "Settings", "SettingsError", "load_dotenv_file"]
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
@@ -49,23 +51,11 @@ class SettingsError(Exception):
 
 
 def load_dotenv_file(path: Path) -> dict[str, str]:
-    """Parse a .env file: KEY=VALUE lines, `#` comments, optional quotes and `export `."""
-    values: dict[str, str] = {}
+    """Read a .env file with python-dotenv (the format Python tools share: quotes, `export `, comments,
+    `${VAR}` expansion). Keys without a value are skipped."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = value
-    return values
+        return {}
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
 # --- parsers: each takes the raw text and returns the value or raises ValueError with a reason ---
@@ -83,13 +73,13 @@ def _int(raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{raw!r} is not a whole number") from None
+        raise ValueError("is not a whole number") from None
 
 
 def _port(raw: str) -> int:
     value = _int(raw)
     if not 0 <= value <= 65535:
-        raise ValueError(f"{value} is not a port (0-65535)")
+        raise ValueError("is not a port (0 to 65535)")
     return value
 
 
@@ -97,16 +87,23 @@ def _positive_float(raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{raw!r} is not a number") from None
+        raise ValueError("is not a number") from None
     if value <= 0:
-        raise ValueError(f"{raw!r} must be more than 0")
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = _int(raw)
+    if value <= 0:
+        raise ValueError("must be a whole number more than 0")
     return value
 
 
 def _snowflake(raw: str) -> int:
     value = _int(raw)
     if value <= 0:
-        raise ValueError(f"{raw!r} is not a Discord id")
+        raise ValueError("is not a Discord id (a positive whole number)")
     return value
 
 
@@ -116,7 +113,7 @@ def _limit(raw: str) -> int | None:
         return None
     value = _int(raw)
     if value < 0:
-        raise ValueError(f"{value} is negative (use 0 to close, or none for unlimited)")
+        raise ValueError("is negative (use 0 to close, or none for unlimited)")
     return value
 
 
@@ -126,33 +123,33 @@ def _bool(raw: str) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{raw!r} is not true or false")
+    raise ValueError("is not true or false")
 
 
 def _http_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"{raw!r} is not an http(s) URL")
+        raise ValueError("is not an http(s) URL")
     return raw.rstrip("/")
 
 
 def _ws_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in {"ws", "wss"} or not parts.netloc:
-        raise ValueError(f"{raw!r} is not a ws(s) URL")
+        raise ValueError("is not a ws(s) URL")
     return raw
 
 
 def _aspect_ratio(raw: str) -> str:
     if raw not in ASPECT_RATIOS:
-        raise ValueError(f"{raw!r} is not one of {', '.join(ASPECT_RATIOS)}")
+        raise ValueError(f"is not one of {', '.join(ASPECT_RATIOS)}")
     return raw
 
 
 def _log_level(raw: str) -> str:
     value = raw.upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError(f"{raw!r} is not DEBUG, INFO, WARNING or ERROR")
+        raise ValueError("is not DEBUG, INFO, WARNING or ERROR")
     return value
 
 
@@ -172,6 +169,11 @@ class Settings:
     web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
     web_port: int = _setting("WEB_PORT", _port, 8080)
     callback_secret: Secret | None = _setting("CALLBACK_SECRET", _secret)
+    # The web port may face the internet: caps on connections and on how long a request may take to arrive.
+    web_max_connections: int = _setting("WEB_MAX_CONNECTIONS", _positive_int, 256)
+    web_request_timeout: float = _setting("WEB_REQUEST_TIMEOUT", _positive_float, 10.0)
+    metrics_public: bool = _setting("METRICS_PUBLIC", _bool, False)
+    metrics_token: Secret | None = _setting("METRICS_TOKEN", _secret)
     dev_guild_id: int | None = _setting("DEV_GUILD_ID", _snowflake)
     discord_api_base: str | None = _setting("DISCORD_API_BASE", _http_url)
     discord_gateway_url: str | None = _setting("DISCORD_GATEWAY_URL", _ws_url)
@@ -212,7 +214,7 @@ class Settings:
             try:
                 values[f.name] = f.metadata["parse"](raw)
             except ValueError as exc:
-                problems.append(f"{name}: {exc}")
+                problems.append(f"{name} {exc}")  # never the value: it may be a secret pasted in the wrong place
         if problems:
             raise SettingsError(problems)
         return cls(**values)

@@ -13,7 +13,7 @@ import discord
 from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
 from bot.store import Job, Video
-from bot.ui import Rendered, failure_message, progress_message, result_message
+from bot.ui import Rendered, failure_message, progress_message, result_message, shorten
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 INTERACTION_TTL = timedelta(minutes=15)  # how long Discord accepts an interaction's token
 TOKEN_MARGIN = timedelta(seconds=30)
-ALERT_EVERY = timedelta(minutes=30)  # at most one DM per kind of problem in this window
+ALERT_EVERY = timedelta(minutes=30)
+# Discord's answers that sending the same message again cannot change: invalid form, missing access or
+# permission, unknown channel or message, too large. They end that way of delivering at once.
+PERMANENT = frozenset({400, 403, 404, 413})  # at most one DM per kind of problem in this window
 OWNER_ACTIONS = {
     "auth": "The API token was refused: set a valid ACEDATACLOUD_API_TOKEN and restart (`luma-bot check` tests it).",
     "balance": "Your AceDataCloud balance is used up: top it up; videos work again at once.",
@@ -37,11 +40,14 @@ class Delivery:
         self.bot = bot
         self._locks: dict[str, asyncio.Lock] = {}
         self._alerted: dict[str, datetime] = {}
+        self._gone: set[str] = set()  # jobs whose original response Discord answered 404 for: never edit again
 
     def _lock(self, job_id: str) -> asyncio.Lock:
         return self._locks.setdefault(job_id, asyncio.Lock())
 
     def _token_alive(self, job: Job) -> bool:
+        if job.id in self._gone:
+            return False
         if not job.interaction_token or not job.application_id or job.interaction_at is None:
             return False
         return self.bot.clock() - job.interaction_at < INTERACTION_TTL - TOKEN_MARGIN
@@ -63,7 +69,13 @@ class Delivery:
             try:
                 await self._webhook(job).edit_message("@original", **rendered.kwargs())  # type: ignore[arg-type]
             except discord.HTTPException as exc:
-                log.debug("progress edit of %r failed: %s", job, exc)
+                if exc.status in PERMANENT or exc.status == 401:
+                    # the message was deleted (or cannot be edited): Discord counts every further try
+                    # against the bot, so stop here; the result goes to the channel instead
+                    self._gone.add(job.id)
+                    log.info("progress message of %r is gone (%s); no more edits", job, exc.status)
+                else:
+                    log.debug("progress edit of %r failed: %s", job, exc)
 
     @staticmethod
     async def _point_to(placeholder: discord.PartialMessage, jump_url: str, done: bool) -> None:
@@ -75,6 +87,12 @@ class Delivery:
         except discord.HTTPException as exc:
             log.info("could not update the old progress message: %s", exc.text)
 
+    async def _dm_owner(self, text: str) -> None:
+        app = self.bot.application or await self.bot.application_info()
+        owner = app.team.owner if app.team and app.team.owner else app.owner
+        dm = await self.bot.create_dm(owner)
+        await dm.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
+
     async def owner_alert(self, job: Job, error: LumaError) -> None:
         """Members are only told "the bot is not set up"; the person who pays gets the details, by DM."""
         now = self.bot.clock()
@@ -82,20 +100,41 @@ class Delivery:
         if last is not None and now - last < ALERT_EVERY:
             return
         self._alerted[error.kind] = now
+        guild = self.bot.get_guild(job.guild_id)
+        where = guild.name if guild else f"guild {job.guild_id}"
+        text = (
+            f"⚠️ **luma-bot needs you.** A video requested in **{where}** failed, and members are being told "
+            f"the bot is not set up correctly.\n{OWNER_ACTIONS.get(error.kind, 'Check the settings.')}\n"
+            f"Details: `{error.detail[:1500]}`"
+        )
         try:
-            app = self.bot.application or await self.bot.application_info()
-            owner = app.team.owner if app.team and app.team.owner else app.owner
-            guild = self.bot.get_guild(job.guild_id)
-            where = guild.name if guild else f"guild {job.guild_id}"
-            text = (
-                f"⚠️ **luma-bot needs you.** A video requested in **{where}** failed, and members are being told "
-                f"the bot is not set up correctly.\n{OWNER_ACTIONS.get(error.kind, 'Check the settings.')}\n"
-                f"Details: `{error.detail[:1500]}`"
-            )
-            dm = await self.bot.create_dm(owner)
-            await dm.send(text, allowed_mentions=discord.AllowedMentions.none())
+            await self._dm_owner(text)
         except discord.HTTPException as exc:
             log.warning("could not alert the bot's owner (%s): %s", exc.text, error.detail)
+
+    async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None:
+        """Jobs stopped while being sent: the API may have made (and billed) them, and has no way to ask."""
+        lines = []
+        for job in jobs[:15]:
+            guild = self.bot.get_guild(job.guild_id)
+            sent = f"<t:{int(job.submit_started_at.timestamp())}:f>" if job.submit_started_at else "?"
+            lines.append(f"• {guild.name if guild else job.guild_id}, sent {sent}: “{shorten(job.request.prompt, 80)}”")
+        more = f"\n…and {len(jobs) - 15} more" if len(jobs) > 15 else ""
+        then = (
+            "Their results are still delivered if Luma calls back."
+            if still_waiting
+            else "The members were told and not charged; any such video is not in the bot's history."
+        )
+        text = (
+            f"⚠️ **luma-bot restarted while sending {len(jobs)} video request(s) to Luma**, so it cannot know "
+            f"whether Luma made them (and billed you). {then} Your AceDataCloud console lists the tasks:\n"
+            + "\n".join(lines)
+            + more
+        )
+        try:
+            await self._dm_owner(text)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
     async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
         async with self._lock(job.id):
@@ -113,13 +152,14 @@ class Delivery:
             try:
                 message = await self._webhook(job).edit_message("@original", **render(False).kwargs())  # type: ignore[arg-type]
                 return DeliveryReceipt("original", message.id, message.channel.id)
-            except (discord.NotFound, discord.Forbidden) as exc:
-                log.info("original response of %r is gone (%s); posting in the channel", job, exc.text)
-                stale = None
             except discord.HTTPException as exc:
-                if exc.status != 401:  # 401 = the interaction token expired; anything else: retry later
-                    raise
-                log.info("interaction token of %r expired; posting in the channel", job)
+                if exc.status == 401:  # the interaction token expired
+                    log.info("interaction token of %r expired; posting in the channel", job)
+                elif exc.status in PERMANENT:
+                    log.info("original response of %r refused (%s); posting in the channel", job, exc.status)
+                    stale = None if exc.status == 404 else stale
+                else:
+                    raise  # a 5xx or a 429 Discord gave up on: the same way again, later
         mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
         kwargs: dict[str, Any] = {**render(True).kwargs(), "allowed_mentions": mentions}
         channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
@@ -132,13 +172,17 @@ class Delivery:
             if stale is not None:
                 await self._point_to(channel.get_partial_message(stale), message.jump_url, video is not None)
             return DeliveryReceipt("channel", message.id, job.channel_id)
-        except (discord.NotFound, discord.Forbidden) as exc:
-            log.info("channel of %r refused the result (%s); sending a DM", job, exc.text)
+        except discord.HTTPException as exc:
+            if exc.status not in PERMANENT:
+                raise
+            log.info("channel of %r refused the result (%s %s); sending a DM", job, exc.status, exc.text)
         kwargs.pop("reference", None)
         try:
             dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
             message = await dm.send(**kwargs)
             return DeliveryReceipt("dm", message.id, dm.id)
-        except (discord.NotFound, discord.Forbidden) as exc:
-            log.warning("could not deliver %r anywhere (%s); it stays in the history", job, exc.text)
+        except discord.HTTPException as exc:
+            if exc.status not in PERMANENT:
+                raise
+            log.warning("could not deliver %r anywhere (%s %s); it stays in the history", job, exc.status, exc.text)
         return DeliveryReceipt("none")

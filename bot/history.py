@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.inputs import InputError, VideoRef, parse_video_ref
+from bot.errors import InputError
+from bot.inputs import VideoRef, parse_video_ref
 from bot.luma import VideoRequest
+from bot.options import VideoOptions
 from bot.store import Video, VideoStore
 
-__all__ = ["ExtendTarget", "HistoryPage", "age", "history_page", "resolve_extend_target"]
+__all__ = [
+    "NOT_IN_THIS_SERVER",
+    "ExtendTarget",
+    "HistoryPage",
+    "age",
+    "find_video",
+    "history_page",
+    "resolve_extend_target",
+]
 
 PAGE_SIZE = 10
 
@@ -36,26 +46,40 @@ class ExtendTarget:
     def parent_id(self) -> str | None:
         return self.video.video_id if self.video else None
 
-    def request(self, prompt: str, end_image_url: str | None = None) -> VideoRequest:
+    def request(self, prompt: str, options: VideoOptions, end_image_url: str | None = None) -> VideoRequest:
+        """The extend request, with the options every path resolves the same way (bot/options.py)."""
+        common = {"end_image_url": end_image_url, "loop": options.loop, "enhancement": options.enhancement}
         if self.video is not None and self.video.luma_video_id:
-            return VideoRequest.extend(prompt, video_id=self.video.luma_video_id, end_image_url=end_image_url)
+            return VideoRequest.extend(prompt, video_id=self.video.luma_video_id, **common)
         url = self.video.video_url if self.video is not None else self.url
-        return VideoRequest.extend(prompt, video_url=url, end_image_url=end_image_url)
+        return VideoRequest.extend(prompt, video_url=url, **common)
+
+
+NOT_IN_THIS_SERVER = "No such video in this server's history. Pick one from the list, or paste a video link."
+
+
+async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
+    """One of this server's videos by id. Another server's video is answered exactly like a missing one:
+    every video in the bot's history belongs to its server, and says nothing of where else it exists."""
+    video = await videos.get(guild_id, video_id.strip())
+    if video is None:
+        raise InputError(NOT_IN_THIS_SERVER)
+    return video
 
 
 async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str) -> ExtendTarget:
-    """An id must be one of this guild's videos; a link is ours if we know it, else sent as a link."""
+    """An id or a link of one of this server's videos; a link the bot does not know goes to the API as a
+    link. A link the bot made for another server is refused like an unknown id (one rule for every path)."""
     ref: VideoRef = parse_video_ref(text)
     if ref.url is not None:
         known = await videos.by_url(guild_id, ref.url)
-        return ExtendTarget(video=known) if known else ExtendTarget(url=ref.url)
+        if known is not None:
+            return ExtendTarget(video=known)
+        if await videos.known_url(ref.url):
+            raise InputError(NOT_IN_THIS_SERVER)
+        return ExtendTarget(url=ref.url)
     assert ref.video_id is not None
-    video = await videos.get(guild_id, ref.video_id)
-    if video is not None:
-        return ExtendTarget(video=video)
-    if await videos.exists_elsewhere(guild_id, ref.video_id):
-        raise InputError("That video was made in another server; you can only extend this server's videos.")
-    raise InputError(f"No video `{ref.video_id[:80]}` in this server's history. Pick one from the list.")
+    return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.errors import InputError
 from bot.luma.models import is_http_url
 
 __all__ = ["MAX_IMAGE_BYTES", "ImageFile", "InputError", "VideoRef", "parse_video_ref", "pick_image"]
@@ -13,10 +14,6 @@ __all__ = ["MAX_IMAGE_BYTES", "ImageFile", "InputError", "VideoRef", "parse_vide
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9][\w:.-]{0,79}$")
-
-
-class InputError(ValueError):
-    """A member's input was not usable; the message says what to do instead."""
 
 
 @dataclass(frozen=True, slots=True)

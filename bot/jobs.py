@@ -62,6 +62,7 @@ class JobListener(Protocol):
     async def job_progress(self, job: Job) -> None: ...
     async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt: ...
     async def owner_alert(self, job: Job, error: LumaError) -> None: ...
+    async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,8 @@ class JobService:
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._delivering: set[str] = set()
+        self._posted: dict[str, DeliveryReceipt] = {}  # posted, but the receipt not yet recorded
+        self.delivery_seconds: Any = None  # a prometheus Histogram, when the bot watches its metrics
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[Any]] = []
         self._last_request = 0.0
@@ -183,6 +186,7 @@ class JobService:
         """Send the job to the API. Failures end the job (refunded) and are delivered as a message."""
         callback_url = self.callback_url_for(job.id)
         try:
+            await self.jobs.mark_submitting(job.id)
             submission = await self.client.submit(job.request, callback_url=callback_url)
         except Exception as exc:  # anything but the API's own errors: still end the job and refund it
             if not isinstance(exc, LumaError):
@@ -245,20 +249,18 @@ class JobService:
                 parent_video_url=request.video_url,
             )
             await self.videos.insert(tx, video)
-            if not await self.quota.charge(tx, job_id) and late_ok:
-                await tx.execute(
-                    "UPDATE reservations SET state = 'charged', settled_at = ? WHERE job_id = ?",
-                    (self.db.now(), job_id),
-                )
+            await self.quota.charge(tx, job_id, even_if_refunded=late_ok)
         self._untrack(job_id)
         self.stats["completed"] += 1
-        job.state, job.video_id = "completed", video_id
+        job.state, job.video_id, job.finished_at = "completed", video_id, self.db.clock()
         self.spawn(self._deliver(job, video), name=f"deliver-{job_id}")
         return True
 
     async def fail(self, job_id: str, error: LumaError) -> bool:
         async with self.db.transaction() as tx:
-            won = await self.jobs.finish(tx, job_id, "failed", error_kind=error.kind, error_message=error.message[:500])
+            won = await self.jobs.finish(
+                tx, job_id, "failed", error_kind=error.kind, error_message=(error.api_message or "")[:500] or None
+            )
             if won:
                 await self.quota.refund(tx, job_id)
         self._untrack(job_id)
@@ -282,14 +284,26 @@ class JobService:
         return False
 
     async def _deliver(self, job: Job, video: Video | None) -> None:
-        """Hand the outcome to the listener; on failure retry with backoff (then the periodic sweep)."""
+        """Hand the outcome to the listener; on failure retry with backoff (then the periodic sweep).
+
+        A result that was posted is remembered until its receipt is recorded: when the database cannot
+        record it (a full disk), only the recording is tried again, never the post.
+        """
         if self.listener is None or job.id in self._delivering:
             return
         self._delivering.add(job.id)
         try:
             for attempt in range(len(DELIVERY_PAUSES) + 1):
                 try:
-                    receipt = await self.listener.deliver(job, video)
+                    receipt = self._posted.get(job.id)
+                    if receipt is None:
+                        receipt = await self.listener.deliver(job, video)
+                        self._posted[job.id] = receipt
+                        if self.delivery_seconds is not None and job.finished_at is not None:
+                            self.delivery_seconds.observe(max(0.0, (self.db.clock() - job.finished_at).total_seconds()))
+                    await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
+                    if video is not None and receipt.message_id is not None:
+                        await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
                 except Exception:
                     self.stats["delivery_error"] += 1
                     if attempt == len(DELIVERY_PAUSES):
@@ -299,9 +313,7 @@ class JobService:
                     log.exception("delivery of %r failed (attempt %d); retrying in %ss", job, attempt + 1, pause)
                     await asyncio.sleep(pause)
                     continue
-                await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
-                if video is not None and receipt.message_id is not None:
-                    await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
+                self._posted.pop(job.id, None)
                 self.stats["delivered"] += 1
                 return
         finally:
@@ -330,27 +342,42 @@ class JobService:
         self._tracked.pop(job_id, None)
 
     async def resume(self) -> None:
-        """After a restart: settle orphaned reservations, track jobs in flight, deliver what is due."""
+        """After a restart: settle orphaned reservations, track jobs in flight, deliver what is due.
+
+        A job with a task id is looked at soon, whatever its age: the API decides whether it is done
+        (and billed) before the bot calls it timed out. A job that never reached the API is sent now.
+        A job stopped while being sent has an unknown outcome (the API keeps no idempotency key): in
+        callback mode it still waits for its callback; in poll mode it is refunded; the owner is told.
+        """
         released = await self.quota.release_orphans()
         if released:
             log.info("released %d reservations of jobs that are gone", released)
         now = self.db.clock()
         callbacks = self.callback_url_for("probe") is not None
-        resumed = 0
+        resumed, unsent, unknown = 0, [], []
         for job in await self.jobs.in_flight():
             elapsed = (now - job.created_at).total_seconds() if job.created_at else 0.0
-            if job.task_id is None and not callbacks:
-                # Stopped between saving and the API's answer: no task id to look up.
-                await self.fail(job.id, LumaError("the bot restarted before Luma confirmed this video"))
+            if job.task_id is None and job.submit_started_at is None:
+                unsent.append(job)  # it never reached the API: sending it now cannot bill twice
                 continue
+            if job.task_id is None:
+                unknown.append(job)
+                if not callbacks:  # no task id to look up, and no callback can come
+                    await self.fail(job.id, LumaError("the bot restarted while Luma was confirming this video"))
+                    continue
             self._track(job, callback_mode=callbacks, elapsed=elapsed)
             entry = self._tracked[job.id]
             if job.task_id:  # look soon after a restart: the task may have ended meanwhile
                 entry.due = time.monotonic() + min(self.cadence.first, 1.0 + resumed / 100)
                 heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
             resumed += 1
+        for job in unsent:
+            self.spawn(self.submit(job), name=f"resubmit-{job.id}")
+        if unknown and self.listener is not None:
+            log.warning("%d jobs stopped while being sent to the API; their outcome is unknown", len(unknown))
+            self.spawn(self.listener.owner_unknown_outcomes(unknown, callbacks), name="owner-unknown-outcomes")
         await self.redeliver_pending()
-        log.info("resumed %d jobs in flight", resumed)
+        log.info("resumed %d jobs in flight (%d sent again)", resumed, len(unsent))
 
     async def _poll_loop(self) -> None:
         spacing = 1.0 / self.cadence.requests_per_second
@@ -389,14 +416,20 @@ class JobService:
             entry = self._tracked.get(job_id)
             if entry is not None and entry.due <= now:
                 due[job_id] = entry
-        for job_id, entry in list(due.items()):
-            if now - entry.started > self.cadence.timeout:
-                del due[job_id]
-                await self.fail(job_id, LumaTimeoutError("no result within the time limit"))
+        try:
+            await self._look_at(due, now)
+        finally:
+            # every job taken goes back on the schedule unless it ended, whatever happened above
+            for entry in due.values():
+                if entry.job.id in self._tracked and entry.due <= now:
+                    self._reschedule(entry)
+
+    async def _look_at(self, due: dict[str, _Tracked], now: float) -> None:
+        """One poll: a batched look at the due jobs with a task id, each record handled on its own."""
         pollable = [e for e in due.values() if e.job.task_id]
         for entry in due.values():
-            if not entry.job.task_id:  # waiting for a callback only
-                self._reschedule(entry)
+            if not entry.job.task_id and now - entry.started > self.cadence.timeout:
+                await self._end_quietly(entry, LumaTimeoutError("no result within the time limit"))
         if not pollable:
             return
         self._last_request = time.monotonic()
@@ -405,24 +438,32 @@ class JobService:
             records = await self.client.retrieve_many([e.job.task_id for e in pollable if e.job.task_id])
         except LumaError as exc:
             log.warning("polling %d tasks failed: %s", len(pollable), exc.detail)
-            for entry in pollable:
-                self._reschedule(entry)
             return
         by_id = {r.task_id: r for r in records}
         for entry in pollable:
-            record = by_id.get(entry.job.task_id or "")
             if entry.job.id not in self._tracked:
                 continue  # ended meanwhile (a callback)
-            if record is None:
-                entry.misses += 1
-                if entry.misses >= 5:
-                    await self.fail(entry.job.id, LumaTaskFailed("Luma lost track of this video"))
-                else:
-                    self._reschedule(entry)
-            elif record.state == "pending":
-                self._reschedule(entry)
-            else:
-                await self.apply(entry.job.id, record)
+            record = by_id.get(entry.job.task_id or "")
+            overdue = now - entry.started > self.cadence.timeout
+            try:
+                if record is None:
+                    entry.misses += 1
+                    if entry.misses >= 5:
+                        await self.fail(entry.job.id, LumaTaskFailed("Luma lost track of this video"))
+                elif record.state != "pending":
+                    await self.apply(entry.job.id, record)
+                elif overdue:  # asked first, and still not done: now it has timed out
+                    await self.fail(entry.job.id, LumaTimeoutError("no result within the time limit"))
+            except Exception:
+                self.stats["poll_job_error"] += 1
+                log.exception("handling the task of %r failed; it is looked at again later", entry.job)
+
+    async def _end_quietly(self, entry: _Tracked, error: LumaError) -> None:
+        try:
+            await self.fail(entry.job.id, error)
+        except Exception:
+            self.stats["poll_job_error"] += 1
+            log.exception("ending %r failed; it is looked at again later", entry.job)
 
     def _reschedule(self, entry: _Tracked) -> None:
         entry.attempts += 1
@@ -438,14 +479,21 @@ class JobService:
             log.exception("progress update of %r failed", job)
 
     async def _progress_loop(self) -> None:
-        """Show members that their job is alive, while its interaction token can still edit."""
+        """Show members that their job is alive, while its interaction token can still edit; every
+        fourth tick, sweep for outcomes not yet delivered. No error ends this loop."""
         while True:
             await asyncio.sleep(self.cadence.progress_interval)
-            for entry in list(self._tracked.values()):
-                # re-checked per job: one that ended during an earlier edit must not get "generating…"
-                # over its result; whether its message can still be edited is the listener's to judge
-                if entry.job.id in self._tracked:
-                    await self._progress(entry.job)
-            tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
-            if tick % 4 == 0:
-                await self.redeliver_pending()
+            try:
+                for entry in list(self._tracked.values()):
+                    # re-checked per job: one that ended during an earlier edit must not get "generating…"
+                    # over its result; whether its message can still be edited is the listener's to judge
+                    if entry.job.id in self._tracked:
+                        await self._progress(entry.job)
+                tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
+                if tick % 4 == 0:
+                    await self.redeliver_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.stats["progress_loop_error"] += 1
+                log.exception("a progress round failed; the next one runs as usual")

@@ -128,8 +128,8 @@ class QuotaService:
                 raise QuotaExceeded("member_cooldown", cooldown, ready)
         await self.store.hold(tx, guild_id, user_id, job_id, day, month)
 
-    async def charge(self, tx: Tx, job_id: str) -> bool:
-        return await self.store.settle(tx, job_id, "charged")
+    async def charge(self, tx: Tx, job_id: str, *, even_if_refunded: bool = False) -> bool:
+        return await self.store.settle(tx, job_id, "charged", from_refunded=even_if_refunded)
 
     async def refund(self, tx: Tx, job_id: str) -> bool:
         return await self.store.settle(tx, job_id, "refunded")

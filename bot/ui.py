@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,9 +14,11 @@ from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
 from bot.store import Job, Video
 
 __all__ = [
-    "ExtendButton",
+    "EXTEND_BUTTON_PREFIX",
+    "EXTEND_BUTTON_TEMPLATE",
     "ExtendModal",
     "Rendered",
+    "extend_button",
     "failure_message",
     "modal_values",
     "progress_message",
@@ -30,6 +31,8 @@ COLOR_WORKING = 0xF59E0B
 COLOR_FAILED = 0xDC2626
 DESCRIPTION_BUDGET = 3000  # well under 4096, so the whole embed stays under Discord's 6000
 LINK_MAX = 512
+EMBED_DESCRIPTION_MAX = 4096  # Discord's limit
+HISTORY_BUDGET = 4000  # the history page's description, measured as rendered
 
 
 def shorten(text: str, limit: int) -> str:
@@ -42,6 +45,22 @@ def shorten(text: str, limit: int) -> str:
     if text[limit - 1] != " " and space > limit * 0.6:  # the cut splits a word: drop its start
         cut = cut[:space]
     return cut.rstrip(" ,.;:") + "…"
+
+
+def plain(text: str, limit: int) -> str:
+    """A member's text (a prompt) shown in the bot's own messages: shortened, with Markdown escaped so
+    that `[Free Nitro](https://evil.example)` stays text and never becomes a live masked link."""
+    budget = limit
+    while True:
+        escaped = discord.utils.escape_markdown(shorten(text, budget))
+        if len(escaped) <= limit or budget <= 1:
+            return escaped[:limit]
+        budget -= max(1, len(escaped) - limit)
+
+
+def link_text(text: str, limit: int) -> str:
+    """A member's text as the label of the bot's own masked link: escaped, and no brackets to break out."""
+    return plain(text, limit).replace("[", "(").replace("]", ")")
 
 
 def timestamp(moment: datetime | None, style: str = "R") -> str:
@@ -62,7 +81,7 @@ class Rendered:
 
 
 def _prompt_block(prompt: str) -> str:
-    return f">>> {shorten(prompt, DESCRIPTION_BUDGET)}"
+    return f">>> {plain(prompt, DESCRIPTION_BUDGET)}"
 
 
 def progress_message(job: Job, now: datetime) -> Rendered:
@@ -99,7 +118,7 @@ def result_message(video: Video, *, mention: bool = False) -> Rendered:
         embed.add_field(name="Extended from", value=shorten(video.parent_video_url, 1000), inline=False)
     embed.set_footer(text="Reply to this message with a prompt, or press Extend, to continue it.")
     view = discord.ui.View(timeout=None)
-    view.add_item(ExtendButton(video.video_id))
+    view.add_item(extend_button(video.video_id))
     if len(video.video_url) <= LINK_MAX:
         view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=video.video_url))
     content = f"<@{video.user_id}> {video.video_url}" if mention else video.video_url
@@ -109,7 +128,7 @@ def result_message(video: Video, *, mention: bool = False) -> Rendered:
 def failure_message(job: Job, *, mention: bool = False) -> Rendered:
     reason = failure_reason(job.error_kind, job.error_message)
     embed = discord.Embed(title="❌ The video could not be made", description=reason, color=COLOR_FAILED)
-    embed.add_field(name="Prompt", value=shorten(job.request.prompt, 1000), inline=False)
+    embed.add_field(name="Prompt", value=plain(job.request.prompt, 1000), inline=False)
     embed.set_footer(text="You were not charged for this video.")
     return Rendered(content=f"<@{job.user_id}>" if mention else None, embed=embed, view=None)
 
@@ -122,36 +141,22 @@ def failure_reason(kind: str | None, message: str | None) -> str:
     cls = _BY_KIND.get(kind or "", LumaError)
     text = cls.member_message
     if kind in ("bad_request", "task_failed") and message:
-        text = f"{text.rstrip('.')}: {shorten(message, 300)}"
+        text = f"{text.rstrip('.')}: {plain(message, 300)}"
     return text
 
 
-# --- the Extend button and its modal -------------------------------------------------------------
+# --- the Extend button and its modal ----------------------------------------------------------------
+# The button is drawn here; the cog owns what pressing it does (cogs/luma/_views.py), matched by this
+# custom_id after any restart.
 
-ExtendHandler = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+EXTEND_BUTTON_PREFIX = "luma:extend:"
+EXTEND_BUTTON_TEMPLATE = r"luma:extend:(?P<video_id>[\w:.-]{1,80})"
 
 
-class ExtendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"luma:extend:(?P<video_id>[\w:.-]{1,80})"):
-    """Persistent: the custom_id carries the video id, so the button works after a restart."""
-
-    def __init__(self, video_id: str) -> None:
-        self.video_id = video_id
-        super().__init__(
-            discord.ui.Button(
-                label="Extend", style=discord.ButtonStyle.primary, emoji="➕", custom_id=f"luma:extend:{video_id}"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ExtendButton:
-        return cls(match["video_id"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        handler: ExtendHandler | None = getattr(interaction.client, "open_extend_modal", None)
-        if handler is not None:
-            await handler(interaction, self.video_id)
+def extend_button(video_id: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label="Extend", style=discord.ButtonStyle.primary, emoji="➕", custom_id=f"{EXTEND_BUTTON_PREFIX}{video_id}"
+    )
 
 
 EXTEND_MODAL_PREFIX = "luma:extend-modal:"
@@ -206,15 +211,27 @@ def history_embed(videos: list[Video], *, page: int, pages: int, total: int, mem
         return discord.Embed(
             title="📼 Video history", description=f"{scope}: none yet. Try `/luma generate`!", color=COLOR_OK
         )
-    lines = []
-    for index, video in enumerate(videos, start=(page - 1) * PAGE_SIZE + 1):
-        prompt = shorten(video.prompt, 80).replace("[", "(").replace("]", ")")
-        link = f"[{prompt}]({video.video_url})" if len(video.video_url) <= 400 else prompt
+    def line(index: int, video: Video, linked: bool) -> str:
+        prompt = link_text(video.prompt, 80)
+        label = f"[{prompt}]({video.video_url})" if linked else prompt
         lineage = " ↪ extension" if video.parent_video_id or video.parent_video_url else ""
-        lines.append(
-            f"**{index}.** {link}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
-        )
-    embed = discord.Embed(title="📼 Video history", description=f"{scope}\n\n" + "\n".join(lines), color=COLOR_OK)
+        return f"**{index}.** {label}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
+
+    numbered = list(enumerate(videos, start=(page - 1) * PAGE_SIZE + 1))
+    linked = {index for index, video in numbered if len(video.video_url) <= LINK_MAX}
+    head = f"{scope}\n\n"
+
+    def render() -> str:
+        return head + "\n".join(line(index, video, index in linked) for index, video in numbered)
+
+    # measure the page as rendered: long links (signed CDN URLs run past 200 characters) are dropped,
+    # longest first, until it fits Discord's 4,096; the video id on each line still leads to it
+    by_length = sorted(((len(v.video_url), i) for i, v in numbered if i in linked), reverse=True)
+    description = render()
+    while len(description) > HISTORY_BUDGET and by_length:
+        linked.discard(by_length.pop(0)[1])
+        description = render()
+    embed = discord.Embed(title="📼 Video history", description=description[:EMBED_DESCRIPTION_MAX], color=COLOR_OK)
     embed.set_footer(text=f"Page {page} of {pages} · {total} videos · /luma video <id> shows one")
     return embed
 
@@ -283,11 +300,11 @@ def video_page(video: Video, parent: Video | None, children: list[Video]) -> Ren
         embed.set_field_at(
             next(i for i, f in enumerate(embed.fields) if f.name == "Extended from"),
             name="Extended from",
-            value=f"[{shorten(parent.prompt, 60)}]({parent.video_url}) · `{parent.video_id}`"[:1024],
+            value=f"[{link_text(parent.prompt, 60)}]({parent.video_url}) · `{parent.video_id}`"[:1024],
             inline=False,
         )
     if children:
-        lines = [f"[{shorten(c.prompt, 50)}]({c.video_url}) · `{c.video_id}`" for c in children[:8]]
+        lines = [f"[{link_text(c.prompt, 50)}]({c.video_url}) · `{c.video_id}`" for c in children[:8]]
         more = f"\n…and {len(children) - 8} more" if len(children) > 8 else ""
         embed.add_field(name=f"Extensions ({len(children)})", value=("\n".join(lines) + more)[:1024], inline=False)
     if video.created_at:

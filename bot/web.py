@@ -1,23 +1,41 @@
-"""The bot's own web server: the API's callbacks, /healthz and /metrics. No Discord here."""
+"""The bot's own web server: the API's callbacks, /healthz and /metrics. No Discord here.
+
+It may face the internet, so: connections are capped and slow requests dropped (bot/serving.py),
+every malformed request gets a 4xx and one short log line, /metrics answers loopback only unless a
+setting opens it or a bearer token guards it, and /healthz tells the truth about the gateway and the
+database so that a container's HEALTHCHECK can fail.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import ipaddress
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from bot.callbacks import CallbackSigner
 from bot.jobs import JobService
 from bot.luma import LumaError, TaskRecord
-from bot.serving import start_app
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.serving import ConnectionGuard, start_app
 
 __all__ = ["WebServer"]
 
 log = logging.getLogger(__name__)
 
 MAX_CALLBACK_BYTES = 64 * 1024
+
+
+def _is_loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
 
 
 class WebServer:
@@ -28,72 +46,113 @@ class WebServer:
         *,
         host: str,
         port: int,
-        ready: Callable[[], bool] = lambda: True,
+        health: Callable[[], Awaitable[str | None]] | None = None,
+        metrics: Metrics | None = None,
+        metrics_public: bool = False,
+        metrics_token: str | None = None,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self.jobs = jobs
         self.signer = signer
         self.host = host
         self.port = port
-        self.ready = ready
+        self.health = health
+        self.metrics = metrics or Metrics()
+        self.metrics_public = metrics_public
+        self.metrics_token = metrics_token
+        self.guard = guard or ConnectionGuard()
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
+        app = web.Application(client_max_size=MAX_CALLBACK_BYTES, middlewares=[self._errors])
         app.router.add_post("/luma/callback/{job_id}/{signature}", self.callback)
         app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/metrics", self.metrics)
+        app.router.add_get("/metrics", self.metrics_page)
         return app
 
     async def start(self) -> None:
-        self._runner, self.port = await start_app(self.app(), self.host, self.port)
-        log.info("web server listening on %s:%d", self.host, self.port)
+        self._runner, self.port = await start_app(self.app(), self.host, self.port, guard=self.guard)
+        log.info(
+            "web server listening on %s:%d (at most %d connections, %d per address)",
+            self.host,
+            self.port,
+            self.guard.max_connections,
+            self.guard.per_peer,
+        )
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """A bug in a handler is one short log line and a 500, never a traceback per request."""
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            self.jobs.stats["web_error"] += 1
+            log.warning("%s %s failed: %s", request.method, request.path[:60], type(exc).__name__)
+            return web.json_response({"error": "internal error"}, status=500)
+
+    @staticmethod
+    def _refuse(status: int, text: str, event: str | None = None, jobs: JobService | None = None) -> web.Response:
+        if event and jobs is not None:
+            jobs.stats[event] += 1
+        return web.json_response({"error": text}, status=status)
+
     async def callback(self, request: web.Request) -> web.Response:
         """One task's outcome. The path is the credential; the body is untrusted and checked."""
         job_id = request.match_info["job_id"]
         if not self.signer.verify(job_id, request.match_info["signature"]):
-            self.jobs.stats["callback_forged"] += 1
-            return web.json_response({"error": "bad signature"}, status=403)
+            log.info("refused a callback with a bad signature from %s", request.remote)
+            return self._refuse(403, "bad signature", "callback_forged", self.jobs)
+        try:
+            raw = await asyncio.wait_for(request.read(), self.guard.request_deadline)
+        except TimeoutError:
+            return self._refuse(408, "the body did not arrive in time", "callback_malformed", self.jobs)
+        except web.HTTPRequestEntityTooLarge:
+            return self._refuse(413, "body too large", "callback_malformed", self.jobs)
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            log.info("refused a callback for job %s: the body is not JSON", job_id)
+            return self._refuse(400, "body must be JSON", "callback_malformed", self.jobs)
+        if not isinstance(body, dict):
+            return self._refuse(400, "body must be a JSON object", "callback_malformed", self.jobs)
         job = await self.jobs.jobs.get(job_id)
         if job is None:
-            return web.json_response({"error": "unknown job"}, status=404)
-        try:
-            body = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "body must be JSON"}, status=400)
-        if not isinstance(body, dict):
-            return web.json_response({"error": "body must be a JSON object"}, status=400)
+            return self._refuse(404, "unknown job")
         task_id = body.get("task_id")
         if not isinstance(task_id, str) or not task_id:
-            return web.json_response({"error": "task_id is missing"}, status=400)
+            return self._refuse(400, "task_id is missing", "callback_malformed", self.jobs)
         if job.task_id is not None and task_id != job.task_id:
-            self.jobs.stats["callback_mismatch"] += 1
-            return web.json_response({"error": "task_id does not match this job"}, status=409)
+            return self._refuse(409, "task_id does not match this job", "callback_mismatch", self.jobs)
         self.jobs.stats["callbacks"] += 1
         try:
             record = TaskRecord.from_outcome(task_id, body)
         except LumaError as exc:
             log.warning("unreadable callback for job %s: %s", job_id, exc.detail)
-            return web.json_response({"error": "unreadable result"}, status=400)
+            return self._refuse(400, "unreadable result", "callback_malformed", self.jobs)
         applied = await self.jobs.apply(job_id, record, from_callback=True)
         return web.json_response({"ok": True, "applied": applied})
 
     async def healthz(self, request: web.Request) -> web.Response:
-        ready = self.ready()
-        body = {"ready": ready, "jobs_in_flight": self.jobs.in_flight}
-        return web.json_response(body, status=200)
+        problem = await self.health() if self.health is not None else None
+        body = {"ready": problem is None, "jobs_in_flight": self.jobs.in_flight}
+        if problem is not None:
+            body["problem"] = problem
+        return web.json_response(body, status=200 if problem is None else 503)
 
-    async def metrics(self, request: web.Request) -> web.Response:
-        lines = [
-            "# TYPE luma_bot_jobs_in_flight gauge",
-            f"luma_bot_jobs_in_flight {self.jobs.in_flight}",
-            "# TYPE luma_bot_events_total counter",
-        ]
-        for name, value in sorted(self.jobs.stats.items()):
-            lines.append(f'luma_bot_events_total{{event="{name}"}} {value}')
-        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+    def _may_read_metrics(self, request: web.Request) -> bool:
+        if self.metrics_token:
+            given = request.headers.get("Authorization", "")
+            return hmac.compare_digest(given.encode(), f"Bearer {self.metrics_token}".encode())
+        return self.metrics_public or _is_loopback(request.remote)
+
+    async def metrics_page(self, request: web.Request) -> web.Response:
+        if not self._may_read_metrics(request):
+            return self._refuse(403, "metrics are served to loopback only (see METRICS_PUBLIC / METRICS_TOKEN)")
+        return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})

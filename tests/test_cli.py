@@ -147,7 +147,8 @@ def test_a_missing_token_is_one_sentence_and_exit_2(
 
 def test_an_invalid_setting_is_named(tmp_path: Path) -> None:
     result = run(["check"], clean_env(DISCORD_TOKEN="d", ACEDATACLOUD_API_TOKEN="a", WEB_PORT="eighty"), tmp_path)
-    assert result.returncode == 2 and "WEB_PORT: 'eighty' is not a whole number" in result.stderr
+    assert result.returncode == 2 and "WEB_PORT is not a whole number" in result.stderr
+    assert "eighty" not in result.stderr, "a setting's value is never echoed (it may be a pasted secret)"
 
 
 async def test_run_makes_a_video_logs_no_secret_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -52,10 +52,21 @@ def test_every_problem_is_reported_in_words() -> None:
         )
     problems = info.value.problems
     assert len(problems) == 4
-    assert any(p.startswith("WEB_PORT:") and "whole number" in p for p in problems)
-    assert any(p.startswith("PUBLIC_BASE_URL:") and "http(s) URL" in p for p in problems)
-    assert any(p.startswith("QUOTA_GUILD_DAILY:") and "negative" in p for p in problems)
+    assert "WEB_PORT is not a whole number" in problems
+    assert "PUBLIC_BASE_URL is not an http(s) URL" in problems
+    assert any(p.startswith("QUOTA_GUILD_DAILY is negative") for p in problems)
     assert "keep-me-secret" not in str(info.value)
+
+
+def test_a_secret_pasted_into_the_wrong_setting_is_never_printed() -> None:
+    """Point 13: a token pasted into WEB_PORT is named as a problem, its value never shown."""
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"WEB_PORT": "MTA5ODc2NTQzMjEw.secret-token", "DEV_GUILD_ID": "hunter2"}, dotenv=None)
+    assert info.value.problems == [
+        "WEB_PORT is not a whole number",
+        "DEV_GUILD_ID is not a whole number",
+    ]
+    assert "secret-token" not in str(info.value) and "hunter2" not in str(info.value)
 
 
 def test_missing_required_settings_name_the_variable_and_the_example() -> None:

@@ -238,14 +238,19 @@ async def test_healthz_reports_readiness_and_jobs_in_flight(tmp_path: Path) -> N
         await world.wait_for(lambda: world.bot.jobs.in_flight == 1)  # type: ignore[union-attr]
         async with aiohttp.ClientSession() as http:
             async with http.get(f"http://127.0.0.1:{world.web_port}/healthz") as response:
-                assert response.status == 200
-                assert await response.json() == {"ready": False, "jobs_in_flight": 1}  # on_ready comes later
+                assert response.status == 503  # on_ready comes 2 s after the guilds: not ready yet
+                assert await response.json() == {
+                    "ready": False,
+                    "jobs_in_flight": 1,
+                    "problem": "not connected to Discord yet",
+                }
             await world.wait_for(world.bot.is_ready, timeout=5)  # type: ignore[union-attr]
             async with http.get(f"http://127.0.0.1:{world.web_port}/healthz") as response:
                 assert await response.json() == {"ready": True, "jobs_in_flight": 1}
             async with http.get(f"http://127.0.0.1:{world.web_port}/metrics") as response:
                 text = await response.text()
-                assert "luma_bot_jobs_in_flight 1" in text and 'event="submitted"' in text
+                assert "luma_bot_jobs_in_flight 1.0" in text and 'event="submitted"' in text
+                assert "luma_bot_ack_seconds_bucket" in text and "luma_bot_delivery_seconds_count" in text
 
 
 async def test_commands_are_synced_only_when_they_change(tmp_path: Path) -> None:

@@ -95,9 +95,12 @@ async def test_foreign_and_unknown_videos_are_refused_privately_and_free(tmp_pat
                 ),
             )
         calls = len(world.luma.videos_requests())
+        not_here = "No such video in this server's history"
         for video, expected in [
-            ("foreign-video-1", "another server"),
-            ("no-such-video", "No video `no-such-video`"),
+            # point 17: another server's video, by id or by its link, is answered like a missing one
+            ("foreign-video-1", not_here),
+            ("https://cdn.example/f.mp4", not_here),
+            ("no-such-video", not_here),
             ("ftp://x/y.mp4", "must start with http"),
         ]:
             interaction = await world.discord.slash(
@@ -107,6 +110,11 @@ async def test_foreign_and_unknown_videos_are_refused_privately_and_free(tmp_pat
         assert len(world.luma.videos_requests()) == calls
         row = await world.bot.db.fetchone("SELECT COUNT(*) AS n FROM reservations")  # type: ignore[union-attr]
         assert row["n"] == 0
+        video_page = await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "video"], {"id": "foreign-video-1"}
+        )
+        text = await ephemeral_text(world, video_page)
+        assert text.startswith(not_here) and "another server" not in text
 
 
 async def test_autocomplete_lists_this_guilds_recent_videos(tmp_path: Path) -> None:

@@ -44,7 +44,6 @@ async def charged(world: World) -> int:
             "as a file or as a link, not both",
         ),
         ({"start_image_url": "ftp://x.example/a.png"}, None, "must start with http:// or https://"),
-        ({"loop": True, "end_image_url": "https://x.example/e.png"}, None, "cannot also have an end frame"),
     ],
 )
 async def test_bad_input_is_answered_privately_and_costs_nothing(
@@ -99,3 +98,27 @@ async def test_a_long_prompt_is_shortened_to_fit_the_embed(tmp_path: Path) -> No
         embed = world.video_messages()[0]["embeds"][0]
         assert embed["description"].endswith("…") and len(embed["description"]) <= 4096
         assert world.luma.videos_requests()[-1]["prompt"] == prompt.strip()
+
+
+async def test_what_only_the_api_may_refuse_reaches_it_and_its_own_words_are_shown(tmp_path: Path) -> None:
+    """Point 9: no public source forbids loop with an end frame or limits a prompt's length, so the bot
+    does not refuse them itself: the API's 400 speaks, its message is shown, and nothing is charged."""
+    async with World(tmp_path, callbacks=False) as world:
+        interaction = await world.generate(
+            "loop this, ending on that frame", loop=True, end_image_url="https://x.example/e.png"
+        )
+        await world.discord.wait_response(interaction)
+        message = await world.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in world.discord.messages.values()
+                    if m.get("embeds") and "could not be made" in m["embeds"][0].get("title", "")
+                ),
+                None,
+            )
+        )
+        assert world.luma.videos_requests()[-1]["loop"] is True
+        shown = message["embeds"][0]["description"].replace("\\", "")  # as Discord renders the escapes
+        assert "Luma did not accept this request: loop cannot be used with end_image_url" in shown
+        assert await charged(world) == 0

@@ -130,4 +130,5 @@ async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
 
         unknown = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": "nope"})
         await world.discord.wait_response(unknown)
-        assert unknown.response_data["flags"] & 64 and "No video with that id" in unknown.response_data["content"]
+        assert unknown.response_data["flags"] & 64
+        assert "No such video in this server" in unknown.response_data["content"]

@@ -126,7 +126,7 @@ async def test_videos_are_kept_per_guild_with_lineage(db: Database) -> None:
         await videos.insert(tx, video("v2", 1, parent="v1"))
         await videos.insert(tx, video("v3", 2))
     assert [v.video_id for v in await videos.recent(1)] == ["v2", "v1"]
-    assert await videos.get(1, "v3") is None and await videos.exists_elsewhere(1, "v3")
+    assert await videos.get(1, "v3") is None and await videos.known_url("https://cdn.example/v3.mp4")
     assert [v.video_id for v in await videos.children(1, "v1")] == ["v2"]
     assert [v.video_id for v in await videos.recent(1, search="50%")] == ["v1"]
     assert await videos.recent(1, search="_x") == []

@@ -47,6 +47,7 @@ __all__ = ["LumaClient", "RetryPolicy"]
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a batch of 50 records is tens of KiB; anything past this is not an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +112,11 @@ class LumaClient:
         data = await self._post("/luma/videos", body, idempotent=False, timeout=wait)
         if not isinstance(data, dict):
             raise LumaProtocolError("the answer to a submission is not an object", ambiguous=True)
+        if data.get("success") is False:  # a refusal in a 200 (e.g. used_up): no task was made
+            raise error_from_response(200, data)
         task_id = data.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             raise LumaProtocolError("the API accepted the video but sent no task_id", ambiguous=True)
-        if data.get("success") is False:
-            raise error_from_response(200, data)
         result = VideoResult.from_payload(data) if data.get("video_url") else None
         return Submission(task_id=task_id, result=result)
 
@@ -187,10 +188,16 @@ class LumaClient:
             async with self._session.post(
                 url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
             ) as response:
-                text = await response.text()
+                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                if len(raw) > MAX_ANSWER_BYTES:
+                    raise LumaProtocolError(
+                        f"the API answered {response.status} with more than {MAX_ANSWER_BYTES} bytes",
+                        ambiguous=sent_maybe,
+                    )
+                text = raw.decode("utf-8", errors="replace")
                 try:
                     data = json.loads(text) if text else None
-                except ValueError:
+                except (ValueError, RecursionError):
                     data = None
                 if response.status >= 400:
                     raise error_from_response(

@@ -17,6 +17,7 @@ __all__ = [
     "LumaServerError",
     "LumaTaskFailed",
     "LumaTimeoutError",
+    "body_excerpt",
     "error_from_response",
 ]
 
@@ -44,6 +45,8 @@ class LumaError(Exception):
         ambiguous: bool = False,
     ) -> None:
         self.message = message or self.kind
+        #: The API's own words (from a JSON error body), the only text of the API a member may read.
+        self.api_message: str | None = message or None
         self.code = code
         self.status = status
         self.trace_id = trace_id
@@ -137,6 +140,7 @@ _BY_CODE: dict[str, type[LumaError]] = {
     "bad_request": LumaBadRequest,
     "no_api": LumaNotFound,
     "too_many_requests": LumaRateLimited,
+    "rate_limited": LumaRateLimited,
     "api_error": LumaServerError,
     "timeout": LumaTimeoutError,
 }
@@ -161,18 +165,31 @@ def _by_status(status: int) -> type[LumaError]:
 
 
 def split_error(body: Any) -> tuple[str | None, str, str | None]:
-    """(code, message, trace_id) from an error body; `error` may be an object or a plain string."""
+    """(code, message, trace_id) from an error body; `error` may be an object or a plain string, and the
+    code may also stand at the top level (`{"code": "used_up"}`, as AceDataCloud's web app reads it).
+
+    Only a JSON body's own message is ever taken: an HTML page or other text from a proxy in front of
+    the API (which may show internal addresses) gives no message at all; `body_excerpt` keeps it for logs.
+    """
     if not isinstance(body, dict):
-        return None, str(body)[:300] if body else "", None
+        return None, "", None
     trace_id = body.get("trace_id") if isinstance(body.get("trace_id"), str) else None
+    top_code = body.get("code") if isinstance(body.get("code"), str) and body.get("code") else None
     error = body.get("error")
     if isinstance(error, dict):
-        code = error.get("code") if isinstance(error.get("code"), str) else None
+        code = error.get("code") if isinstance(error.get("code"), str) and error.get("code") else top_code
         message = error.get("message") if isinstance(error.get("message"), str) else ""
         return code, message or "", trace_id
     if isinstance(error, str):
-        return None, error, trace_id
-    return None, "", trace_id
+        return top_code, error, trace_id
+    message = body.get("message") if isinstance(body.get("message"), str) else ""
+    return top_code, message, trace_id
+
+
+def body_excerpt(body: Any, limit: int = 200) -> str:
+    """A short, single-line piece of an unreadable answer, for the log and the owner's DM only."""
+    text = body if isinstance(body, str) else repr(body)
+    return " ".join(text.split())[:limit]
 
 
 def error_from_response(
@@ -181,6 +198,10 @@ def error_from_response(
     """The typed error for an HTTP error answer of the API."""
     code, message, trace_id = split_error(body)
     cls = _BY_CODE.get(code or "") or _by_status(status)
-    if cls is LumaRateLimited:
-        return LumaRateLimited(message, code=code, status=status, trace_id=trace_id, retry_after=retry_after)
-    return cls(message, code=code, status=status, trace_id=trace_id, ambiguous=ambiguous)
+    api_message = message or None
+    if not message and body:  # not the API's own words: a piece for the log, nothing of it for members
+        message = f"HTTP {status} without an API error message: {body_excerpt(body)}"
+    extra: dict[str, Any] = {"retry_after": retry_after} if cls is LumaRateLimited else {}
+    error = cls(message, code=code, status=status, trace_id=trace_id, ambiguous=ambiguous, **extra)
+    error.api_message = api_message
+    return error

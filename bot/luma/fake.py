@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot.serving import start_app
 
-from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, is_http_url
+from .models import ASPECT_RATIOS, is_http_url
 
 __all__ = ["FakeLuma", "FakeTask"]
 
@@ -126,6 +126,7 @@ class FakeLuma:
         self.ack_with_success = False  # async answers {"task_id"} or {"success": true, "task_id"}
         self.duplicate_callbacks = False  # send every callback twice
         self.blocked_words: set[str] = {"forbidden-topic"}
+        self.prompt_max = 5000  # the bot does not know the API's limit (none is published): the fake has one
         self.rate_limit_per_second: float | None = None
         self.max_concurrent: int | None = None
         self._errors: deque[_Injected] = deque()
@@ -310,8 +311,8 @@ class FakeLuma:
         prompt = body.get("prompt")
         if action == "generate" and not prompt:
             raise _BadRequest("prompt is required")
-        if prompt is not None and not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
-            raise _BadRequest(f"prompt must be {PROMPT_MIN}-{PROMPT_MAX} characters")
+        if prompt is not None and len(prompt) > self.prompt_max:  # a stand-in: the real limit is unpublished
+            raise _BadRequest(f"prompt must be at most {self.prompt_max} characters")
         if "aspect_ratio" in body and body["aspect_ratio"] not in ASPECT_RATIOS:
             raise _BadRequest("aspect_ratio is invalid")
         for key in ("start_image_url", "end_image_url", "video_url", "callback_url"):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.config import ASPECT_RATIOS
+from bot.errors import InputError
 
 from .errors import LumaProtocolError, LumaTaskFailed, split_error
 
@@ -21,16 +22,23 @@ __all__ = [
     "is_http_url",
 ]
 
-PROMPT_MIN = 3
-PROMPT_MAX = 5000
+PROMPT_MIN = 3  # a product floor (a reply of "ok" to a video must not bill the owner), not the API's rule
+PROMPT_MAX = 6000  # Discord's own limit for a string option; the API states none, so it is not checked here
 
 Action = Literal["generate", "extend"]
 TaskState = Literal["pending", "completed", "failed"]
 
 
-def is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+def is_http_url(value: object) -> bool:
+    """An absolute http(s) link. Never raises: a malformed link (`https://[cdn]/a.jpg`) is simply not one."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +102,22 @@ class VideoRequest:
         return request
 
     def validate(self) -> None:
-        """Raise ValueError with a sentence a member understands."""
-        if not PROMPT_MIN <= len(self.prompt) <= PROMPT_MAX:
-            raise ValueError(f"The prompt must be {PROMPT_MIN} to {PROMPT_MAX} characters long.")
+        """Raise InputError with a sentence a member understands."""
+        if len(self.prompt) < PROMPT_MIN:
+            raise InputError(f"The prompt must be at least {PROMPT_MIN} characters long.")
         if self.aspect_ratio not in ASPECT_RATIOS:
-            raise ValueError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
+            raise InputError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
         for name in ("start_image_url", "end_image_url", "video_url"):
             value = getattr(self, name)
             if value is not None and not is_http_url(value):
-                raise ValueError(f"The {name.replace('_', ' ')} must be an http or https link.")
+                raise InputError(f"The {name.replace('_', ' ')} must be an http or https link.")
         if self.action == "extend":
             if not (self.video_id or self.video_url):
-                raise ValueError("Say which video to extend.")
+                raise InputError("Say which video to extend.")
             if self.start_image_url:
-                raise ValueError("An extension continues a video; it takes no start image.")
-        if self.loop and self.end_image_url:
-            raise ValueError("A looping video cannot also have an end frame.")
+                raise InputError("An extension continues a video; it takes no start image.")
+        # No local rule against loop with an end frame, nor a length limit: no public source states them,
+        # so the API's own 400 speaks (its message is shown to the member).
 
     def to_payload(self, *, callback_url: str | None = None, asynchronous: bool = True) -> dict[str, Any]:
         """The JSON body. Every option is sent explicitly; never rely on the API's defaults."""
@@ -229,15 +237,13 @@ class TaskRecord:
         if not isinstance(response, dict):
             return cls(task_id, "pending")
         state = response.get("state")
-        if response.get("success") is False or state == "failed" or "error" in response:
+        if response.get("success") is False or state == "failed" or response.get("error"):
             code, message, trace_id = split_error(response)
-            return cls(
-                task_id,
-                "failed",
-                error=LumaTaskFailed(message or "the task failed", code=code, trace_id=trace_id),
-            )
-        if state in ("pending", "processing", "queued", None) and not response.get("video_url"):
-            return cls(task_id, "pending")
+            error = LumaTaskFailed(message or "the task failed", code=code, trace_id=trace_id)
+            error.api_message = message or None
+            return cls(task_id, "failed", error=error)
+        if state != "completed" and not response.get("video_url"):
+            return cls(task_id, "pending")  # pending, processing, or a state this bot does not know yet
         return cls(task_id, "completed", result=VideoResult.from_payload(response, task_id=task_id))
 
     @classmethod

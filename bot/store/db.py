@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
+import os
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,11 +20,59 @@ import aiosqlite
 
 from bot.clock import Clock, iso, system_clock
 
-__all__ = ["Database", "Migration", "load_migrations"]
+__all__ = ["AlreadyRunning", "Database", "InstanceLock", "Migration", "load_migrations"]
 
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+LOCK_WAIT = 30.0  # how long a write waits out another process's lock (a backup, the sqlite3 shell) before failing
+BUSY_TIMEOUT_MS = 250  # SQLite's own wait per attempt; the rest of LOCK_WAIT is retried from here, with back-off
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc) or getattr(exc, "sqlite_errorcode", 0) in (5, 6)
+    )
+
+
+def private_file(path: Path) -> None:
+    """Create `path` (and a folder it needs) readable by the bot's user only: the database holds live
+    interaction tokens and perhaps the callback secret. An existing file keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+class AlreadyRunning(Exception):
+    """Another process holds the database's instance lock."""
+
+
+class InstanceLock:
+    """One bot per database: an exclusive `flock` on `<database>.lock`, held for the life of the process
+    and released by the kernel when it ends (no stale lock after a crash)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(str(path) + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        private_file(self.path)
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise AlreadyRunning(holder) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def split_statements(sql: str) -> list[str]:
@@ -69,6 +121,10 @@ class Database:
         self._lock = asyncio.Lock()
         self._closed = False
         self.clock = clock
+        self.lock_wait = LOCK_WAIT
+        #: the last write that failed for a reason other than a lock (a full disk, an I/O error), until a
+        #: write succeeds again: /healthz reports it
+        self.write_error: str | None = None
 
     @classmethod
     async def open(
@@ -79,15 +135,15 @@ class Database:
         migrations: Iterable[Migration] | None = None,
     ) -> Database:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        db = cls(conn, clock)
-        try:
+        try:  # whatever fails (a corrupt file, a read-only mount), close: its thread would keep the process alive
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            db = cls(conn, clock)
             await db.migrate(load_migrations() if migrations is None else list(migrations))
         except BaseException:
             await conn.close()
@@ -138,16 +194,61 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), holding the connection for the whole block."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), holding the connection for the whole block.
+
+        While another process holds the write lock, BEGIN is retried with back-off for up to `lock_wait`
+        seconds, letting this process's reads go on in between; only then does the write fail.
+        """
+        await self._begin()
+        try:
             try:
                 yield Tx(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    await self._conn.execute("ROLLBACK")
                 raise
-            else:
+            try:
                 await self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.write_error = f"{type(exc).__name__}: {exc}"
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    await self._conn.execute("ROLLBACK")
+                raise
+            self.write_error = None
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            if not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError) and not _is_busy(exc):
+                self.write_error = f"{type(exc).__name__}: {exc}"  # a full disk, an I/O error
+            raise
+        finally:
+            self._lock.release()
+
+    async def _begin(self) -> None:
+        """Take the connection and SQLite's write lock (see `transaction`)."""
+        deadline, pause, told = time.monotonic() + self.lock_wait, 0.05, False
+        while True:
+            await self._lock.acquire()
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except BaseException as exc:
+                self._lock.release()
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            if not told:
+                log.warning("the database is locked by another process; waiting up to %.0fs", self.lock_wait)
+                told = True
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 1.0)
+
+    async def probe(self) -> str | None:
+        """None when the database answers and the last write did not fail; else what is wrong."""
+        try:
+            await asyncio.wait_for(self.fetchone("SELECT COUNT(*) FROM schema_migrations"), 3.0)
+            if self.write_error is not None:  # see whether it has recovered (space freed, say)
+                await asyncio.wait_for(self.set_meta("health_probe", self.now()), 3.0)
+        except (sqlite3.Error, ValueError, TimeoutError) as exc:
+            return self.write_error or f"{type(exc).__name__}: {exc}"
+        return self.write_error
 
     async def get_meta(self, key: str) -> str | None:
         row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))

@@ -23,7 +23,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at, progress_message_id"
+    " delivered_at, progress_message_id, submit_started_at"
 )
 
 
@@ -52,6 +52,7 @@ class Job:
     finished_at: datetime | None = None
     delivered_at: datetime | None = None
     progress_message_id: int | None = None
+    submit_started_at: datetime | None = None
 
     @property
     def action(self) -> str:
@@ -93,6 +94,7 @@ class Job:
             finished_at=when("finished_at"),
             delivered_at=when("delivered_at"),
             progress_message_id=row["progress_message_id"],
+            submit_started_at=when("submit_started_at"),
         )
 
 
@@ -132,6 +134,10 @@ class JobStore:
     async def by_task(self, task_id: str) -> Job | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM jobs WHERE task_id = ?", (task_id,))
         return Job.from_row(row) if row else None
+
+    async def mark_submitting(self, job_id: str) -> None:
+        """Note that the job is about to be sent to the API (see migration 0004)."""
+        await self.db.execute("UPDATE jobs SET submit_started_at = ? WHERE id = ?", (self.db.now(), job_id))
 
     async def mark_submitted(self, job_id: str, task_id: str) -> bool:
         """Record the task id; False when the job already ended (a callback beat the API's answer)."""

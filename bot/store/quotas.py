@@ -96,10 +96,15 @@ class QuotaStore:
             (guild_id, user_id, job_id, day, month, self.db.now()),
         )
 
-    async def settle(self, tx: Tx, job_id: str, outcome: Literal["charged", "refunded"]) -> bool:
+    async def settle(
+        self, tx: Tx, job_id: str, outcome: Literal["charged", "refunded"], *, from_refunded: bool = False
+    ) -> bool:
+        """Settle a held reservation; with `from_refunded`, also one refunded already (a video the API
+        made after all, e.g. its callback came after the bot had given up on it: it was billed)."""
         changed = await tx.execute(
-            "UPDATE reservations SET state = ?, settled_at = ? WHERE job_id = ? AND state = 'held'",
-            (outcome, self.db.now(), job_id),
+            "UPDATE reservations SET state = ?, settled_at = ? WHERE job_id = ?"
+            " AND (state = 'held' OR (state = 'refunded' AND ?))",
+            (outcome, self.db.now(), job_id, from_refunded),
         )
         return changed == 1
 

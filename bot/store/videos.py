@@ -84,8 +84,9 @@ class VideoStore:
         )
         return Video.from_row(row) if row else None
 
-    async def exists_elsewhere(self, guild_id: int, video_id: str) -> bool:
-        row = await self.db.fetchone("SELECT 1 FROM videos WHERE video_id = ? AND guild_id != ?", (video_id, guild_id))
+    async def known_url(self, url: str) -> bool:
+        """Whether any server's video has this link (the bot made it)."""
+        row = await self.db.fetchone("SELECT 1 FROM videos WHERE video_url = ? LIMIT 1", (url,))
         return row is not None
 
     async def by_url(self, guild_id: int, url: str) -> Video | None:

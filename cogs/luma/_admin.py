@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.admin import GuildAdmin
+from bot.admin import AdminError, GuildAdmin
 from bot.quota import LIMIT_LABELS
 from bot.ui import settings_embed, timestamp
 
@@ -45,7 +45,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
     def guild_admin(self) -> GuildAdmin:
         return GuildAdmin(self.bot.jobs.db, self.bot.guild_store, self.bot.quota)
 
-    async def _show_settings(self, interaction: discord.Interaction[Any], note: str | None = None) -> None:
+    async def _show_settings(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_store.get(interaction.guild_id)
         limits = await self.bot.quota.limits(interaction.guild_id)
@@ -63,14 +63,14 @@ class AdminCog(commands.Cog, name="luma-admin"):
     @admin_only()
     async def admin_quota(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[LumaBot],
         limit: app_commands.Choice[str] | None = None,
         value: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         if limit is None or value is None:
             if limit is not None or value is not None:
-                raise ValueError("Give both a limit and a value (or neither, to see them all).")
+                raise AdminError("Give both a limit and a value (or neither, to see them all).")
             await self._show_settings(interaction)
             return
         note = await self.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
@@ -94,7 +94,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
     @admin_only()
     async def admin_settings(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[LumaBot],
         allow_channel: discord.TextChannel | None = None,
         disallow_channel: discord.TextChannel | None = None,
         all_channels: bool | None = None,
@@ -134,7 +134,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     @admin.command(name="pause", description="Stop members from making videos here until resumed")
     @admin_only()
-    async def admin_pause(self, interaction: discord.Interaction[Any]) -> None:
+    async def admin_pause(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         await self._show_settings(
             interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
@@ -142,7 +142,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     @admin.command(name="resume", description="Let members make videos here again")
     @admin_only()
-    async def admin_resume(self, interaction: discord.Interaction[Any]) -> None:
+    async def admin_resume(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         await self._show_settings(
             interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
@@ -150,7 +150,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     @admin.command(name="log", description="Who changed what, and when")
     @admin_only()
-    async def admin_log(self, interaction: discord.Interaction[Any]) -> None:
+    async def admin_log(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         entries = await self.bot.guild_store.audit_log(interaction.guild_id, limit=20)
         lines = [f"{timestamp(e.created_at, 'f')} <@{e.user_id}> **{e.action}**: {e.detail}" for e in entries]
@@ -161,7 +161,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     @admin.command(name="usage", description="This month's videos by member, top first")
     @admin_only()
-    async def admin_usage(self, interaction: discord.Interaction[Any]) -> None:
+    async def admin_usage(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         month = self.bot.clock().strftime("%Y-%m")
         rows = await self.bot.quota.store.month_by_member(interaction.guild_id, month, limit=25)

@@ -11,6 +11,7 @@ from ._extend import ExtendCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
+from ._views import ExtendButton
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -35,7 +36,10 @@ class LumaCog(
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.extend_menu)
-        self.bot.open_extend_modal = self.open_extend_modal
+        ExtendButton.handler = self
+        self.bot.add_dynamic_items(ExtendButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.extend_menu.name, type=self.extend_menu.type)
+        self.bot.remove_dynamic_items(ExtendButton)
+        ExtendButton.handler = None

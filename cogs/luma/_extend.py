@@ -9,13 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import MemberError
 from bot.history import ExtendTarget, age, resolve_extend_target
-from bot.inputs import InputError, pick_image
+from bot.inputs import pick_image
 from bot.luma import PROMPT_MAX, PROMPT_MIN
 from bot.store import Video
-from bot.ui import EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
+from bot.tree import reply_privately
+from bot.ui import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
-from ._flow import reply_privately, start_from_interaction, start_from_reply
+from ._flow import answer_reply, guild_options, start_from_interaction, start_from_reply
 from ._generate import image_file
 
 if TYPE_CHECKING:
@@ -26,9 +28,11 @@ log = logging.getLogger(__name__)
 NOT_A_VIDEO = "That message holds no video of mine. Use it on one of my results, or try `/luma extend`."
 
 
-async def video_autocomplete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+async def video_autocomplete(
+    interaction: discord.Interaction[LumaBot], current: str
+) -> list[app_commands.Choice[str]]:
     """This server's most recent videos matching what the member typed (prompt or id), at most 25."""
-    bot: LumaBot = interaction.client  # type: ignore[assignment]
+    bot = interaction.client
     if interaction.guild_id is None:
         return []
     videos = await bot.jobs.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25)
@@ -54,7 +58,7 @@ class ExtendCommands:
     @app_commands.autocomplete(video=video_autocomplete)
     async def extend(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[LumaBot],
         video: app_commands.Range[str, 1, 2000],
         prompt: app_commands.Range[str, PROMPT_MIN, PROMPT_MAX],
         end_image: discord.Attachment | None = None,
@@ -63,12 +67,15 @@ class ExtendCommands:
         assert interaction.guild_id is not None
         target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
         end = pick_image("end image", image_file(end_image), end_image_url)
-        request = target.request(prompt, end)
-        await start_from_interaction(self.bot, interaction, request, parent_video_id=target.parent_id)
+        settings, options = await guild_options(self.bot, interaction.guild_id)
+        request = target.request(prompt, options, end)
+        await start_from_interaction(
+            self.bot, interaction, request, parent_video_id=target.parent_id, settings=settings
+        )
 
     # --- the button and the context menu open the same modal -----------------------------------
 
-    async def open_extend_modal(self, interaction: discord.Interaction[Any], video_id: str) -> None:
+    async def open_extend_modal(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
         if interaction.guild_id is None:  # the result reached the member by DM
             await reply_privately(interaction, "Extend it from the server where it was made: the button works there.")
             return
@@ -79,7 +86,7 @@ class ExtendCommands:
         await interaction.response.send_modal(ExtendModal(video))
 
     @commands.Cog.listener("on_interaction")
-    async def extend_modal_submitted(self, interaction: discord.Interaction[Any]) -> None:
+    async def extend_modal_submitted(self, interaction: discord.Interaction[LumaBot]) -> None:
         """The Extend form, handled by its custom_id: no in-memory state, so it survives restarts."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         custom_id = str(data.get("custom_id", ""))
@@ -94,15 +101,18 @@ class ExtendCommands:
             await reply_privately(interaction, "That video is not in this server's history any more.")
             return
         values = modal_values(data)
+        settings, options = await guild_options(self.bot, interaction.guild_id)
         try:
             end = pick_image("end frame", None, values.get("end_image_url") or None)
-            request = ExtendTarget(video=video).request(values.get("prompt", ""), end)
-        except (InputError, ValueError) as exc:
+            request = ExtendTarget(video=video).request(values.get("prompt", ""), options, end)
+        except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
             return
-        await start_from_interaction(self.bot, interaction, request, parent_video_id=video.video_id)
+        await start_from_interaction(
+            self.bot, interaction, request, parent_video_id=video.video_id, settings=settings
+        )
 
-    async def extend_message(self, interaction: discord.Interaction[Any], message: discord.Message) -> None:
+    async def extend_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
         """Apps › Extend video, on any message of the bot that holds a video."""
         assert interaction.guild_id is not None
         video = await self._video_of(interaction.guild_id, message)
@@ -120,8 +130,8 @@ class ExtendCommands:
         for row in message.components:  # e.g. a result re-posted by /luma video
             for child in getattr(row, "children", []):
                 custom_id = getattr(child, "custom_id", None) or ""
-                if custom_id.startswith("luma:extend:"):
-                    return await self.bot.jobs.videos.get(guild_id, custom_id.removeprefix("luma:extend:"))
+                if custom_id.startswith(EXTEND_BUTTON_PREFIX):
+                    return await self.bot.jobs.videos.get(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
         return None
 
     # --- a plain reply to a video ----------------------------------------------------------------
@@ -147,10 +157,9 @@ class ExtendCommands:
         if video is None:
             return
         if not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
-            await message.reply(
-                f"To extend a video, reply with a prompt of {PROMPT_MIN} to {PROMPT_MAX} characters.",
-                delete_after=30,
-                mention_author=False,
-            )
+            text = f"To extend a video, reply with a prompt of {PROMPT_MIN} to {PROMPT_MAX} characters."
+            await answer_reply(self.bot, message, text)
             return
-        await start_from_reply(self.bot, message, ExtendTarget(video=video).request(prompt), video.video_id)
+        settings, options = await guild_options(self.bot, message.guild.id)
+        request = ExtendTarget(video=video).request(prompt, options)
+        await start_from_reply(self.bot, message, request, video.video_id, settings)

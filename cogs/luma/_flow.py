@@ -1,4 +1,4 @@
-"""The one path every video request takes from Discord: access rules, quota, defer, submit."""
+"""The one path every video request takes from Discord: access rules, options, quota, defer, submit."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import discord
 from bot.access import access_refusal, is_exempt
 from bot.jobs import NewJob
 from bot.luma import VideoRequest
+from bot.options import VideoOptions, resolve_options
 from bot.quota import QuotaExceeded
 from bot.store import GuildSettings
+from bot.tree import reply_privately
 from bot.ui import timestamp
 
 if TYPE_CHECKING:
@@ -20,13 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-
-async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
-    """Answer only the member: as the first response if still possible, else as a follow-up."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True)
-    else:
-        await interaction.response.send_message(text, ephemeral=True)
+NOT_STARTED = "⏹️ This request was not started."
 
 
 def quota_sentence(exc: QuotaExceeded) -> str:
@@ -42,9 +38,34 @@ def member_roles(member: discord.abc.User | discord.Member) -> list[int]:
     return [role.id for role in getattr(member, "roles", [])]
 
 
+def parent_channel_id(channel: Any) -> int | None:
+    """A thread's parent channel (threads of an allowed channel are allowed), else None."""
+    return getattr(channel, "parent_id", None) if isinstance(channel, discord.Thread) else None
+
+
+async def guild_options(bot: LumaBot, guild_id: int, **chosen: Any) -> tuple[GuildSettings, VideoOptions]:
+    """The server's settings and the request's options, resolved the one way every path uses."""
+    settings = await bot.guild_store.get(guild_id)
+    return settings, resolve_options(settings, bot.settings.default_aspect_ratio, **chosen)
+
+
+async def _refuse_after_defer(interaction: discord.Interaction[LumaBot], text: str) -> None:
+    """Tell the member privately after a public defer. While the deferred "thinking…" message stands,
+    Discord turns the first follow-up into an edit of it and ignores the ephemeral flag: so it is
+    deleted first, or, if that fails, made into a neutral public line before the private answer."""
+    try:
+        await interaction.delete_original_response()
+    except discord.NotFound:
+        pass  # already gone: a follow-up is a new message
+    except discord.HTTPException as exc:
+        log.info("could not remove the deferred message (%s); neutralising it", exc.text)
+        await interaction.edit_original_response(content=NOT_STARTED, embed=None, view=None)
+    await interaction.followup.send(text, ephemeral=True)
+
+
 async def start_from_interaction(
     bot: LumaBot,
-    interaction: discord.Interaction[Any],
+    interaction: discord.Interaction[LumaBot],
     request: VideoRequest,
     *,
     parent_video_id: str | None = None,
@@ -55,7 +76,11 @@ async def start_from_interaction(
     settings = settings or await bot.guild_store.get(interaction.guild_id)
     roles = member_roles(interaction.user)
     refusal = access_refusal(
-        settings, channel_id=interaction.channel_id, role_ids=roles, is_admin=interaction.permissions.manage_guild
+        settings,
+        channel_id=interaction.channel_id,
+        parent_id=parent_channel_id(interaction.channel),
+        role_ids=roles,
+        is_admin=interaction.permissions.manage_guild,
     )
     if refusal:
         await reply_privately(interaction, refusal)
@@ -63,6 +88,7 @@ async def start_from_interaction(
     # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
     # reserved right after; a refusal then removes the public "thinking…" and answers privately.
     callback = await interaction.response.defer(thinking=True)
+    bot.metrics.ack_seconds.observe(max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds()))
     new = NewJob(
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
@@ -77,8 +103,7 @@ async def start_from_interaction(
     try:
         job = await bot.jobs.accept(new)
     except QuotaExceeded as exc:
-        await interaction.delete_original_response()
-        await interaction.followup.send(quota_sentence(exc), ephemeral=True)
+        await _refuse_after_defer(interaction, quota_sentence(exc))
         return
     except Exception:
         # nothing was saved or charged; leave no public "thinking…" behind, then the error handler
@@ -89,17 +114,42 @@ async def start_from_interaction(
     await bot.jobs.submit(job)
 
 
-async def start_from_reply(bot: LumaBot, message: discord.Message, request: VideoRequest, parent_video_id: str) -> None:
+async def answer_reply(bot: LumaBot, message: discord.Message, text: str) -> None:
+    """Answer a member's plain message: as a reply; without Read Message History (a reply needs it) as a
+    channel message mentioning them; else by DM; else only in the log. Gone after 30 s in a channel."""
+    mention = discord.AllowedMentions(users=[message.author], everyone=False, roles=False)
+    try:
+        await message.reply(text, delete_after=30, mention_author=False)
+        return
+    except discord.HTTPException as exc:
+        log.info("could not reply to a member's message (%s); posting in the channel", exc.text)
+    try:
+        await message.channel.send(f"{message.author.mention} {text}", delete_after=30, allowed_mentions=mention)
+        return
+    except discord.HTTPException as exc:
+        log.info("could not post in the channel (%s); sending a DM", exc.text)
+    try:
+        await message.author.send(text)
+    except discord.HTTPException as exc:
+        log.warning("could not answer a member anywhere (%s): %s", exc.text, text)
+
+
+async def start_from_reply(
+    bot: LumaBot, message: discord.Message, request: VideoRequest, parent_video_id: str, settings: GuildSettings
+) -> None:
     """A plain reply to a video: react at once, answer in the thread of replies."""
     assert message.guild is not None
-    settings = await bot.guild_store.get(message.guild.id)
     roles = member_roles(message.author)
     perms = message.channel.permissions_for(message.author) if isinstance(message.author, discord.Member) else None
     refusal = access_refusal(
-        settings, channel_id=message.channel.id, role_ids=roles, is_admin=bool(perms and perms.manage_guild)
+        settings,
+        channel_id=message.channel.id,
+        parent_id=parent_channel_id(message.channel),
+        role_ids=roles,
+        is_admin=bool(perms and perms.manage_guild),
     )
     if refusal:
-        await message.reply(refusal, delete_after=30, mention_author=False)
+        await answer_reply(bot, message, refusal)
         return
     new = NewJob(
         guild_id=message.guild.id,
@@ -113,7 +163,7 @@ async def start_from_reply(bot: LumaBot, message: discord.Message, request: Vide
     try:
         job = await bot.jobs.accept(new)
     except QuotaExceeded as exc:
-        await message.reply(quota_sentence(exc), delete_after=30, mention_author=False)
+        await answer_reply(bot, message, quota_sentence(exc))
         return
     try:
         await message.add_reaction("⏳")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.inputs import ImageFile, pick_image
 from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
 
-from ._flow import start_from_interaction
+from ._flow import guild_options, start_from_interaction
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -48,7 +48,7 @@ class GenerateCommands:
     @app_commands.choices(aspect_ratio=ASPECT_CHOICES)
     async def generate(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[LumaBot],
         prompt: app_commands.Range[str, PROMPT_MIN, PROMPT_MAX],
         start_image: discord.Attachment | None = None,
         end_image: discord.Attachment | None = None,
@@ -59,17 +59,19 @@ class GenerateCommands:
         enhancement: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        settings = await self.bot.guild_store.get(interaction.guild_id)
+        settings, options = await guild_options(
+            self.bot,
+            interaction.guild_id,
+            aspect_ratio=aspect_ratio.value if aspect_ratio else None,
+            loop=loop,
+            enhancement=enhancement,
+        )
         request = VideoRequest.generate(
             prompt,
             start_image_url=pick_image("start image", image_file(start_image), start_image_url),
             end_image_url=pick_image("end image", image_file(end_image), end_image_url),
-            aspect_ratio=(
-                aspect_ratio.value
-                if aspect_ratio
-                else settings.default_aspect_ratio or self.bot.settings.default_aspect_ratio
-            ),
-            loop=loop if loop is not None else bool(settings.default_loop),
-            enhancement=(enhancement if enhancement is not None else settings.default_enhancement is not False),
+            aspect_ratio=options.aspect_ratio,
+            loop=options.loop,
+            enhancement=options.enhancement,
         )
         await start_from_interaction(self.bot, interaction, request, settings=settings)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from bot.history import history_page
+from bot.history import find_video, history_page
 from bot.ui import HistoryView, history_embed, video_page
 
 from ._extend import video_autocomplete
-from ._flow import reply_privately
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -24,7 +23,7 @@ class HistoryCommands:
     @app_commands.describe(member="Only this member's videos", page="Which page to start at")
     async def history(
         self,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[LumaBot],
         member: discord.Member | None = None,
         page: app_commands.Range[int, 1, 10000] = 1,
     ) -> None:
@@ -49,19 +48,10 @@ class HistoryCommands:
     @app_commands.command(name="video", description="One video's page: the result, its parent and its extensions")
     @app_commands.describe(id="The video: pick from the list, or paste its id")
     @app_commands.autocomplete(id=video_autocomplete)
-    async def video(self, interaction: discord.Interaction[Any], id: app_commands.Range[str, 1, 100]) -> None:
+    async def video(self, interaction: discord.Interaction[LumaBot], id: app_commands.Range[str, 1, 100]) -> None:
         assert interaction.guild_id is not None
         videos = self.bot.jobs.videos
-        video = await videos.get(interaction.guild_id, id.strip())
-        if video is None:
-            where = "another server" if await videos.exists_elsewhere(interaction.guild_id, id.strip()) else None
-            text = (
-                f"That video was made in {where}."
-                if where
-                else "No video with that id in this server's history. Pick one from the list."
-            )
-            await reply_privately(interaction, text)
-            return
+        video = await find_video(videos, interaction.guild_id, id)
         parent = await videos.get(interaction.guild_id, video.parent_video_id) if video.parent_video_id else None
         children = await videos.children(interaction.guild_id, video.video_id)
         rendered = video_page(video, parent, children)
