@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import resource
 import secrets
 import signal
 import sqlite3
@@ -132,9 +133,12 @@ class LumaBot(commands.Bot):
         )
         self.jobs.delivery_seconds = self.metrics.delivery_seconds
         self.metrics.watch(self.jobs.stats, {"jobs_in_flight": lambda: self.jobs.in_flight})
+        # never let the web port take the descriptors Discord and the database need
+        open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        cap = min(settings.web_max_connections, max(16, open_files // 4))
         guard = ConnectionGuard(
-            max_connections=settings.web_max_connections,
-            per_peer=max(4, settings.web_max_connections // 8),
+            max_connections=cap,
+            per_peer=max(4, cap // 8),
             request_deadline=settings.web_request_timeout,
         )
         self.web = WebServer(

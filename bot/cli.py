@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from collections.abc import Sequence
 import aiohttp
 
 from bot.config import Settings, SettingsError
+from bot.logs import configure_logging, raise_open_file_limit
 
 __all__ = ["main"]
 
@@ -37,17 +37,6 @@ def _settings(*required: str) -> Settings:
     settings = Settings.from_env()
     settings.require(*required)
     return settings
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    # Libraries log secrets at DEBUG (discord.py: webhook URLs and gateway payloads carry interaction
-    # tokens; aiosqlite: SQL parameters). LOG_LEVEL=DEBUG is for the bot's own modules; theirs stay at INFO.
-    for name in ("discord", "aiosqlite", "aiohttp"):
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 async def _check(settings: Settings) -> int:
@@ -127,13 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = _settings("discord_token")
             from bot.app import sync_commands
 
-            _configure_logging(settings.log_level)
+            configure_logging(settings.log_level)
             return asyncio.run(sync_commands(settings, args.guild))
         if args.command == "run":
             settings = _settings("discord_token", "api_token")
             from bot.app import run_bot
 
-            _configure_logging(settings.log_level)
+            configure_logging(settings.log_level)
+            raise_open_file_limit()
             return run_bot(settings)
     except SettingsError as exc:
         for problem in exc.problems:

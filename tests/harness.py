@@ -99,6 +99,8 @@ class World:
         await self.stop_bot()
         await self.luma.stop()
         await self.discord.stop()
+        if exc[0] is None:  # every test keeps Discord's invalid-request rule (a 404'd webhook is not reused)
+            assert self.discord.violations == [], self.discord.violations
 
     async def start_bot(self) -> LumaBot:
         self.discord.ready.clear()

@@ -31,6 +31,7 @@ API = "/api/v10"
 MESSAGE_CONTENT = 1 << 15
 DEFAULT_PERMISSIONS = 0x0000_0000_0000_0800 | 0x400 | 0x40 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
 MANAGE_GUILD = 1 << 5
+READ_MESSAGE_HISTORY = 1 << 16
 DEADLINE = 3.0
 TOKEN_TTL = 15 * 60
 
@@ -91,6 +92,13 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
         self.forbidden_channels: set[int] = set()
+        self.bot_denied: dict[int, int] = {}  # channel id -> permissions the bot lacks there
+        self.message_content_allowed = True  # the Developer Portal's switch for the privileged intent
+        # Discord's invalid-request rule: 401, 403 and 429 count against the bot (10,000 per 10 minutes), and
+        # a webhook (an interaction token's messages) that answered 404 must not be used again
+        self.invalid_requests = 0
+        self.violations: list[str] = []
+        self._webhook_404: set[str] = set()
         self.dm_closed: set[int] = set()
         self.reactions: list[tuple[int, int, str]] = []
         self.clock_offset = 0.0
@@ -256,7 +264,7 @@ class FakeDiscord:
             "channels": [{k: v for k, v in self.channels[c].items() if k != "guild_id"} for c in guild["channel_ids"]],
             "members": [m for (g, _), m in self.members.items() if g == guild_id],
             "member_count": sum(1 for (g, _) in self.members if g == guild_id),
-            "threads": [],
+            "threads": [self.channels[t] for t in guild.get("thread_ids", [])],
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
@@ -302,6 +310,36 @@ class FakeDiscord:
     def forbid_channel(self, channel_id: int) -> None:
         self.forbidden_channels.add(channel_id)
 
+    def deny_bot(self, channel_id: int, permissions: int) -> None:
+        """The bot lacks these permissions in this channel (e.g. READ_MESSAGE_HISTORY: no replies, no reactions)."""
+        self.bot_denied[channel_id] = self.bot_denied.get(channel_id, 0) | permissions
+
+    def add_thread(self, parent_id: int, name: str = "a thread") -> int:
+        """A public thread in a guild text channel; Discord sends it in GUILD_CREATE's `threads`."""
+        parent = self.channels[parent_id]
+        thread_id = next(self._ids)
+        self.channels[thread_id] = {
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": parent["guild_id"],
+            "parent_id": str(parent_id),
+            "owner_id": self.owner["id"],
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                "locked": False,
+            },
+        }
+        self.guilds[int(parent["guild_id"])].setdefault("thread_ids", []).append(thread_id)
+        return thread_id
+
     def delete_channel(self, channel_id: int) -> None:
         self.channels.pop(channel_id, None)
 
@@ -328,6 +366,9 @@ class FakeDiscord:
             elif op == 2:
                 if data["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if int(data["d"].get("intents", 0)) & MESSAGE_CONTENT and not self.message_content_allowed:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 self.identify = data["d"]
                 await self._send_ready()
@@ -601,11 +642,15 @@ class FakeDiscord:
                     body = raw.decode(errors="replace")
         record = Recorded(request.method, path, body, self.now(), query=dict(request.query))
         self.requests.append(record)
+        webhook = re.match(r"^/webhooks/\d+/[^/]+/messages/[^/]+", path)
+        if webhook and webhook[0] in self._webhook_404:
+            self.violations.append(f"{request.method} {webhook[0][:40]}… again after Discord answered 404")
         try:
             for i, (method, pattern, retry_after) in enumerate(self._rate_limits):
                 if method == request.method and pattern.search(path):
                     del self._rate_limits[i]
                     record.status = 429
+                    self.invalid_requests += 1
                     return _json(
                         {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
                         status=429,
@@ -625,6 +670,10 @@ class FakeDiscord:
             status, payload = await self._route(request.method, path, body, request.query)
         except _Error as exc:
             record.status = exc.status
+            if exc.status in (401, 403):
+                self.invalid_requests += 1
+            if exc.status == 404 and webhook:
+                self._webhook_404.add(webhook[0])
             body_out: dict[str, Any] = {"code": exc.code, "message": exc.message}
             if exc.errors is not None:
                 body_out["errors"] = exc.errors
@@ -684,6 +733,8 @@ class FakeDiscord:
                 return self._channel_message(int(cid), int(mid), method, body)
             case ["channels", cid, "messages", mid, "reactions", emoji, "@me"] if method == "PUT":
                 self._channel(int(cid), write=True)
+                if self.bot_denied.get(int(cid), 0) & READ_MESSAGE_HISTORY:
+                    raise _Error(403, 50013, "Missing Permissions")
                 self._message_in(int(cid), int(mid))
                 self.reactions.append((int(cid), int(mid), emoji))
                 return 204, None
@@ -812,8 +863,15 @@ class FakeDiscord:
         if not interaction.responded:
             raise _Error(404, 10015, "Unknown Webhook")
         check_message(body)
-        message = self._message(interaction.channel_id, self.bot_user, body, interaction=interaction)
-        self.messages[int(message["id"])] = message
+        original = self.messages.get(interaction.original_message_id or 0)
+        if original is not None and original["flags"] & 128:
+            # Discord: the first follow-up after a deferred response edits the loading message instead, and
+            # ignores the ephemeral flag (the message keeps the defer's): a "private" answer goes public
+            self._edit(original, {k: v for k, v in body.items() if k != "flags"})
+            message = original
+        else:
+            message = self._message(interaction.channel_id, self.bot_user, body, interaction=interaction)
+            self.messages[int(message["id"])] = message
         if query.get("wait") in ("true", "1", "True"):
             return 200, message
         return 204, None
@@ -861,6 +919,8 @@ class FakeDiscord:
         channel = self._channel(channel_id, write=True)
         check_message(body)
         reference = body.get("message_reference")
+        if reference is not None and self.bot_denied.get(channel_id, 0) & READ_MESSAGE_HISTORY:
+            raise _Error(403, 50013, "Missing Permissions")  # a reply needs Read Message History
         if reference is not None:  # Discord answers with snowflakes as strings
             reference = {k: str(v) if k.endswith("_id") and v is not None else v for k, v in reference.items()}
             referenced = self.messages.get(int(reference["message_id"]))

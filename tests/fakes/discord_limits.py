@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = ["InvalidForm", "check_choices", "check_commands", "check_message", "check_modal"]
@@ -144,18 +145,38 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
         name = command.get("name")
         _length(f"{i}.name", name, 1, 32)
         if kind == 1:
-            if name != name.lower():
-                raise InvalidForm(f"{i}.name", "slash command names must be lower case")
+            _chat_input_name(f"{i}.name", name)
             _length(f"{i}.description", command.get("description"), 1, 100)
         _options(f"{i}.options", command.get("options") or [])
+
+
+# Discord's rule for CHAT_INPUT command and option names: 1-32 of letters, digits, `-` and `_` (any script
+# with a lower case is lower case), no spaces. Context-menu names may have spaces and capitals.
+_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def _chat_input_name(path: str, name: Any) -> None:
+    if not isinstance(name, str) or not _NAME.match(name) or name != name.lower():
+        raise InvalidForm(path, "APPLICATION_COMMAND_INVALID_NAME: Command name is invalid")
 
 
 def _options(path: str, options: list[dict[str, Any]]) -> None:
     if len(options) > 25:
         raise InvalidForm(path, "must be 25 or fewer in length")
+    seen_optional = False
     for i, option in enumerate(options):
-        _length(f"{path}.{i}.name", option.get("name"), 1, 32)
+        _chat_input_name(f"{path}.{i}.name", option.get("name"))
         _length(f"{path}.{i}.description", option.get("description"), 1, 100)
+        if option.get("type") not in (1, 2):  # subcommands and groups are never "required"
+            if option.get("required"):
+                if seen_optional:
+                    raise InvalidForm(
+                        f"{path}.{i}",
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID: required options must be placed before "
+                        "non-required options",
+                    )
+            else:
+                seen_optional = True
         choices = option.get("choices") or []
         if choices:
             check_choices(choices)
