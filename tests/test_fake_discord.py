@@ -101,3 +101,96 @@ async def test_channels_messages_and_rate_limits(fake: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http, http.get(f"{fake.api_base}/users/@me") as r:
         assert r.status == 401, "REST needs the bot token"
     await asyncio.sleep(0)
+
+
+# --- rules the fake learned for the hardening issue (each from Discord's docs) ----------------------
+
+
+async def test_a_follow_up_after_a_defer_edits_the_loading_message_and_ignores_ephemeral(fake: FakeDiscord) -> None:
+    """receiving-and-responding: "When using this endpoint directly after responding … with
+    DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE … the loading message will be edited instead. The ephemeral flag
+    will be ignored." Once the loading message is gone, a follow-up is a new message again."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    user = fake.add_user("u")
+    fake.add_member(guild, user)
+    interaction = fake._interaction_base(2, guild, channel, user)
+    interaction.payload["data"] = {"id": "1", "name": "x", "type": 1}
+    base = f"{fake.api_base}/webhooks/{fake.application_id}/{interaction.token}"
+    async with aiohttp.ClientSession() as http:
+        url = f"{fake.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
+        async with http.post(url, json={"type": 5}) as r:
+            assert r.status == 204
+        async with http.post(f"{base}?wait=true", json={"content": "secret", "flags": 64}) as r:
+            edited = await r.json()
+        assert edited["id"] == str(interaction.original_message_id) and not edited["flags"] & 64  # public!
+        async with http.delete(f"{base}/messages/@original") as r:
+            assert r.status == 204
+        async with http.post(f"{base}?wait=true", json={"content": "private", "flags": 64}) as r:
+            fresh = await r.json()
+        assert fresh["id"] != edited["id"] and fresh["flags"] & 64
+
+
+async def test_options_names_and_order_and_4014(fake: FakeDiscord) -> None:
+    headers = {"Authorization": "Bot t"}
+    url = f"{fake.api_base}/applications/{fake.application_id}/commands"
+
+    def command(options: list[dict[str, Any]], name: str = "ok") -> list[dict[str, Any]]:
+        return [{"name": name, "description": "d", "type": 1, "options": options}]
+
+    opt = {"type": 3, "description": "d"}
+    async with aiohttp.ClientSession() as http:
+        for body in (
+            command([], name="Has Space"),
+            command([{**opt, "name": "Bad"}]),
+            command([{**opt, "name": "a", "required": False}, {**opt, "name": "b", "required": True}]),
+        ):
+            async with http.put(url, json=body, headers=headers) as r:
+                assert r.status == 400 and (await r.json())["code"] == 50035, body
+        good = command([{**opt, "name": "b", "required": True}, {**opt, "name": "a"}])
+        async with http.put(url, json=good, headers=headers) as r:
+            assert r.status == 200
+        menu = [{"name": "Extend video", "type": 3}]
+        async with http.put(url, json=menu, headers=headers) as r:
+            assert r.status == 200, "context-menu names may have capitals and spaces"
+        fake.message_content_allowed = False
+        async with http.ws_connect(fake.gateway_url) as ws:
+            await ws.receive_json()  # HELLO
+            await ws.send_json({"op": 2, "d": {"token": "t", "intents": 1 << 15, "properties": {}}})
+            closing = await ws.receive()
+            assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4014
+
+
+async def test_replies_need_read_message_history_and_404d_webhooks_are_not_reused(fake: FakeDiscord) -> None:
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    headers = {"Authorization": "Bot t"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json={"content": "hi"}, headers=headers) as r:
+            first = await r.json()
+        fake.deny_bot(channel, 1 << 16)
+        reply = {"content": "re", "message_reference": {"message_id": first["id"]}}
+        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json=reply, headers=headers) as r:
+            assert r.status == 403 and (await r.json())["code"] == 50013
+        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json={"content": "ok"}, headers=headers) as r:
+            assert r.status == 200, "a plain message needs no history permission"
+        assert fake.invalid_requests == 1
+        user = fake.add_user("u")
+        fake.add_member(guild, user)
+        interaction = fake._interaction_base(2, guild, channel, user)
+        gone = f"{fake.api_base}/webhooks/{fake.application_id}/{interaction.token}/messages/@original"
+        for _ in range(2):
+            async with http.patch(gone, json={"content": "x"}) as r:
+                assert r.status == 404
+        assert len(fake.violations) == 1 and "again after Discord answered 404" in fake.violations[0]
+    fake.violations.clear()
+
+
+async def test_threads_arrive_with_their_guild_and_take_messages(fake: FakeDiscord) -> None:
+    guild = fake.add_guild()
+    parent = fake.guilds[guild]["channel_ids"][0]
+    thread = fake.add_thread(parent)
+    payload = fake.guild_payload(guild)
+    assert [t["id"] for t in payload["threads"]] == [str(thread)]
+    assert payload["threads"][0]["parent_id"] == str(parent) and payload["threads"][0]["type"] == 11
+    assert str(thread) not in {c["id"] for c in payload["channels"]}
