@@ -165,14 +165,15 @@ async def test_replies_need_read_message_history_and_404d_webhooks_are_not_reuse
     guild = fake.add_guild()
     channel = fake.guilds[guild]["channel_ids"][0]
     headers = {"Authorization": "Bot t"}
+    messages = f"{fake.api_base}/channels/{channel}/messages"
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json={"content": "hi"}, headers=headers) as r:
+        async with http.post(messages, json={"content": "hi"}, headers=headers) as r:
             first = await r.json()
         fake.deny_bot(channel, 1 << 16)
         reply = {"content": "re", "message_reference": {"message_id": first["id"]}}
-        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json=reply, headers=headers) as r:
+        async with http.post(messages, json=reply, headers=headers) as r:
             assert r.status == 403 and (await r.json())["code"] == 50013
-        async with http.post(f"{fake.api_base}/channels/{channel}/messages", json={"content": "ok"}, headers=headers) as r:
+        async with http.post(messages, json={"content": "ok"}, headers=headers) as r:
             assert r.status == 200, "a plain message needs no history permission"
         assert fake.invalid_requests == 1
         user = fake.add_user("u")
