@@ -32,6 +32,7 @@ OWNER_ACTIONS = {
     "auth": "The API token was refused: set a valid ACEDATACLOUD_API_TOKEN and restart (`luma-bot check` tests it).",
     "balance": "Your AceDataCloud balance is used up: top it up; videos work again at once.",
     "not_found": "The API address is wrong: check ACEDATACLOUD_API_BASE_URL (`luma-bot check` tests it).",
+    "protocol": "The API (or something in front of it) answered in an unexpected way; the details are below.",
 }
 
 

@@ -119,7 +119,8 @@ class LumaNetworkError(LumaError):
 
 class LumaProtocolError(LumaError):
     kind = "protocol"
-    member_message = "Luma answered in a way the bot did not understand. You were not charged."
+    member_message = "Luma answered in a way the bot did not understand. You were not charged; an admin has been told."
+    owner_problem = True  # an HTML page from a proxy, a 200 without a task: the owner should look
 
 
 class LumaTaskFailed(LumaError):
@@ -201,6 +202,8 @@ def error_from_response(
     api_message = message or None
     if not message and body:  # not the API's own words: a piece for the log, nothing of it for members
         message = f"HTTP {status} without an API error message: {body_excerpt(body)}"
+        if code is None and 400 <= status < 500 and status != 429:
+            cls = LumaProtocolError  # a 4xx that is not the API's JSON: something in between answered
     extra: dict[str, Any] = {"retry_after": retry_after} if cls is LumaRateLimited else {}
     error = cls(message, code=code, status=status, trace_id=trace_id, ambiguous=ambiguous, **extra)
     error.api_message = api_message

@@ -87,8 +87,8 @@ class FakeTask:
         if self.response is not None:
             data["response"] = self.response
             data["finished_at"] = self.finished_at
-        elif pending_shape == "processing":
-            data["response"] = {"success": True, "task_id": self.task_id, "state": "processing"}
+        elif pending_shape != "absent":  # "processing", or any interim state the API may invent
+            data["response"] = {"success": True, "task_id": self.task_id, "state": pending_shape, "error": None}
         return data
 
 
@@ -122,7 +122,7 @@ class FakeLuma:
         self.requests: list[dict[str, Any]] = []  # every request received: path, body, headers
         self.callbacks: list[dict[str, Any]] = []  # every callback sent: url, body, status
         # --- knobs for tests ---
-        self.pending_shape = "absent"  # or "processing": how a pending task's record looks
+        self.pending_shape = "absent"  # or "processing" (or any state): how a pending task's record looks
         self.ack_with_success = False  # async answers {"task_id"} or {"success": true, "task_id"}
         self.duplicate_callbacks = False  # send every callback twice
         self.blocked_words: set[str] = {"forbidden-topic"}
@@ -130,6 +130,7 @@ class FakeLuma:
         self.rate_limit_per_second: float | None = None
         self.max_concurrent: int | None = None
         self._errors: deque[_Injected] = deque()
+        self._raw: deque[tuple[str, int, bytes, str]] = deque()  # path, status, body, content type
         self._slow: deque[float] = deque()
         self._drops: deque[str] = deque()
         self._held_answers: deque[float] = deque()
@@ -219,6 +220,17 @@ class FakeLuma:
         for _ in range(times):
             self._errors.append(_Injected(status, code, message, paths))
 
+    def answer_next(
+        self, status: int, body: Any, *, path: str = "/luma/videos", content_type: str = "application/json"
+    ) -> None:
+        """Answer the next request to `path` with exactly this (a dict is sent as JSON, bytes or text as
+        they are): a 200 with `success: false`, an nginx error page, an answer of 200 MiB…"""
+        if isinstance(body, dict):
+            raw = json.dumps(body).encode()
+        else:
+            raw = body if isinstance(body, bytes) else str(body).encode()
+        self._raw.append((path, status, raw, content_type))
+
     def slow_next(self, seconds: float, *, times: int = 1) -> None:
         """Hold the next requests' answers for `seconds` (the work itself is still done)."""
         self._slow.extend([seconds] * times)
@@ -275,6 +287,9 @@ class FakeLuma:
         self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
         if self._slow:
             await asyncio.sleep(self._slow.popleft())
+        if self._raw and self._raw[0][0] == request.path:
+            _, status, raw, content_type = self._raw.popleft()
+            return None, web.Response(body=raw, status=status, headers={"Content-Type": content_type})
         if self._errors and request.path in self._errors[0].paths:
             injected = self._errors.popleft()
             headers = {"Retry-After": "0"} if injected.status == 429 else None

@@ -94,6 +94,8 @@ class FakeDiscord:
         self.forbidden_channels: set[int] = set()
         self.bot_denied: dict[int, int] = {}  # channel id -> permissions the bot lacks there
         self.message_content_allowed = True  # the Developer Portal's switch for the privileged intent
+        self.gateway_down = False
+        self._failures: list[tuple[str, re.Pattern[str], int, int, str]] = []
         # Discord's invalid-request rule: 401, 403 and 429 count against the bot (10,000 per 10 minutes), and
         # a webhook (an interaction token's messages) that answered 404 must not be used again
         self.invalid_requests = 0
@@ -114,12 +116,18 @@ class FakeDiscord:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> FakeDiscord:
+    async def start(self, port: int = 0) -> FakeDiscord:
         app = web.Application(client_max_size=8 * 1024 * 1024, middlewares=[self._middleware])
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
-        self._runner, self.port = await start_app(app, "127.0.0.1", 0)
+        self._runner, self.port = await start_app(app, "127.0.0.1", port)
         return self
+
+    async def drop_gateway(self) -> None:
+        """Discord goes away: the connection closes and reconnects are refused until `gateway_down` is False."""
+        self.gateway_down = True
+        if self._ws is not None:
+            await self._ws.close(code=1011, message=b"gone")
 
     async def stop(self) -> None:
         if self._ws is not None:
@@ -307,6 +315,10 @@ class FakeDiscord:
         for _ in range(times):
             self._rate_limits.append((method.upper(), re.compile(path_pattern), retry_after))
 
+    def fail_next(self, method: str, path_pattern: str, status: int, code: int, message: str) -> None:
+        """Answer the next matching request with this Discord error (e.g. 400 50035, 500)."""
+        self._failures.append((method.upper(), re.compile(path_pattern), status, code, message))
+
     def forbid_channel(self, channel_id: int) -> None:
         self.forbidden_channels.add(channel_id)
 
@@ -351,7 +363,9 @@ class FakeDiscord:
 
     # --- gateway --------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_down:
+            return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self._ws = ws
@@ -664,6 +678,10 @@ class FakeDiscord:
                             "Via": "1.1 google",  # Discord's own 429s carry it; without it, it's Cloudflare
                         },
                     )
+            for i, (method, pattern, status, code, message) in enumerate(self._failures):
+                if method == request.method and pattern.search(path):
+                    del self._failures[i]
+                    raise _Error(status, code, message)
             if not path.startswith(("/webhooks/", "/interactions/")):
                 if request.headers.get("Authorization") != f"Bot {self.token}":
                     raise _Error(401, 0, "401: Unauthorized")
