@@ -454,9 +454,9 @@ class JobService:
                     await self.apply(entry.job.id, record)
                 elif overdue:  # asked first, and still not done: now it has timed out
                     await self.fail(entry.job.id, LumaTimeoutError("no result within the time limit"))
-            except Exception:
+            except Exception as exc:  # a full disk, a database held too long, a bug: this job only
                 self.stats["poll_job_error"] += 1
-                log.exception("handling the task of %r failed; it is looked at again later", entry.job)
+                log.warning("handling the task of %r failed (%r); it is looked at again later", entry.job, exc)
 
     async def _end_quietly(self, entry: _Tracked, error: LumaError) -> None:
         try:
