@@ -1,0 +1,205 @@
+"""Field hardening of the web port: malformed callbacks, a stranger asking for /metrics, a gateway
+that goes away, and a flood of half-sent requests against the bot running as its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import resource
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.luma.fake import FakeLuma
+from bot.serving import free_port
+
+from .conftest import fixture
+from .fakes.discord import FakeDiscord
+from .harness import World
+from .test_cli import clean_env
+
+
+async def post(url: str, body: bytes, *, source: str = "127.0.0.1", **headers: str) -> tuple[int, str]:
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    async with aiohttp.ClientSession(connector=connector) as http, http.post(url, data=body, headers=headers) as r:
+        return r.status, await r.text()
+
+
+async def get(url: str, *, source: str = "127.0.0.1", **headers: str) -> tuple[int, str]:
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http, http.get(url, headers=headers) as r:
+        return r.status, await r.text()
+
+
+async def test_malformed_callbacks_get_a_4xx_and_one_short_line(tmp_path: Path, caplog: Any) -> None:
+    """Point 2: a non-ASCII signature (no secret needed), a deeply nested body and bracketed URLs."""
+    caplog.set_level(logging.INFO)
+    async with World(tmp_path, callbacks=True) as world:
+        _, task_id = await world.held("a callback target")
+        url = world.luma.tasks[task_id].request["callback_url"]
+        job_id = url.rsplit("/", 2)[1]
+        base = f"http://127.0.0.1:{world.web_port}/luma/callback/{job_id}"
+        assert (await post(f"{base}/%C3%A9", b"{}"))[0] == 403
+        assert (await post(f"{base}/\u00e9\u00e9", b"{}"))[0] == 403
+        nested = b"[" * 100_000 + b"]" * 100_000
+        assert (await post(url, nested, **{"Content-Type": "application/json"}))[0] in (400, 413)
+        deep = b'{"task_id": "x", "a": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+        assert (await post(url, deep))[0] == 400
+        bad_video = {**fixture("seed_callback_body"), "task_id": task_id, "video_url": "https://[cdn]/v.mp4"}
+        assert (await post(url, json.dumps(bad_video).encode()))[0] == 400
+        bad_thumb = {**fixture("seed_callback_body"), "task_id": task_id, "thumbnail_url": "https://[cdn]/a.jpg"}
+        status, _ = await post(url, json.dumps(bad_thumb).encode())
+        assert status == 200, "a bad thumbnail link is dropped; the video itself is fine"
+        [message] = await world.wait_for(lambda: world.video_messages())
+        assert message["embeds"][0].get("image") is None
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for anything a stranger sent"
+    assert not [r for r in caplog.records if r.name.startswith("aiohttp") and r.levelno >= logging.ERROR]
+
+
+async def test_metrics_are_for_loopback_or_a_token(tmp_path: Path) -> None:
+    """Point 3: /metrics is not served to the world by default."""
+    async with World(tmp_path, callbacks=False) as world:
+        metrics = f"http://127.0.0.1:{world.web_port}/metrics"
+        assert (await get(metrics))[0] == 200
+        assert world.bot is not None and not world.bot.web.metrics_public  # type: ignore[union-attr]
+    (tmp_path / "b").mkdir()
+    async with World(tmp_path / "b", callbacks=False, METRICS_TOKEN="scrape-me") as world:
+        metrics = f"http://127.0.0.1:{world.web_port}/metrics"
+        assert (await get(metrics))[0] == 403, "with a token set, even loopback must present it"
+        status, text = await get(metrics, Authorization="Bearer scrape-me")
+        assert status == 200 and "luma_bot_events_total" in text
+        assert (await get(metrics, Authorization="Bearer wrong"))[0] == 403
+
+
+async def test_metrics_refuse_a_remote_address(tmp_path: Path) -> None:
+    from bot.web import _is_loopback
+
+    assert _is_loopback("127.0.0.1") and _is_loopback("::1") and not _is_loopback("203.0.113.9")
+    assert not _is_loopback(None) and not _is_loopback("not an address")
+
+
+async def test_healthz_fails_when_the_gateway_is_gone_and_recovers(tmp_path: Path) -> None:
+    """Point 3: 503 within 15 s of losing Discord's gateway, 200 again once it is back."""
+    async with World(tmp_path, callbacks=False) as world:
+        await world.wait_for(world.bot.is_ready, timeout=5)  # type: ignore[union-attr]
+        health = f"http://127.0.0.1:{world.web_port}/healthz"
+        assert (await get(health))[0] == 200
+        await world.discord.drop_gateway()
+        lost = asyncio.get_running_loop().time()
+        while (status := (await get(health))[0]) == 200:
+            assert asyncio.get_running_loop().time() - lost < 15, "still 'healthy' 15 s after the gateway went"
+            await asyncio.sleep(0.25)
+        assert status == 503 and "gateway" in (await get(health))[1]
+        world.discord.gateway_down = False
+        await world.wait_for(lambda: world.discord.ready.is_set(), timeout=40)
+        for _ in range(200):
+            if (await get(health))[0] == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert (await get(health))[0] == 200
+
+
+def _low_file_limit() -> None:  # runs in the bot's process before it starts
+    resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+async def test_a_flood_of_half_sent_requests_leaves_discord_and_healthz_working(tmp_path: Path) -> None:
+    """Point 1: 1,100 connections that send one header and go silent, from a stranger's address, against
+    `luma-bot run` limited to 400 open files: /healthz keeps answering, a member's video is still made,
+    the stranger's connections are dropped after the request deadline, and the log stays short."""
+    discord = await FakeDiscord(token="d-token").start()
+    guild = discord.add_guild()
+    member = discord.add_user("member")
+    discord.add_member(guild, member)
+    luma = await FakeLuma(token="l-token", delay=0.2).start()
+    port = free_port()
+    env = clean_env(
+        DISCORD_TOKEN="d-token",
+        ACEDATACLOUD_API_TOKEN="l-token",
+        ACEDATACLOUD_API_BASE_URL=luma.url,
+        DISCORD_API_BASE=discord.api_base,
+        DISCORD_GATEWAY_URL=discord.gateway_url,
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WEB_PORT=str(port),
+        WEB_REQUEST_TIMEOUT="2",
+        POLL_FIRST_DELAY="0.2",
+        POLL_INTERVAL="0.2",
+        POLL_RATE="20",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=_low_file_limit,
+    )
+    held: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    try:
+        health = f"http://127.0.0.1:{port}/healthz"
+        for _ in range(300):
+            try:
+                if (await get(health))[0] == 200:
+                    break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the bot never became ready")
+
+        async def half_sent() -> None:
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0)), 3
+                )
+                writer.write(b"POST /luma/callback/a/b HTTP/1.1\r\nHost: bot\r\n")
+                await writer.drain()
+                held.append((reader, writer))
+            except (OSError, TimeoutError):
+                pass  # refused at once: what the cap is for
+
+        for _ in range(11):
+            await asyncio.gather(*(half_sent() for _ in range(100)))
+        assert len(held) >= 100, "the stranger really did open connections"
+        assert (await get(health))[0] == 200, "/healthz answers during the flood"
+        open_files = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        assert open_files < 200, f"the bot holds {open_files} descriptors"
+        channel = discord.guilds[guild]["channel_ids"][0]
+        interaction = await discord.slash(guild, channel, member, ["luma", "generate"], {"prompt": "made under fire"})
+        await discord.wait_response(interaction)
+        await discord.wait_for(lambda: any("Video ID" in str(m.get("embeds")) for m in discord.messages.values()))
+        # the connections that got in are dropped once the request deadline (2 s here) passes
+        alive = [(r, w) for r, w in held if not w.transport.is_closing()]
+        closed = 0
+        for reader, _ in alive[:20]:
+            try:
+                data = await asyncio.wait_for(reader.read(), 6)
+            except (ConnectionError, TimeoutError):
+                data = None
+            closed += data is not None
+        assert closed == min(20, len(alive)), "every half-sent request was dropped within the deadline"
+    finally:
+        for _, writer in held:
+            writer.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            output = (await asyncio.wait_for(proc.communicate(), 20))[0].decode()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            await luma.stop()
+            await discord.stop()
+    assert proc.returncode == 0
+    assert "Too many open files" not in output and "Traceback" not in output
+    assert len(output.splitlines()) < 60, output[-3000:]
