@@ -1,0 +1,287 @@
+"""Field hardening of the process: a crash mid-submit, a second bot on one database, a corrupt or
+read-only database, private files, Discord unreachable at start, a refused privileged intent. Every
+test runs `luma-bot run` (or `check`) as its own process, as an owner does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import stat
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.luma.fake import FakeLuma
+from bot.serving import free_port
+from bot.store import Database
+
+from .disk import read_only, small_disk
+from .fakes.discord import FakeDiscord
+from .test_cli import clean_env
+
+
+class Stage:
+    """The fakes in this process and the bot's environment."""
+
+    def __init__(self, tmp_path: Path, discord: FakeDiscord, luma: FakeLuma) -> None:
+        self.tmp_path, self.discord, self.luma = tmp_path, discord, luma
+        self.guild = discord.add_guild()
+        self.channel = discord.guilds[self.guild]["channel_ids"][0]
+        self.member = discord.add_user("member")
+        discord.add_member(self.guild, self.member)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        settings = {
+            "DISCORD_TOKEN": "d-token",
+            "ACEDATACLOUD_API_TOKEN": "l-token",
+            "ACEDATACLOUD_API_BASE_URL": self.luma.url,
+            "DISCORD_API_BASE": self.discord.api_base,
+            "DISCORD_GATEWAY_URL": self.discord.gateway_url,
+            "DATABASE_PATH": str(self.tmp_path / "data" / "bot.sqlite3"),
+            "WORK_DIR": str(self.tmp_path),
+            "WEB_PORT": str(free_port()),
+            "POLL_FIRST_DELAY": "0.2",
+            "POLL_INTERVAL": "0.2",
+            "POLL_RATE": "20",
+        }
+        return clean_env(**{**settings, **extra})
+
+
+@asynccontextmanager
+async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
+    discord = await FakeDiscord(token="d-token").start()
+    luma = await FakeLuma(token="l-token", delay=0.3).start()
+    try:
+        yield Stage(tmp_path, discord, luma)
+    finally:
+        await luma.stop()
+        await discord.stop()
+
+
+async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    """`luma-bot run` (or another command) in a folder of its own: no .env of the developer's is read."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *(args or ("run",)),
+        env=env,
+        cwd=env["WORK_DIR"],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def until_healthy(env: dict[str, str], proc: asyncio.subprocess.Process) -> None:
+    url = f"http://127.0.0.1:{env['WEB_PORT']}/healthz"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
+        for _ in range(400):
+            assert proc.returncode is None, "the bot stopped"
+            try:
+                async with http.get(url) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError("the bot never became healthy")
+
+
+async def finish(proc: asyncio.subprocess.Process, timeout: float = 20) -> tuple[int, str]:
+    """Wait for the process to end by itself (or after SIGTERM if it is still running); its output."""
+    try:
+        out = (await asyncio.wait_for(proc.communicate(), timeout))[0]
+    except TimeoutError:
+        proc.kill()
+        out = (await proc.communicate())[0]
+        raise AssertionError(f"the process did not stop within {timeout}s:\n{out.decode()[-3000:]}") from None
+    return proc.returncode or 0, out.decode()
+
+
+async def stop(proc: asyncio.subprocess.Process) -> tuple[int, str]:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    return await finish(proc)
+
+
+def videos(discord: FakeDiscord) -> list[dict[str, Any]]:
+    return [m for m in discord.messages.values() if "Video ID" in str(m.get("embeds"))]
+
+
+# --- point 7: a crash while the API is answering a submission ------------------------------------------
+
+
+async def test_a_crash_mid_submit_is_told_to_the_owner_and_a_late_callback_still_delivers(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        env = s.env()
+        env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}"
+        proc = await start(env)
+        await until_healthy(env, proc)
+        s.luma.auto_complete = False
+        s.luma.hold_answer_next(30)  # the API made the task; its answer is on the way when the bot dies
+        interaction = await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "lost?"})
+        await s.discord.wait_for(lambda: s.luma.tasks)
+        proc.kill()  # a crash: no clean-up at all
+        await proc.wait()
+        [task] = s.luma.tasks.values()
+        s.luma.finish(task.task_id)  # the callback goes out while the bot is down, and is lost
+        await s.discord.wait_for(lambda: s.luma.callbacks and s.luma.callbacks[0]["status"] is not None)
+        assert str(s.luma.callbacks[0]["status"]).startswith("error")
+        proc = await start(env)
+        try:
+            await until_healthy(env, proc)
+            owner = int(s.discord.owner["id"])
+            [dm] = await s.discord.wait_for(lambda: s.discord.dm_messages(owner))
+            assert "restarted while sending 1 video request" in dm["content"] and "lost?" in dm["content"]
+            assert "still delivered if Luma calls back" in dm["content"]
+            # the platform calls back again: the job is found by its signed path, though its task id was never saved
+            async with aiohttp.ClientSession() as http:
+                async with http.post(task.request["callback_url"], json=task.response) as r:
+                    assert r.status == 200 and (await r.json())["applied"] is True
+            [result] = await s.discord.wait_for(lambda: videos(s.discord))
+            assert result["id"] == str(interaction.original_message_id)
+        finally:
+            code, output = await stop(proc)
+        assert code == 0 and "Traceback" not in output
+
+
+async def test_a_crash_mid_submit_in_poll_mode_refunds_and_tells_the_owner(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        env = s.env()
+        proc = await start(env)
+        await until_healthy(env, proc)
+        s.luma.hold_answer_next(30)
+        await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "in limbo"})
+        await s.discord.wait_for(lambda: s.luma.tasks)
+        proc.kill()
+        await proc.wait()
+        proc = await start(env)
+        try:
+            await until_healthy(env, proc)
+            owner = int(s.discord.owner["id"])
+            [dm] = await s.discord.wait_for(lambda: s.discord.dm_messages(owner))
+            assert "in limbo" in dm["content"] and "not charged" in dm["content"]
+            failure = await s.discord.wait_for(
+                lambda: [m for m in s.discord.messages.values() if "could not be made" in str(m.get("embeds"))]
+            )
+            assert "You were not charged" in str(failure[0]["embeds"])
+        finally:
+            await stop(proc)
+        db = sqlite3.connect(env["DATABASE_PATH"])
+        assert db.execute("SELECT state FROM reservations").fetchall() == [("refunded",)]
+        db.close()
+
+
+# --- point 10: one bot per database ----------------------------------------------------------------
+
+
+async def test_a_second_bot_on_the_same_database_stops_at_start(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        env = s.env()
+        first = await start(env)
+        try:
+            await until_healthy(env, first)
+            second_env = {**env, "WEB_PORT": str(free_port())}
+            code, output = await finish(await start(second_env), timeout=30)
+            assert code == 2
+            assert f"another luma-bot (pid {first.pid}) is already running on the database" in output
+            assert "Traceback" not in output and len(output.strip().splitlines()) <= 3
+        finally:
+            await stop(first)
+        # with the first one gone, the lock is free again (the kernel releases it even after a crash)
+        again = await start(env)
+        await until_healthy(env, again)
+        assert (await stop(again))[0] == 0
+
+
+# --- point 11: a corrupt or read-only database ---------------------------------------------------------
+
+
+async def test_a_corrupt_database_stops_run_and_check_promptly(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        env = s.env()
+        path = Path(env["DATABASE_PATH"])
+        await asyncio.to_thread(path.parent.mkdir, parents=True)
+        await asyncio.to_thread(path.write_bytes, b"this is not a database, " * 200)
+        code, output = await finish(await start(env), timeout=30)
+        assert code == 2 and "the database at" in output and "Traceback" not in output
+        code, output = await finish(await start(env, "check"), timeout=30)
+        assert code == 1 and "database: FAILED" in output
+
+
+async def test_a_read_only_database_stops_run_and_check_promptly(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        with small_disk(tmp_path / "ro") as disk:
+            env = s.env(DATABASE_PATH=str(disk.path / "bot.sqlite3"))
+            db = await Database.open(disk.path / "bot.sqlite3")  # migrated, then the mount turns read-only
+            await db.close()
+            read_only(disk.path)
+            code, output = await finish(await start(env), timeout=30)
+            assert code == 2 and "the database at" in output and "Traceback" not in output
+            code, output = await finish(await start(env, "check"), timeout=30)
+            assert code == 1 and "database: FAILED" in output
+
+
+# --- point 12: private files -----------------------------------------------------------------------
+
+
+async def test_the_database_and_its_folder_are_private(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        db = await Database.open(tmp_path / "new-folder" / "bot.sqlite3")
+        await db.set_meta("k", "v")
+        await db.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new-folder").stat().st_mode) == 0o700
+    for name in ("bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm"):
+        if (tmp_path / "new-folder" / name).exists():
+            assert stat.S_IMODE((tmp_path / "new-folder" / name).stat().st_mode) == 0o600, name
+
+
+# --- point 26 and the 4014 rule: Discord at start ----------------------------------------------------
+
+
+async def test_discord_unreachable_at_start_is_waited_for(tmp_path: Path) -> None:
+    luma = await FakeLuma(token="l-token").start()
+    port = free_port()
+    discord = FakeDiscord(token="d-token")
+    guild = discord.add_guild()
+    env = clean_env(
+        DISCORD_TOKEN="d-token",
+        ACEDATACLOUD_API_TOKEN="l-token",
+        ACEDATACLOUD_API_BASE_URL=luma.url,
+        DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+        DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway",
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WORK_DIR=str(tmp_path),
+        WEB_PORT=str(free_port()),
+    )
+    proc = await start(env)
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        assert b"Discord cannot be reached" in line and b"trying again in" in line
+        await discord.start(port)  # the network comes up
+        await until_healthy(env, proc)
+        assert discord.identify is not None and guild in discord.guilds
+    finally:
+        code, output = await stop(proc)
+        await discord.stop()
+        await luma.stop()
+    assert code == 0 and "Traceback" not in output and "PyNaCl" not in output and "davey" not in output
+
+
+async def test_a_refused_privileged_intent_names_the_switch_and_exits_2(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        s.discord.message_content_allowed = False
+        code, output = await finish(await start(s.env(MESSAGE_CONTENT_INTENT="true")), timeout=30)
+        assert code == 2
+        assert "Privileged Gateway Intents" in output and "MESSAGE_CONTENT_INTENT=false" in output
+        assert "Traceback" not in output
