@@ -11,11 +11,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 luma && mkdir /data && chown luma:luma /data
 
 WORKDIR /app
+# the same install steps CI runs: the locked versions, then a plain, non-editable install
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-# the same install step CI runs (a plain, non-editable install)
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 
 USER luma
 VOLUME /data
