@@ -119,7 +119,8 @@ async def test_a_duplicate_callback_and_a_racing_poll_post_once(tmp_path: Path) 
         await world.generate("posted exactly once")
         await world.wait_for(lambda: len(world.luma.callbacks) == 2 and all(c["status"] for c in world.luma.callbacks))
         await world.wait_for(lambda: world.video_messages())
-        await asyncio.sleep(0.5)
+        await world.wait_for(lambda: world.bot.jobs.stats["duplicate_outcome"] >= 1)  # type: ignore[union-attr]
+        await delivered_job(world)  # both callbacks were answered and the loser saw the job had ended
         assert len(world.video_messages()) == 1
         edits = [
             r
@@ -206,10 +207,14 @@ async def test_a_restart_with_a_job_in_flight_posts_once(tmp_path: Path, callbac
         await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))  # "generating…"
         await world.stop_bot()
         world.luma.finish(task_id)  # finishes while the bot is down (a callback, if any, is refused)
-        await asyncio.sleep(0.2)
+        if callbacks:
+            await world.wait_for(lambda: world.luma.callbacks and world.luma.callbacks[-1]["status"] is not None)
         await world.start_bot()
         await world.wait_for(lambda: world.video_messages())
-        await asyncio.sleep(0.8)
+        await delivered_job(world)
+        bot = world.bot
+        assert bot is not None
+        await world.wait_for(lambda: bot.jobs.in_flight == 0 and not bot.jobs._delivering)  # nothing left to post
         assert len(world.video_messages()) == 1
         [message] = world.video_messages()
         assert message["id"] == str(interaction.original_message_id)
@@ -281,8 +286,9 @@ async def test_a_callback_that_beats_the_apis_answer_is_delivered_once(tmp_path:
         world.luma.hold_answer_next(0.3)  # the task ends, and calls back, before the submission is answered
         await world.generate("faster than its own receipt")
         await world.wait_for(lambda: world.video_messages())
-        await asyncio.sleep(0.5)
-        job = await only_job(world)
+        # the submission's late answer is what could post "generating…" over the result: wait for it
+        await world.wait_for(lambda: world.bot.jobs.stats["submitted"] == 1)  # type: ignore[union-attr]
+        job = await delivered_job(world)
         assert world.luma.callbacks[0]["status"] == 200
         assert len(world.video_messages()) == 1
         assert job.state == "completed" and job.task_id is not None
@@ -323,5 +329,8 @@ async def test_the_owner_is_told_the_details_once_when_the_setup_is_wrong(tmp_pa
         assert "code=used_up" in alert["content"]
         member_view = failure_messages(world)[0]["embeds"][0]["description"]
         assert "credits are used up" in member_view and "balance is 0" not in member_view
-        await asyncio.sleep(0.3)
+        # both failures were delivered, and each job's alert decision is made before its delivery ends
+        bot = world.bot
+        assert bot is not None
+        await world.wait_for(lambda: bot.jobs.stats["delivered"] == 2 and not bot.jobs._tasks)
         assert len(world.discord.dm_messages(owner)) == 1, "one alert per problem per half hour"

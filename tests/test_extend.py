@@ -228,10 +228,10 @@ async def test_a_reply_to_a_video_extends_it(tmp_path: Path, intent: bool, ping:
             world.channel, world.other_member, "it rises above the clouds", reply_to=int(message["id"]), ping=ping
         )
         if not extends:
-            await world.wait_for(lambda: True)
-            import asyncio
-
-            await asyncio.sleep(0.5)
+            # a barrier: the listener returns at once for a reply it cannot read, so once a later command
+            # has been answered, the reply was handled (and ignored)
+            barrier = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "quota"], {})
+            await world.discord.wait_response(barrier)
             assert extension_messages(world) == [] and world.discord.reactions == []
             return
         await world.wait_for(lambda: world.discord.reactions)
