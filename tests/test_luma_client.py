@@ -391,3 +391,19 @@ async def test_failure_knobs_over_http_for_the_dev_server(
     assert record.state == "failed" and record.error is not None and record.error.message == "by hand"
     async with http.post(f"{fake_luma.url}/_fake/nonsense") as r:
         assert r.status == 404
+
+
+async def test_an_answer_is_read_up_to_a_few_mib_only(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    """Point 9: a 200 MiB answer took the bot from 51 to 647 MiB; now at most 4 MiB of any answer is read."""
+    from bot.luma import LumaProtocolError
+    from bot.luma.client import MAX_ANSWER_BYTES
+
+    huge = b'{"items": [' + b'{"id": "x"},' * (MAX_ANSWER_BYTES // 10) + b'{"id": "y"}]}'
+    assert len(huge) > MAX_ANSWER_BYTES
+    fake_luma.answer_next(200, huge, path="/luma/tasks")
+    with pytest.raises(LumaProtocolError, match="more than"):
+        await luma.retrieve_many(["x"])
+    fake_luma.answer_next(200, huge, path="/luma/videos")
+    with pytest.raises(LumaProtocolError) as info:
+        await luma.submit(VideoRequest.generate("a costly answer"))
+    assert info.value.ambiguous, "an unreadable answer to a submission may hide a task: never re-sent"

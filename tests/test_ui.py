@@ -49,3 +49,39 @@ async def test_the_history_pager_disables_its_buttons_when_it_times_out() -> Non
     assert [b.disabled for b in view.children] == [True, False]  # type: ignore[attr-defined]
     await view.on_timeout()
     assert message.edits and all(b.disabled for b in message.edits[-1]["view"].children)
+
+
+def test_only_member_errors_reach_members_as_written() -> None:
+    """The tree shows a MemberError as written; a ValueError (a programmer's) is a bug, not a message."""
+    from discord import app_commands
+
+    from bot.admin import AdminError
+    from bot.errors import InputError
+    from bot.quota import QuotaExceeded
+    from bot.tree import error_text
+
+    class Command:
+        name = "x"
+
+    def invoke(error: Exception) -> app_commands.CommandInvokeError:
+        return app_commands.CommandInvokeError(Command(), error)  # type: ignore[arg-type]
+
+    assert error_text(invoke(InputError("Give the image as a file or as a link."))) == (
+        "Give the image as a file or as a link."
+    )
+    assert error_text(invoke(AdminError("A limit must be between 0 and 1,000,000."))) is not None
+    assert error_text(invoke(ValueError("invalid literal for int() with base 10: 'x'"))) is None
+    assert error_text(invoke(KeyError("guild"))) is None
+    assert not issubclass(QuotaExceeded, ValueError)
+
+
+def test_repeated_log_lines_are_bounded() -> None:
+    import logging
+
+    from bot.logs import RepeatLimit
+
+    limit = RepeatLimit(burst=3, window=60)
+    records = [logging.LogRecord("asyncio", logging.ERROR, "f", 1, "socket.accept() failed", None, None)] * 50
+    assert sum(limit.filter(r) for r in records) == 3
+    other = logging.LogRecord("asyncio", logging.ERROR, "f", 1, "another kind", None, None)
+    assert limit.filter(other)

@@ -188,13 +188,16 @@ class LumaClient:
             async with self._session.post(
                 url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
             ) as response:
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
-                if len(raw) > MAX_ANSWER_BYTES:
-                    raise LumaProtocolError(
-                        f"the API answered {response.status} with more than {MAX_ANSWER_BYTES} bytes",
-                        ambiguous=sent_maybe,
-                    )
-                text = raw.decode("utf-8", errors="replace")
+                chunks, size = [], 0
+                async for chunk in response.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > MAX_ANSWER_BYTES:  # stop reading: the connection is dropped with the answer
+                        raise LumaProtocolError(
+                            f"the API answered {response.status} with more than {MAX_ANSWER_BYTES} bytes",
+                            ambiguous=sent_maybe,
+                        )
+                    chunks.append(chunk)
+                text = b"".join(chunks).decode("utf-8", errors="replace")
                 try:
                     data = json.loads(text) if text else None
                 except (ValueError, RecursionError):
