@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sqlite3
 import stat
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -22,113 +17,32 @@ from bot.serving import free_port
 from bot.store import Database
 
 from .disk import read_only, small_disk
-from .fakes.discord import FakeDiscord
+from .fakes.discord import FakeDiscord, Interaction
+from .processes import Stage, finish, stage, start, stop, until_healthy, videos
 from .test_cli import clean_env
 
-
-class Stage:
-    """The fakes in this process and the bot's environment."""
-
-    def __init__(self, tmp_path: Path, discord: FakeDiscord, luma: FakeLuma) -> None:
-        self.tmp_path, self.discord, self.luma = tmp_path, discord, luma
-        self.guild = discord.add_guild()
-        self.channel = discord.guilds[self.guild]["channel_ids"][0]
-        self.member = discord.add_user("member")
-        discord.add_member(self.guild, self.member)
-
-    def env(self, **extra: str) -> dict[str, str]:
-        settings = {
-            "DISCORD_TOKEN": "d-token",
-            "ACEDATACLOUD_API_TOKEN": "l-token",
-            "ACEDATACLOUD_API_BASE_URL": self.luma.url,
-            "DISCORD_API_BASE": self.discord.api_base,
-            "DISCORD_GATEWAY_URL": self.discord.gateway_url,
-            "DATABASE_PATH": str(self.tmp_path / "data" / "bot.sqlite3"),
-            "WORK_DIR": str(self.tmp_path),
-            "WEB_PORT": str(free_port()),
-            "POLL_FIRST_DELAY": "0.2",
-            "POLL_INTERVAL": "0.2",
-            "POLL_RATE": "20",
-        }
-        return clean_env(**{**settings, **extra})
-
-
-@asynccontextmanager
-async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
-    discord = await FakeDiscord(token="d-token").start()
-    luma = await FakeLuma(token="l-token", delay=0.3).start()
-    try:
-        yield Stage(tmp_path, discord, luma)
-    finally:
-        await luma.stop()
-        await discord.stop()
-
-
-async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
-    """`luma-bot run` (or another command) in a folder of its own: no .env of the developer's is read."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *(args or ("run",)),
-        env=env,
-        cwd=env["WORK_DIR"],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-
-
-async def until_healthy(env: dict[str, str], proc: asyncio.subprocess.Process) -> None:
-    url = f"http://127.0.0.1:{env['WEB_PORT']}/healthz"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
-        for _ in range(400):
-            assert proc.returncode is None, "the bot stopped"
-            try:
-                async with http.get(url) as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("the bot never became healthy")
-
-
-async def finish(proc: asyncio.subprocess.Process, timeout: float = 20) -> tuple[int, str]:
-    """Wait for the process to end by itself (or after SIGTERM if it is still running); its output."""
-    try:
-        out = (await asyncio.wait_for(proc.communicate(), timeout))[0]
-    except TimeoutError:
-        proc.kill()
-        out = (await proc.communicate())[0]
-        raise AssertionError(f"the process did not stop within {timeout}s:\n{out.decode()[-3000:]}") from None
-    return proc.returncode or 0, out.decode()
-
-
-async def stop(proc: asyncio.subprocess.Process) -> tuple[int, str]:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-    return await finish(proc)
-
-
-def videos(discord: FakeDiscord) -> list[dict[str, Any]]:
-    return [m for m in discord.messages.values() if "Video ID" in str(m.get("embeds"))]
-
-
 # --- point 7: a crash while the API is answering a submission ------------------------------------------
+
+
+async def crash_mid_submit(s: Stage, env: dict[str, str], prompt: str) -> Interaction:
+    """Run the bot, ask for a video, and kill the bot (no clean-up at all) once the API has made the task
+    but before its answer (with the task id) is back."""
+    proc = await start(env)
+    await until_healthy(env, proc)
+    s.luma.hold_answer_next(30)
+    interaction = await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": prompt})
+    await s.discord.wait_for(lambda: s.luma.tasks)
+    proc.kill()
+    await proc.wait()
+    return interaction
 
 
 async def test_a_crash_mid_submit_is_told_to_the_owner_and_a_late_callback_still_delivers(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         env = s.env()
         env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{env['WEB_PORT']}"
-        proc = await start(env)
-        await until_healthy(env, proc)
         s.luma.auto_complete = False
-        s.luma.hold_answer_next(30)  # the API made the task; its answer is on the way when the bot dies
-        interaction = await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "lost?"})
-        await s.discord.wait_for(lambda: s.luma.tasks)
-        proc.kill()  # a crash: no clean-up at all
-        await proc.wait()
+        interaction = await crash_mid_submit(s, env, "lost?")
         [task] = s.luma.tasks.values()
         s.luma.finish(task.task_id)  # the callback goes out while the bot is down, and is lost
         await s.discord.wait_for(lambda: s.luma.callbacks and s.luma.callbacks[0]["status"] is not None)
@@ -154,13 +68,7 @@ async def test_a_crash_mid_submit_is_told_to_the_owner_and_a_late_callback_still
 async def test_a_crash_mid_submit_in_poll_mode_refunds_and_tells_the_owner(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         env = s.env()
-        proc = await start(env)
-        await until_healthy(env, proc)
-        s.luma.hold_answer_next(30)
-        await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "in limbo"})
-        await s.discord.wait_for(lambda: s.luma.tasks)
-        proc.kill()
-        await proc.wait()
+        await crash_mid_submit(s, env, "in limbo")
         proc = await start(env)
         try:
             await until_healthy(env, proc)

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import resource
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.luma.fake import FakeLuma
-from bot.serving import free_port
-
 from .conftest import fixture
-from .fakes.discord import FakeDiscord
 from .harness import World
-from .test_cli import clean_env
+from .processes import stage, start, stop, until_healthy, videos
 
 
 async def post(url: str, body: bytes, *, source: str = "127.0.0.1", **headers: str) -> tuple[int, str]:
@@ -115,91 +110,49 @@ async def test_a_flood_of_half_sent_requests_leaves_discord_and_healthz_working(
     """Point 1: 1,100 connections that send one header and go silent, from a stranger's address, against
     `luma-bot run` limited to 400 open files: /healthz keeps answering, a member's video is still made,
     the stranger's connections are dropped after the request deadline, and the log stays short."""
-    discord = await FakeDiscord(token="d-token").start()
-    guild = discord.add_guild()
-    member = discord.add_user("member")
-    discord.add_member(guild, member)
-    luma = await FakeLuma(token="l-token", delay=0.2).start()
-    port = free_port()
-    env = clean_env(
-        DISCORD_TOKEN="d-token",
-        ACEDATACLOUD_API_TOKEN="l-token",
-        ACEDATACLOUD_API_BASE_URL=luma.url,
-        DISCORD_API_BASE=discord.api_base,
-        DISCORD_GATEWAY_URL=discord.gateway_url,
-        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-        WEB_PORT=str(port),
-        WEB_REQUEST_TIMEOUT="2",
-        POLL_FIRST_DELAY="0.2",
-        POLL_INTERVAL="0.2",
-        POLL_RATE="20",
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        preexec_fn=_low_file_limit,
-    )
-    held: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-    try:
-        health = f"http://127.0.0.1:{port}/healthz"
-        for _ in range(300):
-            try:
-                if (await get(health))[0] == 200:
-                    break
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the bot never became ready")
-
-        async def half_sent() -> None:
-            try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0)), 3
-                )
-                writer.write(b"POST /luma/callback/a/b HTTP/1.1\r\nHost: bot\r\n")
-                await writer.drain()
-                held.append((reader, writer))
-            except (OSError, TimeoutError):
-                pass  # refused at once: what the cap is for
-
-        for _ in range(11):
-            await asyncio.gather(*(half_sent() for _ in range(100)))
-        assert len(held) >= 100, "the stranger really did open connections"
-        assert (await get(health))[0] == 200, "/healthz answers during the flood"
-        open_files = len(os.listdir(f"/proc/{proc.pid}/fd"))
-        assert open_files < 200, f"the bot holds {open_files} descriptors"
-        channel = discord.guilds[guild]["channel_ids"][0]
-        interaction = await discord.slash(guild, channel, member, ["luma", "generate"], {"prompt": "made under fire"})
-        await discord.wait_response(interaction)
-        await discord.wait_for(lambda: any("Video ID" in str(m.get("embeds")) for m in discord.messages.values()))
-        # the connections that got in are dropped once the request deadline (2 s here) passes
-        alive = [(r, w) for r, w in held if not w.transport.is_closing()]
-        closed = 0
-        for reader, _ in alive[:20]:
-            try:
-                data = await asyncio.wait_for(reader.read(), 6)
-            except (ConnectionError, TimeoutError):
-                data = None
-            closed += data is not None
-        assert closed == min(20, len(alive)), "every half-sent request was dropped within the deadline"
-    finally:
-        for _, writer in held:
-            writer.close()
-        proc.send_signal(signal.SIGTERM)
+    async with stage(tmp_path) as s:
+        env = s.env(WEB_REQUEST_TIMEOUT="2")
+        port = int(env["WEB_PORT"])
+        proc = await start(env, preexec_fn=_low_file_limit)
+        held: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         try:
-            output = (await asyncio.wait_for(proc.communicate(), 20))[0].decode()
+            await until_healthy(env, proc)
+
+            async def half_sent() -> None:
+                try:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection("127.0.0.1", port, local_addr=("127.0.0.2", 0)), 3
+                    )
+                    writer.write(b"POST /luma/callback/a/b HTTP/1.1\r\nHost: bot\r\n")
+                    await writer.drain()
+                    held.append((reader, writer))
+                except (OSError, TimeoutError):
+                    pass  # refused at once: what the cap is for
+
+            for _ in range(11):
+                await asyncio.gather(*(half_sent() for _ in range(100)))
+            assert len(held) >= 10, "the stranger really did open connections"
+            assert (await get(f"http://127.0.0.1:{port}/healthz"))[0] == 200, "/healthz answers during the flood"
+            open_files = len(os.listdir(f"/proc/{proc.pid}/fd"))
+            assert open_files < 200, f"the bot holds {open_files} descriptors"
+            prompt = {"prompt": "made under fire"}
+            interaction = await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], prompt)
+            await s.discord.wait_response(interaction)
+            await s.discord.wait_for(lambda: videos(s.discord))
+            # the connections that got in are dropped once the request deadline (2 s here) passes
+            alive = [(r, w) for r, w in held if not w.transport.is_closing()]
+            closed = 0
+            for reader, _ in alive[:20]:
+                try:
+                    data = await asyncio.wait_for(reader.read(), 6)
+                except (ConnectionError, TimeoutError):
+                    data = None
+                closed += data is not None
+            assert closed == min(20, len(alive)), "every half-sent request was dropped within the deadline"
         finally:
-            if proc.returncode is None:
-                proc.kill()
-            await luma.stop()
-            await discord.stop()
-    assert proc.returncode == 0
+            for _, writer in held:
+                writer.close()
+            code, output = await stop(proc)
+    assert code == 0
     assert "Too many open files" not in output and "Traceback" not in output
     assert len(output.splitlines()) < 60, output[-3000:]
