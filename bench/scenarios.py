@@ -42,7 +42,11 @@ class Stage:
 
     work: Path
     discord: FakeDiscord = field(default_factory=lambda: FakeDiscord(token=DISCORD_TOKEN))
-    luma: FakeLuma = field(default_factory=lambda: FakeLuma(token=LUMA_TOKEN, auto_complete=False))
+    # these scenarios measure the bot's own paths (ack, delivery, memory), not the line in front of the
+    # API: no in-flight limit at the fake, and the bot's cap out of the way
+    luma: FakeLuma = field(
+        default_factory=lambda: FakeLuma(token=LUMA_TOKEN, auto_complete=False, max_in_flight=None)
+    )
     http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Stage:
@@ -79,6 +83,7 @@ class Stage:
             "LOG_LEVEL": "WARNING",
             "PROGRESS_INTERVAL": "600",
             "CALLBACK_POLL_INTERVAL": "300",
+            "LUMA_MAX_IN_FLIGHT": "1000000",
             **{
                 f"QUOTA_{n}": "none"
                 for n in (
@@ -88,6 +93,8 @@ class Stage:
                     "GUILD_CONCURRENT",
                     "MEMBER_CONCURRENT",
                     "MEMBER_COOLDOWN",
+                    "GUILD_WAITING",
+                    "MEMBER_WAITING",
                 )
             },
         }

@@ -129,10 +129,27 @@ class LumaBot(commands.Bot):
             progress_interval=settings.progress_interval,
         )
         self.jobs = JobService(
-            self.db, luma, self.quota, cadence=cadence, callback_url_for=signer.url_for, listener=self.delivery
+            self.db,
+            luma,
+            self.quota,
+            cadence=cadence,
+            callback_url_for=signer.url_for,
+            listener=self.delivery,
+            max_in_flight=settings.luma_max_in_flight,
+            queue_timeout=settings.queue_timeout,
         )
         self.jobs.delivery_seconds = self.metrics.delivery_seconds
-        self.metrics.watch(self.jobs.stats, {"jobs_in_flight": lambda: self.jobs.in_flight})
+        self.jobs.wait_seconds = self.metrics.wait_seconds
+        line = self.jobs.line
+        self.metrics.watch(
+            self.jobs.stats,
+            {
+                "jobs_in_flight": lambda: self.jobs.in_flight,
+                "line_waiting": lambda: len(line.waiting),
+                "slots_in_use": lambda: len(line.rendering),
+                "slots_cap": lambda: line.cap,
+            },
+        )
         # never let the web port take the descriptors Discord and the database need
         open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         cap = min(settings.web_max_connections, max(16, open_files // 4))

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     fake.add_argument("--port", type=int, default=8787)
     fake.add_argument("--token", default=None, help="the token it accepts (default: ACEDATACLOUD_API_TOKEN)")
     fake.add_argument("--delay", type=float, default=20.0, help="seconds before a task finishes")
+    fake.add_argument(
+        "--max-in-flight", type=int, default=5, help="tasks one token may have in flight (more get HTTP 429)"
+    )
     return parser
 
 
@@ -42,7 +45,7 @@ def _settings(*required: str) -> Settings:
 async def _check(settings: Settings) -> int:
     """One line per check; non-zero when any fails."""
     from bot.luma import LumaClient, LumaError
-    from bot.store import Database
+    from bot.store import Database, JobStore
 
     ok = True
     print(
@@ -52,8 +55,9 @@ async def _check(settings: Settings) -> int:
     try:
         db = await Database.open(settings.database_path)
         version = await db.schema_version()
+        waiting, rendering = await JobStore(db).line_counts()
         await db.close()
-        print(f"database: OK (schema version {version})")
+        print(f"database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)")
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({type(exc).__name__}: {exc})")
@@ -105,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return EXIT_CONFIG
             try:
-                asyncio.run(serve(args.host, args.port, str(token_text), args.delay))
+                asyncio.run(serve(args.host, args.port, str(token_text), args.delay, args.max_in_flight))
             except KeyboardInterrupt:
                 pass
             return 0

@@ -186,6 +186,11 @@ class Settings:
     quota_guild_concurrent: int | None = _setting("QUOTA_GUILD_CONCURRENT", _limit, 5)
     quota_member_concurrent: int | None = _setting("QUOTA_MEMBER_CONCURRENT", _limit, 2)
     quota_member_cooldown: int | None = _setting("QUOTA_MEMBER_COOLDOWN", _limit, 30)
+    quota_guild_waiting: int | None = _setting("QUOTA_GUILD_WAITING", _limit, 20)
+    quota_member_waiting: int | None = _setting("QUOTA_MEMBER_WAITING", _limit, 3)
+    # The line in front of the API's in-flight cap (per token): how many tasks at once, and how long to wait.
+    luma_max_in_flight: int = _setting("LUMA_MAX_IN_FLIGHT", _positive_int, 5)
+    queue_timeout: float = _setting("QUEUE_TIMEOUT", _positive_float, 1800.0)
     # Default video options (per guild overridable).
     default_aspect_ratio: str = _setting("DEFAULT_ASPECT_RATIO", _aspect_ratio, "16:9")
     # Job cadence: when to look at a task first, how often after, and when to give up.

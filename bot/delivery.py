@@ -57,7 +57,7 @@ class Delivery:
         assert job.application_id is not None and job.interaction_token is not None
         return discord.Webhook.partial(job.application_id, job.interaction_token, client=self.bot)
 
-    async def job_progress(self, job: Job) -> None:
+    async def job_progress(self, job: Job, waiting: tuple[int, float] | None = None) -> None:
         if not self._token_alive(job):
             return
         lock = self._lock(job.id)
@@ -66,7 +66,7 @@ class Delivery:
         async with lock:
             if job.state not in ("queued", "submitted"):
                 return
-            rendered = progress_message(job, self.bot.clock())
+            rendered = progress_message(job, self.bot.clock(), waiting)
             try:
                 await self._webhook(job).edit_message("@original", **rendered.kwargs())  # type: ignore[arg-type]
             except discord.HTTPException as exc:

@@ -16,22 +16,68 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
-from bot.luma import LumaClient, LumaError, LumaTaskFailed, LumaTimeoutError, TaskRecord, VideoRequest, VideoResult
+from bot.errors import MemberError
+from bot.line import Line
+from bot.luma import (
+    JobCancelled,
+    LumaClient,
+    LumaError,
+    LumaRateLimited,
+    LumaTaskFailed,
+    LumaTimeoutError,
+    QueueTimeout,
+    TaskRecord,
+    VideoRequest,
+    VideoResult,
+)
 from bot.quota import QuotaService
 from bot.store import Database, Job, JobStore, Video, VideoStore
 
-__all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "NewJob"]
+__all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "LineFull", "NewJob", "QueueView"]
 
 log = logging.getLogger(__name__)
 
 POLL_BATCH = 50
+FAST_POLL = 1.5  # while every job in flight fits in one batch, all are looked at together this often
+LINE_TICK = 1.0  # how often the line checks its back-off, its cap's recovery and its time-outs
+
+
+class LineFull(MemberError):
+    """The wait for a free slot would already be longer than QUEUE_TIMEOUT: refused up front, at no cost."""
+
+    def __init__(self, wait: float, timeout: float) -> None:
+        self.wait, self.timeout = wait, timeout
+        minutes = max(1, round(wait / 60))
+        super().__init__(
+            f"The line for Luma is long right now (about {minutes} min, longer than this bot lets a video wait)."
+        )
+
+    @property
+    def retry_in(self) -> float:
+        """Seconds until the wait should fit again."""
+        return max(60.0, self.wait - self.timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """What /luma queue shows: the bot-wide slots, this server's share, and one member's places."""
+
+    cap: int
+    max_in_flight: int
+    rendering: int
+    waiting: int
+    guild_rendering: int
+    guild_waiting: int
+    mine: list[tuple[str, int, float]]  # (prompt, jobs ahead, estimated seconds) for each waiting job
 DELIVERY_PAUSES = (2.0, 5.0, 15.0, 30.0)  # between failed delivery attempts; after the last, the periodic sweep
 
 
@@ -59,7 +105,7 @@ class DeliveryReceipt:
 
 
 class JobListener(Protocol):
-    async def job_progress(self, job: Job) -> None: ...
+    async def job_progress(self, job: Job, waiting: tuple[int, float] | None = None) -> None: ...
     async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt: ...
     async def owner_alert(self, job: Job, error: LumaError) -> None: ...
     async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None: ...
@@ -107,6 +153,8 @@ class JobService:
         cadence: Cadence | None = None,
         callback_url_for: Callable[[str], str | None] = lambda job_id: None,
         listener: JobListener | None = None,
+        max_in_flight: int = 5,
+        queue_timeout: float = 1800.0,
     ) -> None:
         self.db = db
         self.jobs = JobStore(db)
@@ -124,6 +172,14 @@ class JobService:
         self._delivering: set[str] = set()
         self._posted: dict[str, DeliveryReceipt] = {}  # posted, but the receipt not yet recorded
         self.delivery_seconds: Any = None  # a prometheus Histogram, when the bot watches its metrics
+        self.wait_seconds: Any = None  # likewise: how long jobs waited in line for a slot
+        self.line = Line(max_in_flight)
+        self.queue_timeout = queue_timeout
+        self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
+        self._exempt: set[str] = set()  # waiting jobs of members exempt from the member limits
+        self._shown_place: dict[str, int] = {}  # the place last shown on each waiting job's message
+        self._pump_lock = asyncio.Lock()
+        self._line_wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[Any]] = []
         self._last_request = 0.0
@@ -147,6 +203,7 @@ class JobService:
         self._loops = [
             asyncio.create_task(self._poll_loop(), name="luma-poller"),
             asyncio.create_task(self._progress_loop(), name="luma-progress"),
+            asyncio.create_task(self._line_loop(), name="luma-line"),
         ]
 
     async def stop(self) -> None:
@@ -161,8 +218,21 @@ class JobService:
 
     # --- accept and submit -----------------------------------------------------------------------
 
+    def _now(self) -> float:
+        return self.db.clock().timestamp()
+
     async def accept(self, new: NewJob) -> Job:
-        """Reserve quota and persist the job in one transaction. Raises QuotaExceeded."""
+        """Reserve quota and persist the job in one transaction, and put it in the line. Raises
+        QuotaExceeded, or LineFull when the wait would already be longer than QUEUE_TIMEOUT."""
+        wait = 0.0
+        if self.line.waiting or not self.line.free_slots:
+            self.line.add("?", new.guild_id, new.user_id, self._now())  # where would it stand?
+            ahead = self.line.positions()["?"]
+            self.line.remove("?")
+            wait = self.line.estimated_wait(ahead)
+        if wait > self.queue_timeout:
+            self.stats["refused_line_full"] += 1
+            raise LineFull(wait, self.queue_timeout)
         job = Job(
             id=secrets.token_urlsafe(18),
             guild_id=new.guild_id,
@@ -180,7 +250,113 @@ class JobService:
             await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
         job.created_at = job.interaction_at = self.db.clock()
         self.stats["accepted"] += 1
+        self._line_jobs[job.id] = job
+        if new.exempt:
+            self._exempt.add(job.id)
+        self.line.add(job.id, job.guild_id, job.user_id, self._now())
         return job
+
+    async def line_up(self, job: Job) -> None:
+        """Start the job now if a slot is free and it is its turn; else show its place in line."""
+        await self._pump()
+        if job.id in self._line_jobs:
+            await self._progress(job)
+
+    async def _pump(self) -> None:
+        """Give free slots to waiting jobs, in the line's fair order (bot/line.py), within each server's
+        and member's concurrency limits."""
+        async with self._pump_lock:
+            now = self._now()
+            self.line.recover(now)
+            limits: dict[int, Any] = {}
+            while self.line.free_slots > 0 and now >= self.line.paused_until and self.line.waiting:
+                for guild_id in {w.guild_id for w in self.line.waiting.values()} - limits.keys():
+                    limits[guild_id] = await self.quota.limits(guild_id)
+
+                def eligible(entry: Any) -> bool:
+                    cap = limits[entry.guild_id]
+                    guild_cap = cap.guild_concurrent
+                    if guild_cap is not None and self.line.rendering_count(entry.guild_id) >= guild_cap:
+                        return False
+                    if entry.job_id in self._exempt or cap.member_concurrent is None:
+                        return True
+                    return self.line.rendering_count(entry.guild_id, entry.user_id) < cap.member_concurrent
+
+                entry = next(self.line.order(eligible), None)
+                if entry is None:
+                    return
+                job = self._line_jobs.pop(entry.job_id)
+                self._exempt.discard(entry.job_id)
+                self._shown_place.pop(entry.job_id, None)
+                self.line.start(entry.job_id, now)
+                if self.wait_seconds is not None:
+                    self.wait_seconds.observe(max(0.0, now - entry.since))
+                self.spawn(self.submit(job), name=f"submit-{job.id}")
+
+    async def cancel(self, job_id: str, user_id: int, *, may_manage: bool) -> str:
+        """Take a waiting job out of the line (its requester, or Manage Server): refunded at once."""
+        job = self._line_jobs.get(job_id)
+        if job is None:
+            stored = await self.jobs.get(job_id)
+            if stored is not None and stored.in_flight:
+                return "It has already started: Luma cannot stop a render once it has begun."
+            return "This request is no longer waiting."
+        if job.user_id != user_id and not may_manage:
+            return "Only the member who asked, or someone with Manage Server, can cancel it."
+        await self.fail(job_id, JobCancelled("cancelled while waiting"))
+        self.stats["cancelled"] += 1
+        return "Cancelled. It left the line, and nothing was charged."
+
+    def queue_view(self, guild_id: int, user_id: int) -> QueueView:
+        positions = self.line.positions()
+        waiting = [(self._line_jobs.get(j), ahead) for j, ahead in sorted(positions.items(), key=lambda i: i[1])]
+        mine = [
+            (job.request.prompt, ahead, self.line.estimated_wait(ahead))
+            for job, ahead in waiting
+            if job is not None and job.guild_id == guild_id and job.user_id == user_id
+        ]
+        return QueueView(
+            cap=self.line.cap,
+            max_in_flight=self.line.max_in_flight,
+            rendering=len(self.line.rendering),
+            waiting=len(self.line.waiting),
+            guild_rendering=self.line.rendering_count(guild_id),
+            guild_waiting=self.line.waiting_count(guild_id),
+            mine=mine,
+        )
+
+    def _free(self, job_id: str, job: Job | None = None) -> None:
+        """A job ended (or left the line): its slot, if it held one, goes to the next in line."""
+        self._line_jobs.pop(job_id, None)
+        self._exempt.discard(job_id)
+        self._shown_place.pop(job_id, None)
+        self.line.remove(job_id)
+        render = None
+        if job is not None and job.submitted_at is not None:
+            render = (self.db.clock() - job.submitted_at).total_seconds()
+        if self.line.finish(job_id, render):
+            self._line_wake.set()
+
+    async def _line_loop(self) -> None:
+        """Every LINE_TICK (or when a slot frees): refuse the waits that grew too long, then pump."""
+        while True:
+            try:
+                await asyncio.wait_for(self._line_wake.wait(), LINE_TICK)
+            except TimeoutError:
+                pass
+            self._line_wake.clear()
+            try:
+                now = self._now()
+                for entry in list(self.line.waiting.values()):
+                    if now - entry.since > self.queue_timeout:
+                        self.stats["queue_timeout"] += 1
+                        await self.fail(entry.job_id, QueueTimeout("waited longer than QUEUE_TIMEOUT"))
+                await self._pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a locked or full database: the next tick tries again
+                self.stats["line_error"] += 1
+                log.warning("the line could not move (%r); trying again", exc)
 
     async def submit(self, job: Job) -> Job:
         """Send the job to the API. Failures end the job (refunded) and are delivered as a message."""
@@ -188,6 +364,14 @@ class JobService:
         try:
             await self.jobs.mark_submitting(job.id)
             submission = await self.client.submit(job.request, callback_url=callback_url)
+        except LumaRateLimited as exc:  # refused, so nothing was made: back to the head of the line
+            self.stats["submit_rate_limited"] += 1
+            log.info("the API is at its limit (%s); %r goes back to the head of the line", exc.detail, job)
+            await self.jobs.mark_unsubmitted(job.id)
+            self.line.rate_limited(job.id, self._now())
+            self._line_jobs[job.id] = job
+            await self._progress(job)
+            return job
         except Exception as exc:  # anything but the API's own errors: still end the job and refund it
             if not isinstance(exc, LumaError):
                 log.exception("submitting %r failed unexpectedly", job)
@@ -229,6 +413,7 @@ class JobService:
             if not won:
                 self.stats["duplicate_outcome"] += 1
                 self._untrack(job_id)
+                self._free(job_id)
                 return False
             request = job.request
             video = Video(
@@ -251,6 +436,7 @@ class JobService:
             await self.videos.insert(tx, video)
             await self.quota.charge(tx, job_id, even_if_refunded=late_ok)
         self._untrack(job_id)
+        self._free(job_id, job)
         self.stats["completed"] += 1
         job.state, job.video_id, job.finished_at = "completed", video_id, self.db.clock()
         self.spawn(self._deliver(job, video), name=f"deliver-{job_id}")
@@ -264,10 +450,11 @@ class JobService:
             if won:
                 await self.quota.refund(tx, job_id)
         self._untrack(job_id)
+        job = await self.jobs.get(job_id)
+        self._free(job_id, job)
         if not won:
             return False
         self.stats["failed"] += 1
-        job = await self.jobs.get(job_id)
         if job is not None:
             self.spawn(self._deliver(job, None), name=f"deliver-{job_id}")
             if error.owner_problem and self.listener is not None:
@@ -329,6 +516,16 @@ class JobService:
 
     # --- tracking and polling --------------------------------------------------------------------
 
+    def _due(self, delay: float, callback_mode: bool) -> float:
+        """When to look next. While every job in flight fits in one batch, polling jobs are looked at
+        every FAST_POLL seconds on a shared tick, so that one request covers them all and a finished
+        task (a free slot) is noticed within a second or two; beyond that, the cadence's back-off."""
+        now = time.monotonic()
+        if callback_mode or len(self._tracked) > POLL_BATCH:
+            return now + delay
+        fast = min(delay, FAST_POLL)
+        return math.ceil((now + fast) / FAST_POLL) * FAST_POLL
+
     def _track(self, job: Job, *, callback_mode: bool, elapsed: float = 0.0) -> None:
         now = time.monotonic()
         entry = _Tracked(job, now - elapsed, callback_mode)
@@ -354,30 +551,35 @@ class JobService:
             log.info("released %d reservations of jobs that are gone", released)
         now = self.db.clock()
         callbacks = self.callback_url_for("probe") is not None
+        for guild_id, user_id, started in await self.jobs.recent_starts(now - timedelta(days=1)):
+            self.line.note_start(guild_id, user_id, started.timestamp())  # the fair order goes on where it was
         resumed, unsent, unknown = 0, [], []
         for job in await self.jobs.in_flight():
             elapsed = (now - job.created_at).total_seconds() if job.created_at else 0.0
             if job.task_id is None and job.submit_started_at is None:
-                unsent.append(job)  # it never reached the API: sending it now cannot bill twice
+                # waiting in line (or saved and never sent): it keeps its place; sending it cannot bill twice
+                unsent.append(job)
+                self._line_jobs[job.id] = job
+                self.line.add(job.id, job.guild_id, job.user_id, (job.created_at or now).timestamp())
                 continue
             if job.task_id is None:
                 unknown.append(job)
                 if not callbacks:  # no task id to look up, and no callback can come
                     await self.fail(job.id, LumaError("the bot restarted while Luma was confirming this video"))
                     continue
+            self.line.occupy(job.id, job.guild_id, job.user_id)
             self._track(job, callback_mode=callbacks, elapsed=elapsed)
             entry = self._tracked[job.id]
             if job.task_id:  # look soon after a restart: the task may have ended meanwhile
                 entry.due = time.monotonic() + min(self.cadence.first, 1.0 + resumed / 100)
                 heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
             resumed += 1
-        for job in unsent:
-            self.spawn(self.submit(job), name=f"resubmit-{job.id}")
+        self._line_wake.set()  # the line moves as soon as the loops run
         if unknown and self.listener is not None:
             log.warning("%d jobs stopped while being sent to the API; their outcome is unknown", len(unknown))
             self.spawn(self.listener.owner_unknown_outcomes(unknown, callbacks), name="owner-unknown-outcomes")
         await self.redeliver_pending()
-        log.info("resumed %d jobs in flight (%d sent again)", resumed, len(unsent))
+        log.info("resumed %d jobs in flight and %d waiting in line", resumed, len(unsent))
 
     async def _poll_loop(self) -> None:
         spacing = 1.0 / self.cadence.requests_per_second
@@ -467,14 +669,19 @@ class JobService:
 
     def _reschedule(self, entry: _Tracked) -> None:
         entry.attempts += 1
-        entry.due = time.monotonic() + self.cadence.next_delay(entry.attempts, entry.callback_mode)
+        entry.due = self._due(self.cadence.next_delay(entry.attempts, entry.callback_mode), entry.callback_mode)
         heapq.heappush(self._heap, (entry.due, next(self._seq), entry.job.id))
 
     async def _progress(self, job: Job) -> None:
         if self.listener is None:
             return
+        waiting = None
+        if job.id in self._line_jobs:
+            ahead = self.line.positions().get(job.id, 0)
+            waiting = (ahead, self.line.estimated_wait(ahead))
+            self._shown_place[job.id] = ahead
         try:
-            await self.listener.job_progress(job)
+            await self.listener.job_progress(job, waiting)
         except Exception:
             log.exception("progress update of %r failed", job)
 
@@ -489,6 +696,11 @@ class JobService:
                     # over its result; whether its message can still be edited is the listener's to judge
                     if entry.job.id in self._tracked:
                         await self._progress(entry.job)
+                positions = self.line.positions()
+                for job_id, ahead in positions.items():  # a waiting job's message, when its place changed
+                    job = self._line_jobs.get(job_id)
+                    if job is not None and self._shown_place.get(job_id) != ahead:
+                        await self._progress(job)
                 tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
                 if tick % 4 == 0:
                     await self.redeliver_pending()

@@ -48,6 +48,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.wait_seconds = Histogram(
+            "luma_bot_wait_seconds",
+            "How long jobs waited in line for a free slot",
+            buckets=(0.1, 1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0),
+            registry=self.registry,
+        )
+
     def watch(self, stats: Counter[str], gauges: dict[str, Callable[[], float]]) -> None:
         self.registry.register(_Live(stats, gauges))
 

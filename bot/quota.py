@@ -17,6 +17,8 @@ LIMIT_LABELS = {
     "guild_concurrent": "videos in progress at once for this server",
     "member_concurrent": "videos in progress at once for each member",
     "member_cooldown": "seconds between two videos of one member",
+    "guild_waiting": "videos waiting in line at once for this server",
+    "member_waiting": "videos waiting in line at once for each member",
 }
 
 
@@ -30,6 +32,8 @@ class Limits:
     guild_concurrent: int | None = None
     member_concurrent: int | None = None
     member_cooldown: int | None = None
+    guild_waiting: int | None = None
+    member_waiting: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -37,6 +41,13 @@ class Limits:
 
     def with_overrides(self, overrides: dict[str, int | None]) -> Limits:
         return replace(self, **{k: v for k, v in overrides.items() if k in LIMIT_LABELS})
+
+
+def _in_flight_cap(concurrent: int | None, waiting: int | None) -> int | None:
+    """How many may be in flight (rendering or waiting): None is unlimited; 0 concurrent closes."""
+    if concurrent == 0:
+        return 0
+    return None if concurrent is None or waiting is None else concurrent + waiting
 
 
 def next_day(moment: datetime) -> datetime:
@@ -64,6 +75,11 @@ class QuotaExceeded(Exception):
 
     def describe(self) -> str:
         label = LIMIT_LABELS[self.limit]
+        if self.limit.endswith("_waiting"):
+            who = "for each member" if self.limit.startswith("member") else "for this server"
+            if self.closed:
+                return "Video making is closed here (an admin set the videos in progress at once to 0)."
+            return f"The limit of {self.value} videos in progress or waiting in line {who} is reached."
         if self.closed:
             return f"Video making is closed here (an admin set {label} to 0)."
         if self.limit == "member_cooldown":
@@ -107,20 +123,26 @@ class QuotaService:
         day, month = self._periods(now)
         limits = await self.limits(guild_id, tx)
         usage = await self.store.usage(tx, guild_id, user_id, day, month)
-        checks: list[tuple[str, int, datetime | None]] = [
-            ("guild_daily", usage.guild_day, next_day(now)),
-            ("guild_monthly", usage.guild_month, next_month(now)),
-            ("guild_concurrent", usage.guild_held, None),
+        # In flight = rendering + waiting in line: the concurrency limits apply when a slot is given
+        # (bot/line.py); here a request is refused only once the line for it is full as well.
+        checks: list[tuple[str, int, int | None, datetime | None]] = [
+            ("guild_daily", usage.guild_day, limits.guild_daily, next_day(now)),
+            ("guild_monthly", usage.guild_month, limits.guild_monthly, next_month(now)),
+            ("guild_waiting", usage.guild_held, _in_flight_cap(limits.guild_concurrent, limits.guild_waiting), None),
         ]
         if not exempt:
             checks += [
-                ("member_daily", usage.member_day, next_day(now)),
-                ("member_concurrent", usage.member_held, None),
+                ("member_daily", usage.member_day, limits.member_daily, next_day(now)),
+                (
+                    "member_waiting",
+                    usage.member_held,
+                    _in_flight_cap(limits.member_concurrent, limits.member_waiting),
+                    None,
+                ),
             ]
-        for name, used, frees_at in checks:
-            value = getattr(limits, name)
-            if value is not None and used >= value:
-                raise QuotaExceeded(name, value, frees_at if value else None)
+        for name, used, cap, frees_at in checks:
+            if cap is not None and used >= cap:
+                raise QuotaExceeded(name, cap, frees_at if cap else None)
         cooldown = limits.member_cooldown
         if not exempt and cooldown is not None and usage.member_last is not None:
             ready = usage.member_last + timedelta(seconds=cooldown)

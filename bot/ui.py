@@ -14,6 +14,7 @@ from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
 from bot.store import Job, Video
 
 __all__ = [
+    "CANCEL_BUTTON_TEMPLATE",
     "EXTEND_BUTTON_PREFIX",
     "EXTEND_BUTTON_TEMPLATE",
     "ExtendModal",
@@ -84,18 +85,35 @@ def _prompt_block(prompt: str) -> str:
     return f">>> {plain(prompt, DESCRIPTION_BUDGET)}"
 
 
-def progress_message(job: Job, now: datetime) -> Rendered:
+def about(seconds: float) -> str:
+    """'about 4 min', 'under a minute'."""
+    if seconds < 60:
+        return "under a minute"
+    return f"about {round(seconds / 60)} min"
+
+
+def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None = None) -> Rendered:
+    """"Generating…" while Luma renders; while the job waits for a slot, its place and a rough wait, with
+    a Cancel button (nothing is charged for a job that leaves the line)."""
     verb = "Extending" if job.action == "extend" else "Generating"
-    state = "waiting for Luma" if job.state == "queued" else "Luma is rendering"
-    embed = discord.Embed(
-        title=f"⏳ {verb} your video…", description=_prompt_block(job.request.prompt), color=COLOR_WORKING
-    )
+    title = "🕒 Waiting for a free slot…" if waiting is not None else f"⏳ {verb} your video…"
+    embed = discord.Embed(title=title, description=_prompt_block(job.request.prompt), color=COLOR_WORKING)
     started = job.created_at or now
     elapsed = max(0, int((now - started).total_seconds()))
-    embed.add_field(name="Status", value=f"{state} · {elapsed // 60}m {elapsed % 60:02d}s elapsed", inline=True)
+    if waiting is not None:
+        ahead, wait = waiting
+        state = f"Waiting for a free slot · {ahead} ahead · {about(wait)}"
+    else:
+        state = f"Luma is rendering · {elapsed // 60}m {elapsed % 60:02d}s elapsed"
+    embed.add_field(name="Status", value=state, inline=True)
     embed.add_field(name="Started", value=timestamp(started), inline=True)
     if job.parent_video_id or job.request.video_id:
         embed.add_field(name="Continuing", value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
+    if waiting is not None:
+        embed.set_footer(text="Luma takes a few videos at a time; yours starts when a slot frees up.")
+        view = discord.ui.View(timeout=None)
+        view.add_item(cancel_button(job.id))
+        return Rendered(content=None, embed=embed, view=view)
     embed.set_footer(text="Videos usually take 1–2 minutes, sometimes up to 5. You'll be notified here.")
     return Rendered(content=None, embed=embed, view=None)
 
@@ -148,6 +166,13 @@ def failure_reason(kind: str | None, message: str | None) -> str:
 # --- the Extend button and its modal ----------------------------------------------------------------
 # The button is drawn here; the cog owns what pressing it does (cogs/luma/_views.py), matched by this
 # custom_id after any restart.
+
+CANCEL_BUTTON_TEMPLATE = r"luma:cancel:(?P<job_id>[\w-]{8,40})"
+
+
+def cancel_button(job_id: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id=f"luma:cancel:{job_id}")
+
 
 EXTEND_BUTTON_PREFIX = "luma:extend:"
 EXTEND_BUTTON_TEMPLATE = r"luma:extend:(?P<video_id>[\w:.-]{1,80})"
@@ -324,8 +349,9 @@ def _usage(status: Any, limit: str, used: int, verb: str = "used") -> str:
     return f"{used} of {value} {verb} · **{status.left(limit, used)} left**"
 
 
-def quota_embed(status: Any) -> discord.Embed:
-    """A member's view of the quotas: theirs and the server's, with when each resets."""
+def quota_embed(status: Any, line: Any = None) -> discord.Embed:
+    """A member's view of the quotas: theirs and the server's, with when each resets; with `line` (a
+    QueueView), what renders and what waits."""
     usage = status.usage
     embed = discord.Embed(title="🎟️ Your video quota", color=COLOR_OK)
     embed.add_field(
@@ -343,9 +369,13 @@ def quota_embed(status: Any) -> discord.Embed:
         value=f"{_usage(status, 'guild_monthly', usage.guild_month)}\nresets {timestamp(status.month_resets)}",
         inline=True,
     )
+    mine_waiting = len(line.mine) if line is not None else 0
+    guild_waiting = line.guild_waiting if line is not None else 0
     running = [
-        f"yours: {_usage(status, 'member_concurrent', usage.member_held, 'running')}",
-        f"server: {_usage(status, 'guild_concurrent', usage.guild_held, 'running')}",
+        f"yours: {_usage(status, 'member_concurrent', usage.member_held - mine_waiting, 'rendering')}"
+        f" · {_usage(status, 'member_waiting', mine_waiting, 'waiting')}",
+        f"server: {_usage(status, 'guild_concurrent', usage.guild_held - guild_waiting, 'rendering')}"
+        f" · {_usage(status, 'guild_waiting', guild_waiting, 'waiting')}",
     ]
     embed.add_field(name="In progress now", value="\n".join(running), inline=False)
     if status.cooldown_until is not None:
@@ -353,6 +383,28 @@ def quota_embed(status: Any) -> discord.Embed:
             name="Cooldown", value=f"you can start another {timestamp(status.cooldown_until)}", inline=False
         )
     embed.set_footer(text="Failed videos are refunded. Days are UTC days; months are calendar months.")
+    return embed
+
+
+def queue_embed(view: Any) -> discord.Embed:
+    """/luma queue: the bot-wide slots, this server's share, and the member's own places in line."""
+    embed = discord.Embed(title="🕒 The line for Luma", color=COLOR_OK)
+    slots = f"{view.rendering} of {view.cap} in use"
+    if view.cap < view.max_in_flight:
+        slots += f" (lowered from {view.max_in_flight} while Luma is busy)"
+    embed.add_field(name="Slots (the whole bot)", value=f"{slots} · {view.waiting} waiting", inline=False)
+    embed.add_field(
+        name="This server", value=f"{view.guild_rendering} rendering · {view.guild_waiting} waiting", inline=False
+    )
+    if view.mine:
+        lines = [
+            f"**{i}.** {plain(prompt, 60)} · {ahead} ahead · {about(wait)}"
+            for i, (prompt, ahead, wait) in enumerate(view.mine[:10], start=1)
+        ]
+        embed.add_field(name="Yours, waiting", value="\n".join(lines)[:1024], inline=False)
+    else:
+        embed.add_field(name="Yours, waiting", value="none", inline=False)
+    embed.set_footer(text="Free slots go round the servers in turn, then round their members, oldest request first.")
     return embed
 
 

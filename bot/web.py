@@ -142,6 +142,8 @@ class WebServer:
     async def healthz(self, request: web.Request) -> web.Response:
         problem = await self.health() if self.health is not None else None
         body = {"ready": problem is None, "jobs_in_flight": self.jobs.in_flight}
+        if self.jobs.line.waiting:
+            body["jobs_waiting"] = len(self.jobs.line.waiting)
         if problem is not None:
             body["problem"] = problem
         return web.json_response(body, status=200 if problem is None else 503)

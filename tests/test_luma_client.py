@@ -178,7 +178,7 @@ async def test_callback_is_posted_with_the_flat_result(luma: LumaClient, fake_lu
 
 @pytest.mark.parametrize("pending_shape", ["absent", "processing"])
 async def test_retrieve_pending_then_completed(http: aiohttp.ClientSession, pending_shape: str) -> None:
-    async with FakeLuma(token=TOKEN, auto_complete=False) as fake:
+    async with FakeLuma(token=TOKEN, auto_complete=False, max_in_flight=None) as fake:
         fake.pending_shape = pending_shape
         client = LumaClient(http, fake.url, TOKEN)
         submission = await client.submit(VideoRequest.generate("slow sunrise"))
@@ -193,7 +193,7 @@ async def test_retrieve_pending_then_completed(http: aiohttp.ClientSession, pend
 
 
 async def test_retrieve_many_batches_ids(http: aiohttp.ClientSession) -> None:
-    async with FakeLuma(token=TOKEN, auto_complete=False) as fake:
+    async with FakeLuma(token=TOKEN, auto_complete=False, max_in_flight=None) as fake:
         client = LumaClient(http, fake.url, TOKEN)
         ids = [(await client.submit(VideoRequest.generate(f"clip number {i}"))).task_id for i in range(120)]
         fake.finish(ids[0])
@@ -304,18 +304,21 @@ def test_request_validation_speaks_to_members() -> None:
 # --- retry policy ---------------------------------------------------------------------------------
 
 
-async def test_429_is_retried_with_backoff(luma: LumaClient, fake_luma: FakeLuma) -> None:
-    fake_luma.fail_next(429, "too_many_requests", times=2)
-    submission = await luma.submit(VideoRequest.generate("retry me"))
-    assert len(fake_luma.videos_requests()) == 3 and submission.task_id in fake_luma.tasks
-    assert len(fake_luma.tasks) == 1
+async def test_429_on_a_read_is_retried_with_backoff(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    submission = await luma.submit(VideoRequest.generate("read me"))
+    fake_luma.fail_next(429, "too_many_requests", times=2, paths=("/luma/tasks",))
+    await luma.retrieve(submission.task_id)
+    assert len([r for r in fake_luma.requests if r["path"] == "/luma/tasks"]) == 3
 
 
-async def test_429_gives_up_after_the_attempts(luma: LumaClient, fake_luma: FakeLuma) -> None:
-    fake_luma.fail_next(429, "too_many_requests", times=10)
-    with pytest.raises(LumaRateLimited):
-        await luma.submit(VideoRequest.generate("retry me"))
-    assert len(fake_luma.videos_requests()) == 4
+async def test_429_on_a_submission_is_raised_at_once_for_the_line(luma: LumaClient, fake_luma: FakeLuma) -> None:
+    """The line (bot/line.py) owns the wait: the client does not spend its retries on a full API."""
+    for code in ("too_many_requests", "rate_limited"):
+        fake_luma.fail_next(429, code)
+        with pytest.raises(LumaRateLimited) as info:
+            await luma.submit(VideoRequest.generate("retry me"))
+        assert not info.value.ambiguous
+    assert len(fake_luma.videos_requests()) == 2 and fake_luma.tasks == {}
 
 
 async def test_a_5xx_on_submit_is_ambiguous_and_not_resent(luma: LumaClient, fake_luma: FakeLuma) -> None:

@@ -91,17 +91,20 @@ async def test_guild_monthly_resets_on_the_first(tmp_path: Path, clock: Clock) -
 
 
 async def test_guild_daily_and_concurrency_limits(tmp_path: Path, clock: Clock) -> None:
-    jobs, _ = await service(tmp_path, clock, guild_daily=3, guild_concurrent=2, member_concurrent=1)
+    jobs, _ = await service(
+        tmp_path, clock, guild_daily=3, guild_concurrent=2, member_concurrent=1, guild_waiting=0, member_waiting=0
+    )
     first = await jobs.accept(new(user=1))
     exc = await refused(jobs, new(user=1))
-    assert exc.limit == "member_concurrent" and exc.frees_at is None
+    assert exc.limit == "member_waiting" and exc.frees_at is None
+    assert exc.describe() == "The limit of 1 videos in progress or waiting in line for each member is reached."
     await jobs.accept(new(user=2))
     exc = await refused(jobs, new(user=3))
-    assert exc.limit == "guild_concurrent"
+    assert exc.limit == "guild_waiting"
     await jobs.complete(first.id, VideoResult("task-1", "vid-1", "https://cdn.example/1.mp4"))
     await jobs.accept(new(user=3))
     exc = await refused(jobs, new(user=4))
-    assert exc.limit in ("guild_daily", "guild_concurrent")
+    assert exc.limit in ("guild_daily", "guild_waiting")
     await jobs.db.close()
 
 
@@ -155,10 +158,13 @@ async def test_a_restart_releases_reservations_of_jobs_that_are_gone(tmp_path: P
     stuck = await jobs.accept(new())
     async with jobs.db.transaction() as tx:  # a job that ended without its reservation being settled
         await tx.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (stuck.id,))
-    never_sent = await jobs.accept(new(user=U2))  # saved, but the bot stopped before the API answered
+    limbo = await jobs.accept(new(user=U2))
+    await jobs.jobs.mark_submitting(limbo.id)  # the bot stopped while the API was answering
+    waiting = await jobs.accept(new(user=3))  # waiting in line when the bot stopped: it keeps its place
     await jobs.resume()  # what start-up does (polling mode: no task id means nothing to look up)
     assert await quota.store.state_of(stuck.id) == "refunded"
-    assert await quota.store.state_of(never_sent.id) == "refunded"
-    assert (await jobs.jobs.get(never_sent.id)).state == "failed"  # type: ignore[union-attr]
-    assert await held(jobs) == 0
+    assert await quota.store.state_of(limbo.id) == "refunded"
+    assert (await jobs.jobs.get(limbo.id)).state == "failed"  # type: ignore[union-attr]
+    assert await quota.store.state_of(waiting.id) == "held" and waiting.id in jobs.line.waiting
+    assert await held(jobs) == 1
     await jobs.db.close()

@@ -2,6 +2,7 @@
 
 from .client import LumaClient, RetryPolicy
 from .errors import (
+    JobCancelled,
     LumaAuthError,
     LumaBadRequest,
     LumaBalanceError,
@@ -14,6 +15,7 @@ from .errors import (
     LumaServerError,
     LumaTaskFailed,
     LumaTimeoutError,
+    QueueTimeout,
 )
 from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, Submission, TaskRecord, VideoRequest, VideoResult
 
@@ -21,6 +23,7 @@ __all__ = [
     "ASPECT_RATIOS",
     "PROMPT_MAX",
     "PROMPT_MIN",
+    "JobCancelled",
     "LumaAuthError",
     "LumaBadRequest",
     "LumaBalanceError",
@@ -34,6 +37,7 @@ __all__ = [
     "LumaServerError",
     "LumaTaskFailed",
     "LumaTimeoutError",
+    "QueueTimeout",
     "RetryPolicy",
     "Submission",
     "TaskRecord",

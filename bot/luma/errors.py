@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "JobCancelled",
     "LumaAuthError",
     "LumaBadRequest",
     "LumaBalanceError",
@@ -17,6 +18,7 @@ __all__ = [
     "LumaServerError",
     "LumaTaskFailed",
     "LumaTimeoutError",
+    "QueueTimeout",
     "body_excerpt",
     "error_from_response",
 ]
@@ -121,6 +123,23 @@ class LumaProtocolError(LumaError):
     kind = "protocol"
     member_message = "Luma answered in a way the bot did not understand. You were not charged; an admin has been told."
     owner_problem = True  # an HTML page from a proxy, a 200 without a task: the owner should look
+
+
+class JobCancelled(LumaError):
+    """Not the API's: the member (or a moderator) took the job out of the line before it started."""
+
+    kind = "cancelled"
+    member_message = "Cancelled before it started. Nothing was charged."
+
+
+class QueueTimeout(LumaError):
+    """Not the API's: no slot freed up for this job within QUEUE_TIMEOUT."""
+
+    kind = "queue_timeout"
+    member_message = (
+        "No slot freed up in time: this video waited longer than this bot allows. Nothing was charged; "
+        "please try again later."
+    )
 
 
 class LumaTaskFailed(LumaError):

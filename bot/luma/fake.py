@@ -111,6 +111,7 @@ class FakeLuma:
         host: str = "127.0.0.1",
         port: int = 0,
         auto_complete: bool = True,
+        max_in_flight: int | None = 5,
     ) -> None:
         self.token = token
         self.delay = delay
@@ -128,7 +129,10 @@ class FakeLuma:
         self.blocked_words: set[str] = {"forbidden-topic"}
         self.prompt_max = 5000  # the bot does not know the API's limit (none is published): the fake has one
         self.rate_limit_per_second: float | None = None
-        self.max_concurrent: int | None = None
+        # like the real API (its older concurrency FAQ: 5 Luma tasks in flight per token), a task counts
+        # from its acceptance to its completion or failure; one more is answered 429
+        self.max_in_flight = max_in_flight
+        self.in_flight_peak = 0
         self._errors: deque[_Injected] = deque()
         self._raw: deque[tuple[str, int, bytes, str]] = deque()  # path, status, body, content type
         self._slow: deque[float] = deque()
@@ -252,6 +256,11 @@ class FakeLuma:
         """The next task created takes this result (e.g. a seed fixture), task id included."""
         self._scripted.append(dict(body))
 
+    @property
+    def running(self) -> int:
+        """Tasks in flight: accepted and not yet completed or failed."""
+        return sum(1 for t in self.tasks.values() if t.response is None)
+
     def videos_requests(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"] == "/luma/videos"]
 
@@ -355,11 +364,10 @@ class FakeLuma:
         prompt = body.get("prompt") or ""
         if any(word in prompt.lower() for word in self.blocked_words):
             return self._error(403, "forbidden", "the prompt was refused by content moderation")
-        if self.max_concurrent is not None:
-            running = sum(1 for t in self.tasks.values() if t.response is None)
-            if running >= self.max_concurrent:
-                return self._error(429, "too_many_requests", "too many concurrent tasks")
+        if self.max_in_flight is not None and self.running >= self.max_in_flight:
+            return self._error(429, "rate_limited", "Concurrency limit exceeded for this token.")
         task = self._create(body, request.headers["Authorization"][7:])
+        self.in_flight_peak = max(self.in_flight_peak, self.running)
         if self._drops and self._drops[0] == request.path:
             self._drops.popleft()
             assert request.transport is not None
@@ -486,9 +494,9 @@ class FakeLuma:
                 log.info("callback to %s failed: %s", url, exc)
 
 
-async def serve(host: str, port: int, token: str, delay: float) -> None:
+async def serve(host: str, port: int, token: str, delay: float, max_in_flight: int | None = 5) -> None:
     """Run the fake until cancelled (the `luma-bot fake-luma` command)."""
-    fake = FakeLuma(token=token, delay=delay, host=host, port=port)
+    fake = FakeLuma(token=token, delay=delay, host=host, port=port, max_in_flight=max_in_flight)
     await fake.start()
     print(f"fake Luma API on {fake.url} (token accepted: {'*' * min(len(token), 8)}, tasks finish after {delay}s)")
     print(f"point the bot at it: ACEDATACLOUD_API_BASE_URL={fake.url}")

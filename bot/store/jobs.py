@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-from bot.clock import from_iso
+from bot.clock import from_iso, iso
 from bot.luma.models import VideoRequest
 
 from .db import Database, Tx
@@ -138,6 +138,32 @@ class JobStore:
     async def mark_submitting(self, job_id: str) -> None:
         """Note that the job is about to be sent to the API (see migration 0004)."""
         await self.db.execute("UPDATE jobs SET submit_started_at = ? WHERE id = ?", (self.db.now(), job_id))
+
+    async def mark_unsubmitted(self, job_id: str) -> None:
+        """The API refused the submission (a 429): the job waits in line again."""
+        await self.db.execute(
+            "UPDATE jobs SET submit_started_at = NULL WHERE id = ? AND task_id IS NULL AND state = 'queued'",
+            (job_id,),
+        )
+
+    async def recent_starts(self, since: datetime) -> list[tuple[int, int, datetime]]:
+        """(guild, member, last time one of their jobs was sent to the API), since `since`: the line's
+        fair order goes on after a restart where it was."""
+        rows = await self.db.fetchall(
+            "SELECT guild_id, user_id, MAX(submit_started_at) AS started FROM jobs"
+            " WHERE submit_started_at >= ? GROUP BY guild_id, user_id",
+            (iso(since),),
+        )
+        return [(int(r["guild_id"]), int(r["user_id"]), from_iso(r["started"])) for r in rows]
+
+    async def line_counts(self) -> tuple[int, int]:
+        """(waiting in line, rendering or being sent) across the bot, for `luma-bot check`."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(submit_started_at IS NULL AND task_id IS NULL), 0) AS waiting,"
+            " COALESCE(SUM(submit_started_at IS NOT NULL OR task_id IS NOT NULL), 0) AS rendering"
+            " FROM jobs WHERE state IN ('queued', 'submitted')"
+        )
+        return (int(row["waiting"]), int(row["rendering"])) if row else (0, 0)
 
     async def mark_submitted(self, job_id: str, task_id: str) -> bool:
         """Record the task id; False when the job already ended (a callback beat the API's answer)."""

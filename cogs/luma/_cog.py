@@ -11,7 +11,7 @@ from ._extend import ExtendCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
-from ._views import ExtendButton
+from ._views import CancelButton, ExtendButton
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -37,9 +37,9 @@ class LumaCog(
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.extend_menu)
         ExtendButton.handler = self
-        self.bot.add_dynamic_items(ExtendButton)
+        self.bot.add_dynamic_items(ExtendButton, CancelButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.extend_menu.name, type=self.extend_menu.type)
-        self.bot.remove_dynamic_items(ExtendButton)
+        self.bot.remove_dynamic_items(ExtendButton, CancelButton)
         ExtendButton.handler = None

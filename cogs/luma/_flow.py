@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.access import access_refusal, is_exempt
-from bot.jobs import NewJob
+from bot.jobs import LineFull, NewJob
 from bot.luma import VideoRequest
 from bot.options import VideoOptions, resolve_options
 from bot.quota import QuotaExceeded
@@ -25,7 +26,11 @@ log = logging.getLogger(__name__)
 NOT_STARTED = "⏹️ This request was not started."
 
 
-def quota_sentence(exc: QuotaExceeded) -> str:
+def refusal_sentence(exc: QuotaExceeded | LineFull) -> str:
+    """A refusal at the moment of the request, with when to try again; nothing is ever charged for it."""
+    if isinstance(exc, LineFull):
+        again = discord.utils.utcnow() + timedelta(seconds=exc.retry_in)
+        return f"{exc} Please try again {timestamp(again)}. Nothing was charged."
     text = exc.describe()
     if exc.frees_at is not None:
         text += f" You can make another video {timestamp(exc.frees_at)}."
@@ -102,8 +107,8 @@ async def start_from_interaction(
     )
     try:
         job = await bot.jobs.accept(new)
-    except QuotaExceeded as exc:
-        await _refuse_after_defer(interaction, quota_sentence(exc))
+    except (QuotaExceeded, LineFull) as exc:
+        await _refuse_after_defer(interaction, refusal_sentence(exc))
         return
     except Exception:
         # nothing was saved or charged; leave no public "thinking…" behind, then the error handler
@@ -111,7 +116,7 @@ async def start_from_interaction(
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
         raise
-    await bot.jobs.submit(job)
+    await bot.jobs.line_up(job)
 
 
 async def answer_reply(bot: LumaBot, message: discord.Message, text: str) -> None:
@@ -162,11 +167,11 @@ async def start_from_reply(
     )
     try:
         job = await bot.jobs.accept(new)
-    except QuotaExceeded as exc:
-        await answer_reply(bot, message, quota_sentence(exc))
+    except (QuotaExceeded, LineFull) as exc:
+        await answer_reply(bot, message, refusal_sentence(exc))
         return
     try:
         await message.add_reaction("⏳")
     except discord.HTTPException as exc:
         log.info("could not react to a reply: %s", exc)
-    await bot.jobs.submit(job)
+    await bot.jobs.line_up(job)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.ui import quota_embed
+from bot.ui import queue_embed, quota_embed
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -20,4 +20,11 @@ class QuotaCommands:
     async def quota(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         status = await self.bot.quota.status(interaction.guild_id, interaction.user.id)
-        await interaction.response.send_message(embed=quota_embed(status), ephemeral=True)
+        line = self.bot.jobs.queue_view(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=quota_embed(status, line), ephemeral=True)
+
+    @app_commands.command(name="queue", description="What waits and renders, and your place in line")
+    async def queue(self, interaction: discord.Interaction[LumaBot]) -> None:
+        assert interaction.guild_id is not None
+        view = self.bot.jobs.queue_view(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=queue_embed(view), ephemeral=True)
