@@ -230,7 +230,7 @@ class LumaBot(commands.Bot):
         self._gateway_up()
 
     async def on_disconnect(self) -> None:
-        if self._connected:
+        if self._connected and self._shutdown is None:
             log.warning("lost the connection to Discord's gateway; reconnecting")
         self._connected = False
         if self._gateway_lost_at is None:
