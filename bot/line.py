@@ -21,6 +21,7 @@ The effective cap (how many tasks may be in flight), written down because the AP
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -124,24 +125,29 @@ class Line:
         )
 
     def order(self, eligible: Callable[[Waiting], bool] = lambda w: True) -> Iterator[Waiting]:
-        """The waiting jobs in the order free slots will go to them (skipping those not `eligible`)."""
-        by_member: dict[tuple[int, int], list[Waiting]] = {}
+        """The waiting jobs in the order free slots will go to them (skipping those not `eligible`).
+        Heaps of servers and of each server's members: O(n log n) for n waiting jobs."""
+        queues: dict[tuple[int, int], deque[Waiting]] = {}
         for entry in sorted(self.waiting.values(), key=lambda w: w.seq):
             if eligible(entry):
-                by_member.setdefault((entry.guild_id, entry.user_id), []).append(entry)
-        guild_last = dict(self.guild_started)
-        member_last = dict(self.member_started)
-        tick = max([*guild_last.values(), *member_last.values(), 0.0])
-        while by_member:
-            guilds = {g for g, _ in by_member}
-            guild = min(guilds, key=lambda g: (guild_last.get(g, -math.inf), _oldest(by_member, g)))
-            members = [key for key in by_member if key[0] == guild]
-            member = min(members, key=lambda k: (member_last.get(k, -math.inf), by_member[k][0].seq))
-            entry = by_member[member].pop(0)
-            if not by_member[member]:
-                del by_member[member]
+                queues.setdefault((entry.guild_id, entry.user_id), deque()).append(entry)
+        members: dict[int, list[tuple[float, int, int]]] = {}  # guild -> heap of (last start, seq, member)
+        for (guild, user), queue in queues.items():
+            last = self.member_started.get((guild, user), -math.inf)
+            heapq.heappush(members.setdefault(guild, []), (last, queue[0].seq, user))
+        servers = [(self.guild_started.get(g, -math.inf), min(m[1] for m in heap), g) for g, heap in members.items()]
+        heapq.heapify(servers)
+        tick = max([*self.guild_started.values(), *self.member_started.values(), 0.0])
+        while servers:
+            _, _, guild = heapq.heappop(servers)
+            _, _, user = heapq.heappop(members[guild])
+            queue = queues[(guild, user)]
+            entry = queue.popleft()
             tick += 1.0
-            guild_last[guild] = member_last[member] = tick
+            if queue:
+                heapq.heappush(members[guild], (tick, queue[0].seq, user))
+            if members[guild]:
+                heapq.heappush(servers, (tick, members[guild][0][1], guild))
             yield entry
 
     def positions(self) -> dict[str, int]:
@@ -162,7 +168,3 @@ class Line:
             return 0.0
         rounds = (ahead - self.free_slots) // max(1, self.cap) + 1
         return rounds * self.render_seconds
-
-
-def _oldest(by_member: dict[tuple[int, int], list[Waiting]], guild: int) -> int:
-    return min(entries[0].seq for (g, _), entries in by_member.items() if g == guild)
