@@ -425,3 +425,139 @@ async def quota_throughput(count: int, limit: int) -> dict[str, Any]:
         "limit": limit,
         "plain_inserts_per_s": count / plain_took,
     }
+
+
+# --- the line in front of the API's in-flight cap ---------------------------------------------------------
+
+
+def add_guilds(stage: Stage, count: int, members: int) -> list[tuple[int, int, list[int]]]:
+    """More servers for the line scenarios (added before the bot connects, so they arrive with READY)."""
+    made = []
+    for g in range(count):
+        guild = stage.discord.add_guild(f"Line {g}", channels=1)
+        channel = stage.discord.guilds[guild]["channel_ids"][0]
+        users = []
+        for m in range(members):
+            user = stage.discord.add_user(f"line{g}-{m}")
+            stage.discord.add_member(guild, user)
+            users.append(user)
+        made.append((guild, channel, users))
+    return made
+
+
+async def line_backlog(
+    stage: Stage, guilds: list[tuple[int, int, list[int]]], asks: list[int], *, render: float, poll: bool, cap: int = 5
+) -> dict[str, Any]:
+    """A backlog at a fake API that takes `cap` tasks at once, each rendering `render` seconds: how busy the
+    slots stay, how fast a finished task's slot is given again, how soon results show, who waits how long.
+    `asks[g]` videos are asked for by server g, server by server in that order."""
+    luma = stage.luma
+    for task in luma.tasks.values():  # nothing left over from earlier scenarios holds a slot
+        if task.response is None:
+            luma.finish(task.task_id)
+    luma.max_in_flight, luma.auto_complete, luma.delay, luma.in_flight_peak = cap, True, render, 0
+    tag = f"line-{uuid.uuid4().hex[:6]}"
+    env = stage.env(callbacks=not poll, db=stage.work / f"{tag}.sqlite3", LUMA_MAX_IN_FLIGHT=str(cap))
+    if poll:  # the default cadence: only the first look is the owner's setting, the rest is the line's
+        env.update(POLL_FIRST_DELAY="8", POLL_INTERVAL="15", POLL_MAX_INTERVAL="30", POLL_RATE="1")
+    asked_at: dict[str, tuple[int, float]] = {}  # prompt -> (server index, when asked)
+    try:
+        async with stage.bot(env):
+            interactions = []
+            for g, count in enumerate(asks):
+                guild, channel, users = guilds[g]
+                batch = []
+                for i in range(count):
+                    prompt = f"{tag} g{g} n{i}"
+                    batch.append(
+                        await stage.discord.slash(
+                            guild, channel, users[i % len(users)], ["luma", "generate"], {"prompt": prompt}
+                        )
+                    )
+                    asked_at[prompt] = (g, batch[-1].created)
+                await stage.acked(batch)
+                interactions += batch
+                if g == 0:  # server 0's backlog fills every slot and the line
+                    await stage.wait_tasks(tag, cap)
+                elif g == 1:  # server 1 asks for a few behind it: they go first (then the others ask)
+                    await stage.wait_tasks(f"{tag} g1", count, timeout=60 + count * render * 2)
+            total = sum(asks)
+            task_ids = await stage.wait_tasks(tag, total, timeout=60 + total * render)
+            await asyncio.wait_for(asyncio.gather(*(luma.tasks[t].done.wait() for t in task_ids)), 60 + render * 2)
+            arrived = await stage.wait_delivered(task_ids, timeout=60)
+    finally:
+        luma.max_in_flight, luma.auto_complete, luma.delay = None, False, 0.2
+    tasks = sorted((luma.tasks[t] for t in task_ids), key=lambda t: t.created_mono)
+    starts = [t.created_mono for t in tasks]
+    first, last = starts[0], starts[-1]
+    busy = sum(max(0.0, min(t.finished_mono or last, last) - max(t.created_mono, first)) for t in tasks)
+    utilisation = busy / (cap * (last - first)) if last > first else 1.0
+    gaps = []  # task done -> the next submission, while the line still had jobs
+    for t in tasks:
+        done = t.finished_mono or 0.0
+        later = [s for s in starts if s >= done]
+        if done < last and later:
+            gaps.append((later[0] - done) * 1000)
+    visible = [(arrived[t.task_id] - (t.finished_mono or 0.0)) * 1000 for t in tasks]
+    waits: dict[str, list[float]] = {}
+    for t in tasks:
+        g, when = asked_at[t.request["prompt"]]
+        waits.setdefault(str(g), []).append(t.created_mono - when)
+    return {
+        "utilisation": utilisation,
+        "done_to_next_submit_ms": gaps,
+        "done_to_visible_ms": visible,
+        "wait_s_by_guild": waits,
+        "peak_in_flight": luma.in_flight_peak,
+    }
+
+
+async def seed_waiting(db_path: Path, count: int, guilds: int) -> None:
+    """`count` jobs waiting in line across `guilds` servers (as if the bot had been stopped)."""
+    from bot.store import Database
+
+    db = await Database.open(db_path)
+    now = db.now()
+    rows, holds = [], []
+    for i in range(count):
+        body = {"action": "generate", "prompt": f"waiting video {i}", "aspect_ratio": "16:9", "loop": False}
+        job_id = f"wait-{i}-{uuid.uuid4().hex[:8]}"
+        guild, user = 10_000 + i % guilds, 20_000 + i % (guilds * 3)
+        rows.append((job_id, guild, 1, user, "generate", json.dumps(body), "queued", now))
+        holds.append((guild, user, job_id, now[:10], now[:7], now))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        await tx.executemany(
+            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
+            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
+            holds,
+        )
+    await db.close()
+
+
+async def waiting_resume(stage: Stage, count: int, guilds: int, settle: float) -> dict[str, Any]:
+    """`count` jobs waiting in line across `guilds` servers: time from start until the line is rebuilt,
+    and the memory it takes over a fresh bot's."""
+    assert stage.http is not None
+    empty = await stage.start_bot(stage.env(callbacks=False, db=stage.work / f"e-{uuid.uuid4().hex}.sqlite3"))
+    await asyncio.sleep(settle)
+    rss_empty = empty.rss
+    await empty.stop()
+    db = stage.work / f"waiting-{uuid.uuid4().hex}.sqlite3"
+    await seed_waiting(db, count, guilds)
+    stage.luma.max_in_flight = 0  # every submission is refused (429): the line stays whole while measured
+    try:
+        bot = await stage.start_bot(stage.env(callbacks=False, db=db, LUMA_MAX_IN_FLIGHT="5"), ready=False)
+        await bot.wait(stage.http, lambda h: h.get("jobs_waiting", 0) >= count - 5, timeout=120)
+        resume_s = time.monotonic() - bot.started
+        await bot.wait(stage.http, lambda h: h["ready"])
+        await asyncio.sleep(settle)
+        rss_full = bot.rss
+        await bot.stop()
+    finally:
+        stage.luma.max_in_flight = None
+    return {"resume_s": resume_s, "extra_mib": rss_full - rss_empty}

@@ -2,10 +2,11 @@
 no database, no clock of its own: the job service feeds it and asks it; everything here is plain logic.
 
 Fair order (each free slot)
-    1. the server whose last start is oldest (a server that never started one comes first; ties: the
-       server whose oldest waiting job is oldest) — round-robin across servers, so one busy server
-       cannot starve the others;
-    2. within it, the member whose last start is oldest, the same way — round-robin across members;
+    1. the server with the fewest slots in use; among equals, the one whose last start is oldest (one
+       that never started comes first; then the one whose oldest waiting job is oldest) — round-robin
+       across servers, with a server that holds no slot served before one that holds five, so one busy
+       server cannot starve the others (a server asking for 2 behind another's 40 gets the next 2 slots);
+    2. within it, the member chosen the same way — round-robin across members;
     3. that member's oldest waiting job — first come, first served.
     A job put back after a 429 goes to the head of its member's queue.
     "Last start" is the time a job was handed to the API, which the jobs table keeps
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -131,23 +132,32 @@ class Line:
         for entry in sorted(self.waiting.values(), key=lambda w: w.seq):
             if eligible(entry):
                 queues.setdefault((entry.guild_id, entry.user_id), deque()).append(entry)
-        members: dict[int, list[tuple[float, int, int]]] = {}  # guild -> heap of (last start, seq, member)
+        used: Counter[tuple[int, int] | int] = Counter()  # slots in use (as the order hands them out)
+        for guild, user in self.rendering.values():
+            used[guild] += 1
+            used[(guild, user)] += 1
+        # heaps of (slots in use, last start, oldest seq, id): guild -> its members, and the servers
+        members: dict[int, list[tuple[int, float, int, int]]] = {}
         for (guild, user), queue in queues.items():
             last = self.member_started.get((guild, user), -math.inf)
-            heapq.heappush(members.setdefault(guild, []), (last, queue[0].seq, user))
-        servers = [(self.guild_started.get(g, -math.inf), min(m[1] for m in heap), g) for g, heap in members.items()]
+            heapq.heappush(members.setdefault(guild, []), (used[(guild, user)], last, queue[0].seq, user))
+        servers = [
+            (used[g], self.guild_started.get(g, -math.inf), min(m[2] for m in heap), g) for g, heap in members.items()
+        ]
         heapq.heapify(servers)
         tick = max([*self.guild_started.values(), *self.member_started.values(), 0.0])
         while servers:
-            _, _, guild = heapq.heappop(servers)
-            _, _, user = heapq.heappop(members[guild])
+            *_, guild = heapq.heappop(servers)
+            *_, user = heapq.heappop(members[guild])
             queue = queues[(guild, user)]
             entry = queue.popleft()
             tick += 1.0
+            used[guild] += 1
+            used[(guild, user)] += 1
             if queue:
-                heapq.heappush(members[guild], (tick, queue[0].seq, user))
+                heapq.heappush(members[guild], (used[(guild, user)], tick, queue[0].seq, user))
             if members[guild]:
-                heapq.heappush(servers, (tick, members[guild][0][1], guild))
+                heapq.heappush(servers, (used[guild], tick, min(m[2] for m in members[guild]), guild))
             yield entry
 
     def positions(self) -> dict[str, int]:

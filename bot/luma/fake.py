@@ -70,6 +70,7 @@ class FakeTask:
     finished_at: float | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
     finished_mono: float | None = None  # time.monotonic() when it ended (for benchmarks)
+    created_mono: float = field(default_factory=time.monotonic)  # when the API accepted it
     reported_mono: float | None = None  # when a task look-up first reported it ended
 
     def record(self, pending_shape: str) -> dict[str, Any]:
