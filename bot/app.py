@@ -153,11 +153,7 @@ class LumaBot(commands.Bot):
         # never let the web port take the descriptors Discord and the database need
         open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         cap = min(settings.web_max_connections, max(16, open_files // 4))
-        guard = ConnectionGuard(
-            max_connections=cap,
-            per_peer=max(4, cap // 8),
-            request_deadline=settings.web_request_timeout,
-        )
+        guard = ConnectionGuard(max_connections=cap, request_deadline=settings.web_request_timeout)
         self.web = WebServer(
             self.jobs,
             signer,

@@ -6,9 +6,11 @@ can be guarded against clients that open connections and never finish a request:
 * a connection whose request has not arrived whole within `request_deadline` seconds is closed
   (aiohttp's keep-alive timer also runs before the first request; the body is read under the same
   deadline by the handlers), and an idle keep-alive connection is closed after the same time;
-* at most `max_connections` connections are open at once, and at most `per_peer` from one address;
-  a connection over either cap is closed the moment it is accepted, so it never holds a file
-  descriptor. Refusals are counted in `ConnectionGuard.refused`.
+* at most `max_connections` connections are open at once. When a new one would pass the cap, the
+  oldest connection that is not serving a request (a half-sent one, an idle keep-alive) is closed to
+  make room; only when every one is busy is the new one refused. So a flood of half-sent requests
+  churns among itself while a health check or an API callback still gets in, and a burst of
+  callbacks through a reverse proxy (all from one address) is never turned away for its address.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -34,52 +34,67 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass
 class ConnectionGuard:
-    """Caps on open connections, in total and per peer address."""
+    """The cap on open connections, and which ones may be closed to make room (see the module's text)."""
 
-    max_connections: int = 256
-    per_peer: int = 32
-    request_deadline: float = 10.0
-    open: Counter[str] = field(default_factory=Counter)
-    refused: int = 0
+    def __init__(self, max_connections: int = 256, request_deadline: float = 10.0) -> None:
+        self.max_connections = max_connections
+        self.request_deadline = request_deadline
+        self.refused = 0  # turned away: every open connection was serving a request
+        self.evicted = 0  # closed to make room: they were not serving one
+        self._open: dict[asyncio.BaseTransport, bool] = {}  # transport -> serving a request now (oldest first)
 
     @property
     def total(self) -> int:
-        return sum(self.open.values())
+        return len(self._open)
 
+    def admit(self, transport: asyncio.BaseTransport) -> bool:
+        if len(self._open) >= self.max_connections:
+            victim = next((t for t, busy in self._open.items() if not busy), None)
+            if victim is None:
+                self.refused += 1
+                return False
+            del self._open[victim]
+            self.evicted += 1
+            victim.abort()  # type: ignore[attr-defined]
+        self._open[transport] = False
+        return True
 
-class _Refused(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.abort()  # type: ignore[attr-defined]  # RST at once: no descriptor is held
+    def release(self, transport: asyncio.BaseTransport) -> None:
+        self._open.pop(transport, None)
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Marks the connection as serving a request while its handler runs: it is not evicted then."""
+        transport = request.transport
+        if transport in self._open:
+            self._open[transport] = True
+        try:
+            return await handler(request)
+        finally:
+            if transport in self._open:
+                self._open[transport] = False
 
 
 class _Counted(asyncio.Protocol):
-    """Wraps aiohttp's per-connection protocol to count the connection against the caps."""
+    """Wraps aiohttp's per-connection protocol to count the connection against the cap."""
 
     def __init__(self, inner: Any, guard: ConnectionGuard) -> None:
         self._inner = inner
         self._guard = guard
-        self._peer: str | None = None
+        self._transport: asyncio.BaseTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        peer = transport.get_extra_info("peername")
-        self._peer = str(peer[0]) if peer else "?"
-        guard = self._guard
-        if guard.total >= guard.max_connections or guard.open[self._peer] >= guard.per_peer:
-            guard.refused += 1
-            self._peer = None
-            transport.abort()  # type: ignore[attr-defined]
+        if not self._guard.admit(transport):
+            transport.abort()  # type: ignore[attr-defined]  # RST at once: no descriptor is held
             return
-        guard.open[self._peer] += 1
+        self._transport = transport
         self._inner.connection_made(transport)
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        if self._peer is None:
+        if self._transport is None:
             return
-        self._guard.open[self._peer] -= 1
-        if self._guard.open[self._peer] <= 0:
-            del self._guard.open[self._peer]
+        self._guard.release(self._transport)
         self._inner.connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -106,14 +121,7 @@ class _GuardedRunner(web.AppRunner):
         if inner is None:
             return None
         guard = self._guard
-
-        def factory() -> asyncio.Protocol:
-            if guard.total >= guard.max_connections:
-                guard.refused += 1
-                return _Refused()
-            return _Counted(inner(), guard)
-
-        return factory
+        return lambda: _Counted(inner(), guard)
 
 
 async def start_app(

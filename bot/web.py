@@ -64,7 +64,7 @@ class WebServer:
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_CALLBACK_BYTES, middlewares=[self._errors])
+        app = web.Application(client_max_size=MAX_CALLBACK_BYTES, middlewares=[self.guard.middleware, self._errors])
         app.router.add_post("/luma/callback/{job_id}/{signature}", self.callback)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
@@ -73,11 +73,7 @@ class WebServer:
     async def start(self) -> None:
         self._runner, self.port = await start_app(self.app(), self.host, self.port, guard=self.guard)
         log.info(
-            "web server listening on %s:%d (at most %d connections, %d per address)",
-            self.host,
-            self.port,
-            self.guard.max_connections,
-            self.guard.per_peer,
+            "web server listening on %s:%d (at most %d connections)", self.host, self.port, self.guard.max_connections
         )
 
     async def stop(self) -> None:
