@@ -492,12 +492,10 @@ async def line_backlog(
     first, last = starts[0], starts[-1]
     busy = sum(max(0.0, min(t.finished_mono or last, last) - max(t.created_mono, first)) for t in tasks)
     utilisation = busy / (cap * (last - first)) if last > first else 1.0
-    gaps = []  # task done -> the next submission, while the line still had jobs
-    for t in tasks:
-        done = t.finished_mono or 0.0
-        later = [s for s in starts if s >= done]
-        if done < last and later:
-            gaps.append((later[0] - done) * 1000)
+    # task done -> the submission that took its slot: the k-th slot to free is the one the (k + cap)-th
+    # submission takes, so pair them in order (only while the line still had jobs waiting)
+    finishes = sorted(t.finished_mono or 0.0 for t in tasks)
+    gaps = [(starts[k + cap] - finishes[k]) * 1000 for k in range(len(starts) - cap)]
     visible = [(arrived[t.task_id] - (t.finished_mono or 0.0)) * 1000 for t in tasks]
     waits: dict[str, list[float]] = {}
     for t in tasks:
