@@ -27,6 +27,12 @@ DISCORD_TOKEN = "bench-discord-token"
 LUMA_TOKEN = "bench-luma-token"
 
 
+def iso_now() -> str:
+    from bot.clock import iso, system_clock
+
+    return iso(system_clock())
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile."""
     if not values:
@@ -297,13 +303,31 @@ async def rate_limited(stage: Stage, bot: BotProcess, count: int) -> dict[str, A
     }
 
 
-async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
-    """`count` jobs already submitted (as if the bot had been stopped), and their pending tasks."""
+async def seed(db_path: Path, jobs: list[dict[str, Any]]) -> None:
+    """Write jobs, each with its held reservation, straight into a bot's database, as a stopped bot leaves
+    them (`created_at` is now)."""
     from bot.store import Database
 
     db = await Database.open(db_path)
     now = db.now()
-    rows, holds = [], []
+    columns = [*jobs[0], "created_at"]
+    rows = [(*job.values(), now) for job in jobs]
+    holds = [(job["guild_id"], job["user_id"], job["id"], now[:10], now[:7], now) for job in jobs]
+    async with db.transaction() as tx:
+        await tx.executemany(
+            f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", rows
+        )
+        await tx.executemany(
+            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
+            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
+            holds,
+        )
+    await db.close()
+
+
+async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
+    """`count` jobs already submitted (as if the bot had been stopped), and their pending tasks."""
+    jobs = []
     for i in range(count):
         task_id = f"seeded-{uuid.uuid4()}"
         body = {
@@ -314,34 +338,22 @@ async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
             "enhancement": True,
         }
         stage.luma.add_pending_task(task_id, body)
+        user = stage.users[i % 20]
         job_id = f"job-{i}-{uuid.uuid4().hex[:8]}"
-        rows.append(
-            (
-                job_id,
-                stage.guild,
-                stage.channel,
-                stage.users[i % 20],
-                "generate",
-                json.dumps(body),
-                "submitted",
-                task_id,
-                now,
-                now,
-            )
+        jobs.append(
+            {
+                "id": job_id,
+                "guild_id": stage.guild,
+                "channel_id": stage.channel,
+                "user_id": user,
+                "action": "generate",
+                "request": json.dumps(body),
+                "state": "submitted",
+                "task_id": task_id,
+                "submitted_at": iso_now(),
+            }
         )
-        holds.append((stage.guild, stage.users[i % 20], job_id, now[:10], now[:7], now))
-    async with db.transaction() as tx:
-        await tx.executemany(
-            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, task_id, created_at,"
-            " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        await tx.executemany(
-            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
-            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
-            holds,
-        )
-    await db.close()
+    await seed(db_path, jobs)
 
 
 async def scale_and_resume(stage: Stage, count: int, settle: float, window: float) -> dict[str, Any]:
@@ -512,29 +524,21 @@ async def line_backlog(
 
 async def seed_waiting(db_path: Path, count: int, guilds: int) -> None:
     """`count` jobs waiting in line across `guilds` servers (as if the bot had been stopped)."""
-    from bot.store import Database
-
-    db = await Database.open(db_path)
-    now = db.now()
-    rows, holds = [], []
+    jobs = []
     for i in range(count):
         body = {"action": "generate", "prompt": f"waiting video {i}", "aspect_ratio": "16:9", "loop": False}
-        job_id = f"wait-{i}-{uuid.uuid4().hex[:8]}"
-        guild, user = 10_000 + i % guilds, 20_000 + i % (guilds * 3)
-        rows.append((job_id, guild, 1, user, "generate", json.dumps(body), "queued", now))
-        holds.append((guild, user, job_id, now[:10], now[:7], now))
-    async with db.transaction() as tx:
-        await tx.executemany(
-            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+        jobs.append(
+            {
+                "id": f"wait-{i}-{uuid.uuid4().hex[:8]}",
+                "guild_id": 10_000 + i % guilds,
+                "channel_id": 1,
+                "user_id": 20_000 + i % (guilds * 3),
+                "action": "generate",
+                "request": json.dumps(body),
+                "state": "queued",
+            }
         )
-        await tx.executemany(
-            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
-            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
-            holds,
-        )
-    await db.close()
+    await seed(db_path, jobs)
 
 
 async def waiting_resume(stage: Stage, count: int, guilds: int, settle: float) -> dict[str, Any]:

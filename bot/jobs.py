@@ -672,12 +672,13 @@ class JobService:
         entry.due = self._due(self.cadence.next_delay(entry.attempts, entry.callback_mode), entry.callback_mode)
         heapq.heappush(self._heap, (entry.due, next(self._seq), entry.job.id))
 
-    async def _progress(self, job: Job) -> None:
+    async def _progress(self, job: Job, ahead: int | None = None) -> None:
+        """Show the job's state: rendering, or (waiting) its place in line, `ahead` when already known."""
         if self.listener is None:
             return
         waiting = None
         if job.id in self._line_jobs:
-            ahead = self.line.positions().get(job.id, 0)
+            ahead = self.line.positions().get(job.id, 0) if ahead is None else ahead
             waiting = (ahead, self.line.estimated_wait(ahead))
             self._shown_place[job.id] = ahead
         try:
@@ -700,7 +701,7 @@ class JobService:
                 for job_id, ahead in positions.items():  # a waiting job's message, when its place changed
                     job = self._line_jobs.get(job_id)
                     if job is not None and self._shown_place.get(job_id) != ahead:
-                        await self._progress(job)
+                        await self._progress(job, ahead)
                 tick = self.stats["progress_ticks"] = self.stats["progress_ticks"] + 1
                 if tick % 4 == 0:
                     await self.redeliver_pending()
