@@ -1,5 +1,5 @@
 # luma-bot: `docker build -t luma-bot .` then
-# `docker run --env-file .env -v luma-data:/data -p 8080:8080 luma-bot`
+# `docker run --env-file .env -v luma-data:/data -p 127.0.0.1:8080:8080 luma-bot` (values unquoted: see README)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
