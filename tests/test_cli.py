@@ -104,7 +104,7 @@ async def test_check_reports_ok_for_the_right_tokens(fake_luma_process: str, fak
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("settings: OK")
-    assert lines[1].startswith("database: OK (schema version")
+    assert lines[1].startswith("database: OK (schema version") and "0 jobs rendering, 0 waiting in line" in lines[1]
     assert lines[2] == "Discord token: OK (the bot is Luma)"
     assert lines[3] == "Luma API token: OK (accepted)"
     assert TOKEN not in result.stdout + result.stderr and "discord-token-xyz" not in result.stdout
@@ -287,3 +287,19 @@ async def test_startup_problems_are_one_clear_sentence(tmp_path: Path, problem: 
     else:
         assert "the database at" in output and "check DATABASE_PATH" in output
     assert "Traceback" not in output
+
+
+async def test_the_fake_api_process_enforces_its_in_flight_limit(fake_luma_process: str) -> None:
+    """`luma-bot fake-luma` (default --max-in-flight 5) answers a task over the limit like the real API."""
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    body = {"action": "generate", "prompt": "one more", "async": True}
+    async with aiohttp.ClientSession() as http:
+        statuses = []
+        for _ in range(6):
+            async with http.post(f"{fake_luma_process}/luma/videos", json=body, headers=headers) as r:
+                statuses.append(r.status)
+                answer = await r.json()
+    assert statuses == [200] * 5 + [429]
+    assert answer["error"] == {"code": "rate_limited", "message": "Concurrency limit exceeded for this token."}
