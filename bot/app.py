@@ -25,10 +25,11 @@ from bot.config import Secret, Settings
 from bot.delivery import Delivery
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
+from bot.media import Archiver
 from bot.metrics import Metrics
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
-from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, QuotaStore
+from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, MediaStore, QuotaStore
 from bot.tree import LumaTree
 from bot.web import WebServer
 
@@ -138,6 +139,13 @@ class LumaBot(commands.Bot):
             max_in_flight=settings.luma_max_in_flight,
             queue_timeout=settings.queue_timeout,
         )
+        self.archiver = Archiver(
+            self.session,
+            MediaStore(self.db),
+            settings.media_path,
+            max_bytes=settings.media_max_file_mb * 1024 * 1024,
+        )
+        self.jobs.archive = self.archiver.keep
         self.jobs.delivery_seconds = self.metrics.delivery_seconds
         self.jobs.wait_seconds = self.metrics.wait_seconds
         line = self.jobs.line
@@ -174,6 +182,7 @@ class LumaBot(commands.Bot):
             ) from None
         await self.sync_commands(settings.dev_guild_id, only_if_changed=True)
         await self.jobs.start()
+        await self.archiver.resume()
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, self.jobs.in_flight)
 
@@ -259,6 +268,8 @@ class LumaBot(commands.Bot):
     async def _close_once(self) -> None:
         if getattr(self, "jobs", None) is not None:
             await self.jobs.stop()
+        if getattr(self, "archiver", None) is not None:
+            await self.archiver.stop()
         if self.web is not None:
             await self.web.stop()
         await super().close()

@@ -45,7 +45,7 @@ def _settings(*required: str) -> Settings:
 async def _check(settings: Settings) -> int:
     """One line per check; non-zero when any fails."""
     from bot.luma import LumaClient, LumaError
-    from bot.store import Database, JobStore
+    from bot.store import Database, JobStore, MediaStore
 
     ok = True
     print(
@@ -56,8 +56,10 @@ async def _check(settings: Settings) -> int:
         db = await Database.open(settings.database_path)
         version = await db.schema_version()
         waiting, rendering = await JobStore(db).line_counts()
+        files, size = await MediaStore(db).usage()
         await db.close()
         print(f"database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)")
+        print(f"media: {files} files kept, {size / 1048576:.1f} MiB in {settings.media_path}")
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({type(exc).__name__}: {exc})")

@@ -165,6 +165,9 @@ class Settings:
     api_token: Secret | None = _setting("ACEDATACLOUD_API_TOKEN", _secret)
     api_base: str = _setting("ACEDATACLOUD_API_BASE_URL", _http_url, "https://api.acedata.cloud")
     database_path: Path = _setting("DATABASE_PATH", Path, Path("./data/luma-bot.sqlite3"))
+    # The bot's copies of the results (the API's links expire): empty means a media/ folder beside the database.
+    media_dir: Path | None = _setting("MEDIA_DIR", Path)
+    media_max_file_mb: int = _setting("MEDIA_MAX_FILE_MB", _positive_int, 200)
     public_base_url: str | None = _setting("PUBLIC_BASE_URL", _http_url)
     web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
     web_port: int = _setting("WEB_PORT", _port, 8080)
@@ -238,6 +241,10 @@ class Settings:
             if f.name == attribute:
                 return str(f.metadata["env"])
         raise KeyError(attribute)
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.database_path.parent / "media"
 
     @property
     def callbacks_enabled(self) -> bool:

@@ -20,7 +20,7 @@ import math
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -173,6 +173,7 @@ class JobService:
         self._posted: dict[str, DeliveryReceipt] = {}  # posted, but the receipt not yet recorded
         self.delivery_seconds: Any = None  # a prometheus Histogram, when the bot watches its metrics
         self.wait_seconds: Any = None  # likewise: how long jobs waited in line for a slot
+        self.archive: Callable[[Video], Awaitable[None]] | None = None  # keeps a copy of each result
         self.line = Line(max_in_flight)
         self.queue_timeout = queue_timeout
         self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
@@ -440,6 +441,8 @@ class JobService:
         self.stats["completed"] += 1
         job.state, job.video_id, job.finished_at = "completed", video_id, self.db.clock()
         self.spawn(self._deliver(job, video), name=f"deliver-{job_id}")
+        if self.archive is not None:
+            self.spawn(self.archive(video), name=f"archive-{job_id}")
         return True
 
     async def fail(self, job_id: str, error: LumaError) -> bool:

@@ -105,8 +105,9 @@ async def test_check_reports_ok_for_the_right_tokens(fake_luma_process: str, fak
     lines = result.stdout.splitlines()
     assert lines[0].startswith("settings: OK")
     assert lines[1].startswith("database: OK (schema version") and "0 jobs rendering, 0 waiting in line" in lines[1]
-    assert lines[2] == "Discord token: OK (the bot is Luma)"
-    assert lines[3] == "Luma API token: OK (accepted)"
+    assert lines[2].startswith("media: 0 files kept, 0.0 MiB in ")
+    assert lines[3] == "Discord token: OK (the bot is Luma)"
+    assert lines[4] == "Luma API token: OK (accepted)"
     assert TOKEN not in result.stdout + result.stderr and "discord-token-xyz" not in result.stdout
 
 

@@ -126,7 +126,7 @@ async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
         await world.discord.wait_response(page)
         fields = {f["name"]: f["value"] for f in page.response_data["embeds"][0]["fields"]}
         assert parent in fields["Extended from"] and "a tiny robot wakes up" in fields["Extended from"]
-        assert page.response_data["content"].startswith("https://")
+        assert page.response_data["content"].startswith(world.luma.url + "/cdn/")
 
         unknown = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": "nope"})
         await world.discord.wait_response(unknown)

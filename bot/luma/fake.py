@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import struct
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import aiohttp
@@ -29,7 +31,8 @@ __all__ = ["FakeLuma", "FakeTask"]
 
 log = logging.getLogger(__name__)
 
-CDN = "https://platform.cdn.acedata.cloud/luma"
+CDN = "https://platform.cdn.acedata.cloud/luma"  # where scripted results say they are
+MEDIA = resources.files("bot.luma").joinpath("fakemedia")  # a real 1 s mp4 and a jpg, served as results
 SIZES = {
     "16:9": (1360, 752),
     "9:16": (752, 1360),
@@ -129,6 +132,10 @@ class FakeLuma:
         self.duplicate_callbacks = False  # send every callback twice
         self.blocked_words: set[str] = {"forbidden-topic"}
         self.prompt_max = 5000  # the bot does not know the API's limit (none is published): the fake has one
+        self.video_bytes: int | None = None  # serve videos of this size (a valid mp4, padded with a `free` box)
+        self.media_delay = 0.0  # seconds before a result file's bytes start to flow
+        self.media_fail: deque[int] = deque()  # HTTP statuses for the next result-file requests
+        self.media_requests: list[str] = []
         self.rate_limit_per_second: float | None = None
         # like the real API (its older concurrency FAQ: 5 Luma tasks in flight per token), a task counts
         # from its acceptance to its completion or failure; one more is answered 429
@@ -154,6 +161,7 @@ class FakeLuma:
         app.router.add_post("/luma/videos", self._videos)
         app.router.add_post("/luma/tasks", self._tasks)
         app.router.add_post("/_fake/{knob}", self._control)
+        app.router.add_get("/cdn/{name}", self._media)
         app.router.add_route("*", "/{tail:.*}", self._no_api)
         return app
 
@@ -320,6 +328,34 @@ class FakeLuma:
             return None, self._error(400, "bad_request", "body must be a JSON object")
         return body, None
 
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        """The result files, as a CDN serves them: real bytes, streamed, with Content-Length."""
+        name = request.match_info["name"]
+        self.media_requests.append(name)
+        if self.media_fail:
+            return web.Response(status=self.media_fail.popleft(), text="CDN error")
+        if self.media_delay:
+            await asyncio.sleep(self.media_delay)
+        suffix = name.rsplit(".", 1)[-1]
+        if suffix not in ("mp4", "jpg"):
+            return web.Response(status=404)
+        data = MEDIA.joinpath(f"sample.{suffix}").read_bytes()
+        size = self.video_bytes if suffix == "mp4" and self.video_bytes else len(data)
+        response = web.StreamResponse(
+            headers={"Content-Type": "video/mp4" if suffix == "mp4" else "image/jpeg", "Content-Length": str(size)}
+        )
+        await response.prepare(request)
+        await response.write(data)
+        padding = size - len(data)
+        if padding > 0:  # an mp4 `free` box: the file stays a valid mp4 of that size
+            await response.write(struct.pack(">I4s", padding, b"free"))
+            left, chunk = padding - 8, b"\0" * 65536
+            while left > 0:
+                await response.write(chunk[: min(left, len(chunk))])
+                left -= len(chunk)
+        await response.write_eof()
+        return response
+
     async def _no_api(self, request: web.Request) -> web.StreamResponse:
         return self._error(404, "no_api", f"no api for {request.method} {request.path}")
 
@@ -443,11 +479,11 @@ class FakeLuma:
             "task_id": task.task_id,
             "video_id": str(uuid.uuid4()),
             "prompt": body.get("prompt", ""),
-            "video_url": f"{CDN}/{task.task_id}.mp4",
+            "video_url": f"{self.url}/cdn/{task.task_id}.mp4",
             "video_width": width,
             "video_height": height,
             "state": "completed",
-            "thumbnail_url": f"{CDN}/{task.task_id}.jpg",
+            "thumbnail_url": f"{self.url}/cdn/{task.task_id}.jpg",
             "thumbnail_width": width,
             "thumbnail_height": height,
         }

@@ -3,6 +3,7 @@
 from .db import AlreadyRunning, Database, InstanceLock, Tx
 from .guilds import AuditEntry, GuildSettings, GuildStore
 from .jobs import Job, JobStore
+from .media import MediaFile, MediaStore
 from .quotas import QuotaStore, Usage
 from .videos import Video, VideoStore
 
@@ -15,6 +16,8 @@ __all__ = [
     "InstanceLock",
     "Job",
     "JobStore",
+    "MediaFile",
+    "MediaStore",
     "QuotaStore",
     "Tx",
     "Usage",
