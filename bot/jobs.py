@@ -440,9 +440,7 @@ class JobService:
         self._free(job_id, job)
         self.stats["completed"] += 1
         job.state, job.video_id, job.finished_at = "completed", video_id, self.db.clock()
-        self.spawn(self._deliver(job, video), name=f"deliver-{job_id}")
-        if self.archive is not None:
-            self.spawn(self.archive(video), name=f"archive-{job_id}")
+        self.spawn(self._deliver_then_keep(job, video), name=f"deliver-{job_id}")
         return True
 
     async def fail(self, job_id: str, error: LumaError) -> bool:
@@ -508,6 +506,12 @@ class JobService:
                 return
         finally:
             self._delivering.discard(job.id)
+
+    async def _deliver_then_keep(self, job: Job, video: Video) -> None:
+        """Deliver first, then keep a copy: a download (and its database writes) never delays a result."""
+        await self._deliver(job, video)
+        if self.archive is not None:
+            await self.archive(video)
 
     async def redeliver_pending(self) -> int:
         """Deliver every finished job whose outcome has not reached the member yet."""
