@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 POLL_BATCH = 50
 FAST_POLL = 1.5  # while every job in flight fits in one batch, all are looked at together this often
 LINE_TICK = 1.0  # how often the line checks its back-off, its cap's recovery and its time-outs
+ARCHIVE_SETTLE = 2.0  # seconds after a delivery before its copy is started
 
 
 class LineFull(MemberError):
@@ -508,9 +509,11 @@ class JobService:
             self._delivering.discard(job.id)
 
     async def _deliver_then_keep(self, job: Job, video: Video) -> None:
-        """Deliver first, then keep a copy: a download (and its database writes) never delays a result."""
+        """Deliver first, then keep a copy once the burst has passed (a poll can finish 50 jobs at once): a
+        download, and its database writes, never delay a result. The links live for weeks; seconds don't matter."""
         await self._deliver(job, video)
         if self.archive is not None:
+            await asyncio.sleep(ARCHIVE_SETTLE)
             await self.archive(video)
 
     async def redeliver_pending(self) -> int:
