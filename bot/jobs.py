@@ -178,7 +178,6 @@ class JobService:
         self.line = Line(max_in_flight)
         self.queue_timeout = queue_timeout
         self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
-        self._exempt: set[str] = set()  # waiting jobs of members exempt from the member limits
         self._shown_place: dict[str, int] = {}  # the place last shown on each waiting job's message
         self._pump_lock = asyncio.Lock()
         self._line_wake = asyncio.Event()
@@ -228,10 +227,7 @@ class JobService:
         QuotaExceeded, or LineFull when the wait would already be longer than QUEUE_TIMEOUT."""
         wait = 0.0
         if self.line.waiting or not self.line.free_slots:
-            self.line.add("?", new.guild_id, new.user_id, self._now())  # where would it stand?
-            ahead = self.line.positions()["?"]
-            self.line.remove("?")
-            wait = self.line.estimated_wait(ahead)
+            wait = self.line.estimated_wait(self.line.ahead_if_added(new.guild_id, new.user_id, self._now()))
         if wait > self.queue_timeout:
             self.stats["refused_line_full"] += 1
             raise LineFull(wait, self.queue_timeout)
@@ -253,9 +249,7 @@ class JobService:
         job.created_at = job.interaction_at = self.db.clock()
         self.stats["accepted"] += 1
         self._line_jobs[job.id] = job
-        if new.exempt:
-            self._exempt.add(job.id)
-        self.line.add(job.id, job.guild_id, job.user_id, self._now())
+        self.line.add(job.id, job.guild_id, job.user_id, self._now(), exempt=new.exempt)
         return job
 
     async def line_up(self, job: Job) -> None:
@@ -280,7 +274,7 @@ class JobService:
                     guild_cap = cap.guild_concurrent
                     if guild_cap is not None and self.line.rendering_count(entry.guild_id) >= guild_cap:
                         return False
-                    if entry.job_id in self._exempt or cap.member_concurrent is None:
+                    if entry.exempt or cap.member_concurrent is None:
                         return True
                     return self.line.rendering_count(entry.guild_id, entry.user_id) < cap.member_concurrent
 
@@ -288,7 +282,6 @@ class JobService:
                 if entry is None:
                     return
                 job = self._line_jobs.pop(entry.job_id)
-                self._exempt.discard(entry.job_id)
                 self._shown_place.pop(entry.job_id, None)
                 self.line.start(entry.job_id, now)
                 if self.wait_seconds is not None:
@@ -310,8 +303,7 @@ class JobService:
         return "Cancelled. It left the line, and nothing was charged."
 
     def queue_view(self, guild_id: int, user_id: int) -> QueueView:
-        positions = self.line.positions()
-        waiting = [(self._line_jobs.get(j), ahead) for j, ahead in sorted(positions.items(), key=lambda i: i[1])]
+        waiting = [(self._line_jobs.get(j), ahead) for j, ahead in self.line.positions().items()]  # in order
         mine = [
             (job.request.prompt, ahead, self.line.estimated_wait(ahead))
             for job, ahead in waiting
@@ -330,7 +322,6 @@ class JobService:
     def _free(self, job_id: str, job: Job | None = None) -> None:
         """A job ended (or left the line): its slot, if it held one, goes to the next in line."""
         self._line_jobs.pop(job_id, None)
-        self._exempt.discard(job_id)
         self._shown_place.pop(job_id, None)
         self.line.remove(job_id)
         render = None

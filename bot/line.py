@@ -44,6 +44,7 @@ class Waiting:
     user_id: int
     seq: int  # arrival order (older first); a job put back after a 429 gets a lower one
     since: float  # when it started waiting (the caller's clock, seconds)
+    exempt: bool = False  # its member is exempt from the member limits (an exempt role)
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Line:
     max_in_flight: int
     cap: int = 0
     waiting: dict[str, Waiting] = field(default_factory=dict)
-    rendering: dict[str, tuple[int, int]] = field(default_factory=dict)  # job id -> (guild, member)
+    rendering: dict[str, Waiting] = field(default_factory=dict)  # job id -> the entry that took the slot
     guild_started: dict[int, float] = field(default_factory=dict)
     member_started: dict[tuple[int, int], float] = field(default_factory=dict)
     paused_until: float = 0.0
@@ -66,10 +67,20 @@ class Line:
 
     # --- what changes it ---------------------------------------------------------------------------
 
-    def add(self, job_id: str, guild_id: int, user_id: int, since: float, *, head: bool = False) -> None:
+    def add(
+        self, job_id: str, guild_id: int, user_id: int, since: float, *, head: bool = False, exempt: bool = False
+    ) -> None:
         self._seq += 1
         seq = -self._seq if head else self._seq
-        self.waiting[job_id] = Waiting(job_id, guild_id, user_id, seq, since)
+        self.waiting[job_id] = Waiting(job_id, guild_id, user_id, seq, since, exempt)
+
+    def ahead_if_added(self, guild_id: int, user_id: int, now: float) -> int:
+        """How many would be ahead of a new job of this member, were it added now."""
+        self.add("\0probe", guild_id, user_id, now)
+        try:
+            return self.positions()["\0probe"]
+        finally:
+            self.remove("\0probe")
 
     def remove(self, job_id: str) -> Waiting | None:
         return self.waiting.pop(job_id, None)
@@ -77,7 +88,7 @@ class Line:
     def start(self, job_id: str, now: float) -> None:
         """A waiting job takes a slot (it is being sent to the API)."""
         entry = self.waiting.pop(job_id)
-        self.rendering[job_id] = (entry.guild_id, entry.user_id)
+        self.rendering[job_id] = entry
         self.note_start(entry.guild_id, entry.user_id, now)
 
     def note_start(self, guild_id: int, user_id: int, when: float) -> None:
@@ -87,7 +98,7 @@ class Line:
 
     def occupy(self, job_id: str, guild_id: int, user_id: int) -> None:
         """A job in flight when the bot started: it holds a slot."""
-        self.rendering[job_id] = (guild_id, user_id)
+        self.rendering[job_id] = Waiting(job_id, guild_id, user_id, 0, 0.0)
 
     def finish(self, job_id: str, render_seconds: float | None = None) -> bool:
         """A slot frees (completed, failed, timed out); True if the job held one."""
@@ -97,8 +108,8 @@ class Line:
 
     def rate_limited(self, job_id: str, now: float) -> None:
         """The API answered 429 to this job's submission: back to the head of the line, cap lowered."""
-        guild_id, user_id = self.rendering.pop(job_id)
-        self.add(job_id, guild_id, user_id, now, head=True)
+        entry = self.rendering.pop(job_id)
+        self.add(job_id, entry.guild_id, entry.user_id, entry.since, head=True, exempt=entry.exempt)
         self.cap = max(1, min(self.cap, len(self.rendering)))
         fresh = now - self._last_429 > BACKOFF_MAX * 2  # the first 429 in a while
         self._backoff = BACKOFF_FIRST if fresh else min(BACKOFF_MAX, self._backoff * 2)
@@ -118,7 +129,9 @@ class Line:
         return max(0, self.cap - len(self.rendering))
 
     def rendering_count(self, guild_id: int, user_id: int | None = None) -> int:
-        return sum(1 for g, u in self.rendering.values() if g == guild_id and (user_id is None or u == user_id))
+        return sum(
+            1 for r in self.rendering.values() if r.guild_id == guild_id and (user_id is None or r.user_id == user_id)
+        )
 
     def waiting_count(self, guild_id: int, user_id: int | None = None) -> int:
         return sum(
@@ -133,9 +146,9 @@ class Line:
             if eligible(entry):
                 queues.setdefault((entry.guild_id, entry.user_id), deque()).append(entry)
         used: Counter[tuple[int, int] | int] = Counter()  # slots in use (as the order hands them out)
-        for guild, user in self.rendering.values():
-            used[guild] += 1
-            used[(guild, user)] += 1
+        for r in self.rendering.values():
+            used[r.guild_id] += 1
+            used[(r.guild_id, r.user_id)] += 1
         # heaps of (slots in use, last start, oldest seq, id): guild -> its members, and the servers
         members: dict[int, list[tuple[int, float, int, int]]] = {}
         for (guild, user), queue in queues.items():
