@@ -50,9 +50,7 @@ class Stage:
     discord: FakeDiscord = field(default_factory=lambda: FakeDiscord(token=DISCORD_TOKEN))
     # these scenarios measure the bot's own paths (ack, delivery, memory), not the line in front of the
     # API: no in-flight limit at the fake, and the bot's cap out of the way
-    luma: FakeLuma = field(
-        default_factory=lambda: FakeLuma(token=LUMA_TOKEN, auto_complete=False, max_in_flight=None)
-    )
+    luma: FakeLuma = field(default_factory=lambda: FakeLuma(token=LUMA_TOKEN, auto_complete=False, max_in_flight=None))
     http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Stage:
@@ -164,23 +162,31 @@ class Stage:
         self, task_ids: list[str], *, method: str = "PATCH", path: str = r"/messages/@original$"
     ) -> dict[str, float]:
         """task id -> when (fake clock) its result message reached the fake Discord (first success)."""
-        wanted = set(task_ids)
+        marks = {self.result_mark(t): t for t in task_ids} | {f"/cdn/{t}.mp4": t for t in task_ids}
         found: dict[str, float] = {}
         for record in self.discord.calls(method, path):
             if record.status != 200 or not isinstance(record.body, dict):
                 continue
-            content = record.body.get("content") or ""
-            for task_id in wanted - found.keys():
-                if task_id in content:
-                    found[task_id] = record.at
+            body = json.dumps(record.body)
+            for mark in [m for m in marks if marks[m] not in found]:
+                if mark in body:
+                    found[marks[mark]] = record.at
                     break
         return found
 
+    def result_mark(self, task_id: str) -> str:
+        """What shows a task's result in the bot's message: its video's Extend button (the message may carry
+        the video as a file, with no link in it). A baseline's message shows the API's link."""
+        task = self.luma.tasks.get(task_id)
+        video_id = (task.response or {}).get("video_id") if task is not None else None
+        return f"luma:extend:{video_id or task_id}"
+
     def result_posts(self, task_id: str) -> int:
+        mark = self.result_mark(task_id)
         return sum(
             1
             for r in self.discord.calls("PATCH", r"/messages/@original$")
-            if r.status == 200 and task_id in str((r.body or {}).get("content"))
+            if r.status == 200 and mark in json.dumps(r.body)
         )
 
     async def finish_all(self, task_ids: list[str], spacing: float) -> None:

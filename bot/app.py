@@ -25,7 +25,7 @@ from bot.config import Secret, Settings
 from bot.delivery import Delivery
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
-from bot.media import Archiver
+from bot.media import Archiver, Links, MediaRoute
 from bot.metrics import Metrics
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
@@ -78,6 +78,7 @@ class LumaBot(commands.Bot):
         self.db: Database | None = None
         self.web: WebServer | None = None
         self.metrics = Metrics()
+        self.links = Links(settings.public_base_url)  # which link of a video to show (bot/media/links.py)
         self.instance_lock = InstanceLock(settings.database_path)
         self._shutdown: asyncio.Future[None] | None = None
         self._connected = False
@@ -144,8 +145,11 @@ class LumaBot(commands.Bot):
             MediaStore(self.db),
             settings.media_path,
             max_bytes=settings.media_max_file_mb * 1024 * 1024,
+            max_total_bytes=None if settings.media_max_gb is None else int(settings.media_max_gb * 1024**3),
+            retry_every=settings.media_retry_interval,
         )
-        self.jobs.archive = self.archiver.keep
+        self.jobs.copy = self.archiver.copy
+        self.jobs.archive_wait = settings.archive_wait
         self.jobs.delivery_seconds = self.metrics.delivery_seconds
         self.jobs.wait_seconds = self.metrics.wait_seconds
         line = self.jobs.line
@@ -172,6 +176,7 @@ class LumaBot(commands.Bot):
             metrics_public=settings.metrics_public,
             metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
             guard=guard,
+            media=MediaRoute(self.jobs.videos, self.jobs.media) if settings.public_base_url else None,
         )
         try:
             await self.web.start()
@@ -183,6 +188,7 @@ class LumaBot(commands.Bot):
         await self.sync_commands(settings.dev_guild_id, only_if_changed=True)
         await self.jobs.start()
         await self.archiver.resume()
+        self.archiver.start_sweeps()
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, self.jobs.in_flight)
 

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     fake.add_argument(
         "--max-in-flight", type=int, default=5, help="tasks one token may have in flight (more get HTTP 429)"
     )
+    fake.add_argument(
+        "--video-bytes", type=int, default=None, help="serve result videos of this size (to try Discord's file limits)"
+    )
     return parser
 
 
@@ -111,7 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return EXIT_CONFIG
             try:
-                asyncio.run(serve(args.host, args.port, str(token_text), args.delay, args.max_in_flight))
+                asyncio.run(
+                    serve(args.host, args.port, str(token_text), args.delay, args.max_in_flight, args.video_bytes)
+                )
             except KeyboardInterrupt:
                 pass
             return 0

@@ -83,14 +83,34 @@ def _port(raw: str) -> int:
     return value
 
 
-def _positive_float(raw: str) -> float:
+def _number(raw: str) -> float:
     try:
         value = float(raw)
     except ValueError:
         raise ValueError("is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("is not a number")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = _number(raw)
     if value <= 0:
         raise ValueError("must be more than 0")
     return value
+
+
+def _seconds(raw: str) -> float:
+    value = _number(raw)
+    if value < 0:
+        raise ValueError("is negative (0 means: don't wait)")
+    return value
+
+
+def _gigabytes(raw: str) -> float | None:
+    if raw.lower() in ("none", "unlimited"):
+        return None
+    return _positive_float(raw)
 
 
 def _positive_int(raw: str) -> int:
@@ -168,6 +188,14 @@ class Settings:
     # The bot's copies of the results (the API's links expire): empty means a media/ folder beside the database.
     media_dir: Path | None = _setting("MEDIA_DIR", Path)
     media_max_file_mb: int = _setting("MEDIA_MAX_FILE_MB", _positive_int, 200)
+    # At most this much disk for the copies: the oldest are pruned first (their history and Discord
+    # attachments stay). `none` for no limit.
+    media_max_gb: float | None = _setting("MEDIA_MAX_GB", _gigabytes, 20.0)
+    # How long a finished video waits for its copy before it is posted (with the file, or with the link).
+    archive_wait: float = _setting("ARCHIVE_WAIT", _seconds, 10.0)
+    # A copy that failed for a reason that passes (the CDN, the network, a full disk) is tried again this
+    # often (seconds), for up to a day.
+    media_retry_interval: float = _setting("MEDIA_RETRY_INTERVAL", _positive_float, 600.0)
     public_base_url: str | None = _setting("PUBLIC_BASE_URL", _http_url)
     web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
     web_port: int = _setting("WEB_PORT", _port, 8080)

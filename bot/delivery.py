@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ import discord
 
 from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
+from bot.media import KeptFile
 from bot.store import Job, Video
 from bot.ui import Rendered, failure_message, progress_message, result_message, shorten
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 INTERACTION_TTL = timedelta(minutes=15)  # how long Discord accepts an interaction's token
 TOKEN_MARGIN = timedelta(seconds=30)
 ALERT_EVERY = timedelta(minutes=30)
+DM_FILE_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES  # 10 MiB: a bot has no Nitro
 # Discord's answers that sending the same message again cannot change: invalid form, missing access or
 # permission, unknown channel or message, too large. They end that way of delivering at once.
 PERMANENT = frozenset({400, 403, 404, 413})  # at most one DM per kind of problem in this window
@@ -137,22 +140,76 @@ class Delivery:
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
-    async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
+    async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt:
         async with self._lock(job.id):
             try:
-                return await self._deliver(job, video)
+                return await self._deliver(job, video, file)
             finally:
                 self._locks.pop(job.id, None)
 
-    async def _deliver(self, job: Job, video: Video | None) -> DeliveryReceipt:
-        def render(mention: bool) -> Rendered:
-            return result_message(video, mention=mention) if video else failure_message(job, mention=mention)
+    # --- where the file fits ------------------------------------------------------------------------
 
+    @staticmethod
+    def _fits(file: KeptFile | None, limit: int | None) -> KeptFile | None:
+        return file if file is not None and limit and file.size <= limit else None
+
+    def _channel_limit(self, job: Job) -> int:
+        """The largest file the bot may attach in the job's channel: the guild's boost tier, and 0 where the
+        bot lacks Attach Files there (or the channel is not in its cache: the link is always safe)."""
+        guild = self.bot.get_guild(job.guild_id)
+        channel = guild.get_channel_or_thread(job.channel_id) if guild is not None else None
+        if guild is None or channel is None or not channel.permissions_for(guild.me).attach_files:
+            return 0
+        return guild.filesize_limit
+
+    async def _post(
+        self,
+        send: Callable[..., Awaitable[discord.Message]],
+        render: Callable[[bool], Rendered],
+        file: KeptFile | None,
+        video_id: str,
+        **extra: Any,
+    ) -> tuple[discord.Message, str | None]:
+        """Send the result with the file when one is given, else (or when Discord refuses the file: too
+        large, or not allowed here) with the link. Returns the message and the attachment's URL."""
+        if file is not None:
+            try:
+                upload = discord.File(file.path, filename=f"luma-{video_id[:60]}.mp4")
+                message = await send(render(True), upload, **extra)
+                return message, message.attachments[0].url if message.attachments else None
+            except discord.HTTPException as exc:
+                if exc.status not in (403, 413):
+                    raise
+                log.info("Discord refused the file (%s %s); posting the link instead", exc.status, exc.text)
+            except OSError as exc:  # the copy went missing (pruned, or the disk): the link still works
+                log.warning("could not read the kept copy %s (%r); posting the link", file.path, exc)
+        return await send(render(False), None, **extra), None
+
+    async def _deliver(self, job: Job, video: Video | None, file: KeptFile | None) -> DeliveryReceipt:
+        def render(mention: bool) -> Callable[[bool], Rendered]:
+            def draw(attached: bool) -> Rendered:
+                if video is None:
+                    return failure_message(job, mention=mention)
+                return result_message(video, mention=mention, attached=attached, links=self.bot.links)
+
+            return draw
+
+        if video is None:
+            file = None
+        video_id = video.video_id if video is not None else job.id
         stale = job.progress_message_id  # the placeholder to point at the result if it can't become it
         if self._token_alive(job):
+            webhook = self._webhook(job)
+
+            async def edit_original(rendered: Rendered, upload: discord.File | None) -> discord.Message:
+                extra = {"attachments": [upload]} if upload is not None else {}
+                return await webhook.edit_message("@original", **rendered.kwargs(), **extra)  # type: ignore[arg-type]
+
             try:
-                message = await self._webhook(job).edit_message("@original", **render(False).kwargs())  # type: ignore[arg-type]
-                return DeliveryReceipt("original", message.id, message.channel.id)
+                message, attachment = await self._post(
+                    edit_original, render(False), self._fits(file, job.attach_limit), video_id
+                )
+                return DeliveryReceipt("original", message.id, message.channel.id, attachment)
             except discord.HTTPException as exc:
                 if exc.status == 401:  # the interaction token expired
                     log.info("interaction token of %r expired; posting in the channel", job)
@@ -161,27 +218,38 @@ class Delivery:
                     stale = None if exc.status == 404 else stale
                 else:
                     raise  # a 5xx or a 429 Discord gave up on: the same way again, later
+
+        def send_to(target: discord.abc.Messageable) -> Callable[..., Awaitable[discord.Message]]:
+            async def send(rendered: Rendered, upload: discord.File | None, **extra: Any) -> discord.Message:
+                if upload is not None:
+                    extra["file"] = upload
+                return await target.send(**rendered.kwargs(), **extra)
+
+            return send
+
         mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
-        kwargs: dict[str, Any] = {**render(True).kwargs(), "allowed_mentions": mentions}
         channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        extra: dict[str, Any] = {"allowed_mentions": mentions}
         try:
             if job.reply_to_message_id:
-                kwargs["reference"] = discord.MessageReference(
+                extra["reference"] = discord.MessageReference(
                     message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
                 )
-            message = await channel.send(**kwargs)
+            fits = self._fits(file, self._channel_limit(job))
+            message, attachment = await self._post(send_to(channel), render(True), fits, video_id, **extra)
             if stale is not None:
                 await self._point_to(channel.get_partial_message(stale), message.jump_url, video is not None)
-            return DeliveryReceipt("channel", message.id, job.channel_id)
+            return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT:
                 raise
             log.info("channel of %r refused the result (%s %s); sending a DM", job, exc.status, exc.text)
-        kwargs.pop("reference", None)
+        extra.pop("reference", None)
         try:
             dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
-            message = await dm.send(**kwargs)
-            return DeliveryReceipt("dm", message.id, dm.id)
+            fits = self._fits(file, DM_FILE_LIMIT)
+            message, attachment = await self._post(send_to(dm), render(True), fits, video_id, **extra)
+            return DeliveryReceipt("dm", message.id, dm.id, attachment)
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT:
                 raise

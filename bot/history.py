@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.errors import InputError
 from bot.inputs import VideoRef, parse_video_ref
 from bot.luma import VideoRequest
+from bot.media import attachment_link, served_key
 from bot.options import VideoOptions
 from bot.store import Video, VideoStore
 
@@ -68,14 +69,16 @@ async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
 
 
 async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str) -> ExtendTarget:
-    """An id or a link of one of this server's videos; a link the bot does not know goes to the API as a
-    link. A link the bot made for another server is refused like an unknown id (one rule for every path)."""
+    """An id or a link of one of this server's videos (the API's link, the Discord attachment's, or the bot's
+    served copy); a link the bot does not know goes to the API as a link. A link of another server's video
+    is refused like an unknown id (one rule for every path)."""
     ref: VideoRef = parse_video_ref(text)
     if ref.url is not None:
-        known = await videos.by_url(guild_id, ref.url)
+        link = (ref.url, attachment_link(ref.url), served_key(ref.url))
+        known = await videos.by_link(guild_id, *link)
         if known is not None:
             return ExtendTarget(video=known)
-        if await videos.known_url(ref.url):
+        if await videos.known_link(*link):
             raise InputError(NOT_IN_THIS_SERVER)
         return ExtendTarget(url=ref.url)
     assert ref.video_id is not None

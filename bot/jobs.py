@@ -39,8 +39,9 @@ from bot.luma import (
     VideoRequest,
     VideoResult,
 )
+from bot.media import KeptFile, files_of, unsigned
 from bot.quota import QuotaService
-from bot.store import Database, Job, JobStore, Video, VideoStore
+from bot.store import Database, Job, JobStore, MediaStore, Video, VideoStore
 
 __all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "LineFull", "NewJob", "QueueView"]
 
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 POLL_BATCH = 50
 FAST_POLL = 1.5  # while every job in flight fits in one batch, all are looked at together this often
 LINE_TICK = 1.0  # how often the line checks its back-off, its cap's recovery and its time-outs
-ARCHIVE_SETTLE = 2.0  # seconds after a delivery before its copy is started
 
 
 class LineFull(MemberError):
@@ -79,6 +79,8 @@ class QueueView:
     guild_rendering: int
     guild_waiting: int
     mine: list[tuple[str, int, float]]  # (prompt, jobs ahead, estimated seconds) for each waiting job
+
+
 DELIVERY_PAUSES = (2.0, 5.0, 15.0, 30.0)  # between failed delivery attempts; after the last, the periodic sweep
 
 
@@ -96,6 +98,7 @@ class NewJob:
     reply_to_message_id: int | None = None
     progress_message_id: int | None = None
     exempt: bool = False
+    attach_limit: int | None = None  # the interaction's attachment_size_limit; 0 without Attach Files
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,12 @@ class DeliveryReceipt:
     via: str  # original | channel | dm | none
     message_id: int | None = None
     channel_id: int | None = None
+    attachment_url: str | None = None  # the posted message carries the video as this attachment
 
 
 class JobListener(Protocol):
     async def job_progress(self, job: Job, waiting: tuple[int, float] | None = None) -> None: ...
-    async def deliver(self, job: Job, video: Video | None) -> DeliveryReceipt: ...
+    async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt: ...
     async def owner_alert(self, job: Job, error: LumaError) -> None: ...
     async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None: ...
 
@@ -160,6 +164,7 @@ class JobService:
         self.db = db
         self.jobs = JobStore(db)
         self.videos = VideoStore(db)
+        self.media = MediaStore(db)
         self.quota = quota
         self.client = client
         self.cadence = cadence or Cadence()
@@ -174,7 +179,9 @@ class JobService:
         self._posted: dict[str, DeliveryReceipt] = {}  # posted, but the receipt not yet recorded
         self.delivery_seconds: Any = None  # a prometheus Histogram, when the bot watches its metrics
         self.wait_seconds: Any = None  # likewise: how long jobs waited in line for a slot
-        self.archive: Callable[[Video], Awaitable[None]] | None = None  # keeps a copy of each result
+        # keeps a copy of each result, and gives it (waiting at most archive_wait seconds) to attach
+        self.copy: Callable[[Video, float], Awaitable[KeptFile | None]] | None = None
+        self.archive_wait = 10.0
         self.line = Line(max_in_flight)
         self.queue_timeout = queue_timeout
         self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
@@ -242,6 +249,7 @@ class JobService:
             interaction_token=new.interaction_token,
             reply_to_message_id=new.reply_to_message_id,
             progress_message_id=new.progress_message_id,
+            attach_limit=new.attach_limit,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)
@@ -427,12 +435,13 @@ class JobService:
                 parent_video_url=request.video_url,
             )
             await self.videos.insert(tx, video)
+            await self.media.due(tx, video.video_id, files_of(video))
             await self.quota.charge(tx, job_id, even_if_refunded=late_ok)
         self._untrack(job_id)
         self._free(job_id, job)
         self.stats["completed"] += 1
         job.state, job.video_id, job.finished_at = "completed", video_id, self.db.clock()
-        self.spawn(self._deliver_then_keep(job, video), name=f"deliver-{job_id}")
+        self.spawn(self._copy_then_deliver(job, video), name=f"deliver-{job_id}")
         return True
 
     async def fail(self, job_id: str, error: LumaError) -> bool:
@@ -463,7 +472,7 @@ class JobService:
             return await self.fail(job_id, record.error or LumaTaskFailed("the task failed"))
         return False
 
-    async def _deliver(self, job: Job, video: Video | None) -> None:
+    async def _deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> None:
         """Hand the outcome to the listener; on failure retry with backoff (then the periodic sweep).
 
         A result that was posted is remembered until its receipt is recorded: when the database cannot
@@ -477,13 +486,15 @@ class JobService:
                 try:
                     receipt = self._posted.get(job.id)
                     if receipt is None:
-                        receipt = await self.listener.deliver(job, video)
+                        receipt = await self.listener.deliver(job, video, file)
                         self._posted[job.id] = receipt
                         if self.delivery_seconds is not None and job.finished_at is not None:
                             self.delivery_seconds.observe(max(0.0, (self.db.clock() - job.finished_at).total_seconds()))
                     await self.jobs.mark_delivered(job.id, receipt.via, receipt.message_id, receipt.channel_id)
                     if video is not None and receipt.message_id is not None:
-                        await self.videos.set_message(video.video_id, receipt.message_id, receipt.channel_id)
+                        await self.videos.set_message(
+                            video.video_id, receipt.message_id, receipt.channel_id, unsigned(receipt.attachment_url)
+                        )
                 except Exception:
                     self.stats["delivery_error"] += 1
                     if attempt == len(DELIVERY_PAUSES):
@@ -495,24 +506,33 @@ class JobService:
                     continue
                 self._posted.pop(job.id, None)
                 self.stats["delivered"] += 1
+                if receipt.attachment_url:
+                    self.stats["delivered_with_file"] += 1
                 return
         finally:
             self._delivering.discard(job.id)
 
-    async def _deliver_then_keep(self, job: Job, video: Video) -> None:
-        """Deliver first, then keep a copy once the burst has passed (a poll can finish 50 jobs at once): a
-        download, and its database writes, never delay a result. The links live for weeks; seconds don't matter."""
-        await self._deliver(job, video)
-        if self.archive is not None:
-            await asyncio.sleep(ARCHIVE_SETTLE)
-            await self.archive(video)
+    async def _copy_then_deliver(self, job: Job, video: Video) -> None:
+        """Wait a short, bounded time (archive_wait) for the kept mp4, then post once: with the file when it
+        is there, else with the link (the copy goes on in the background, for the history)."""
+        if job.id in self._delivering:
+            return
+        self._delivering.add(job.id)  # claimed while waiting, so a sweep cannot start a second delivery
+        try:
+            file = await self.copy(video, self.archive_wait) if self.copy is not None else None
+        finally:
+            self._delivering.discard(job.id)
+        await self._deliver(job, video, file)  # (no await between the release and _deliver's own claim)
 
     async def redeliver_pending(self) -> int:
         """Deliver every finished job whose outcome has not reached the member yet."""
         pending = [j for j in await self.jobs.undelivered() if j.id not in self._delivering]
         for job in pending:
             video = await self.videos.get(job.guild_id, job.video_id) if job.video_id else None
-            self.spawn(self._deliver(job, video), name=f"redeliver-{job.id}")
+            if video is not None:
+                self.spawn(self._copy_then_deliver(job, video), name=f"redeliver-{job.id}")
+            else:
+                self.spawn(self._deliver(job, None), name=f"redeliver-{job.id}")
         return len(pending)
 
     # --- tracking and polling --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import discord
 
 from bot.history import PAGE_SIZE
 from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
+from bot.media.links import Links
 from bot.store import Job, Video
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "shorten",
 ]
 
+API_LINKS = Links()  # no PUBLIC_BASE_URL: the message that carries the file, else the API's link
 COLOR_OK = 0x7C3AED
 COLOR_WORKING = 0xF59E0B
 COLOR_FAILED = 0xDC2626
@@ -93,7 +95,7 @@ def about(seconds: float) -> str:
 
 
 def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None = None) -> Rendered:
-    """"Generating…" while Luma renders; while the job waits for a slot, its place and a rough wait, with
+    """ "Generating…" while Luma renders; while the job waits for a slot, its place and a rough wait, with
     a Cancel button (nothing is charged for a job that leaves the line)."""
     verb = "Extending" if job.action == "extend" else "Generating"
     title = "🕒 Waiting for a free slot…" if waiting is not None else f"⏳ {verb} your video…"
@@ -118,14 +120,20 @@ def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None 
     return Rendered(content=None, embed=embed, view=None)
 
 
-def result_message(video: Video, *, mention: bool = False) -> Rendered:
-    """The finished video: the mp4 link in the content (Discord shows its player) and an embed."""
+def result_message(
+    video: Video, *, mention: bool = False, attached: bool = False, links: Links = API_LINKS
+) -> Rendered:
+    """The finished video and an embed. Attached (the mp4 travels with the message): Discord plays the file,
+    and no link is shown beside it. Else the link in the content, where Discord shows its player. One
+    message, one player."""
+    link = links.lasting(video)
     title = "🎬 Extended video" if video.action == "extend" else "🎬 Your Luma video"
     embed = discord.Embed(title=title, description=_prompt_block(video.prompt), color=COLOR_OK)
-    if video.video_url and len(video.video_url) <= 2048:
-        embed.url = video.video_url
-    if video.thumbnail_url:
-        embed.set_image(url=video.thumbnail_url)
+    if len(link) <= 2048:
+        embed.url = link
+    thumbnail = links.thumbnail(video)
+    if thumbnail and not attached:
+        embed.set_image(url=thumbnail)
     if video.width and video.height:
         embed.add_field(name="Size", value=f"{video.width}×{video.height}", inline=True)
     embed.add_field(name="Requested by", value=f"<@{video.user_id}>", inline=True)
@@ -137,9 +145,11 @@ def result_message(video: Video, *, mention: bool = False) -> Rendered:
     embed.set_footer(text="Reply to this message with a prompt, or press Extend, to continue it.")
     view = discord.ui.View(timeout=None)
     view.add_item(extend_button(video.video_id))
-    if len(video.video_url) <= LINK_MAX:
-        view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=video.video_url))
-    content = f"<@{video.user_id}> {video.video_url}" if mention else video.video_url
+    if not attached and len(link) <= LINK_MAX:
+        view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=link))
+    if attached:
+        return Rendered(content=f"<@{video.user_id}>" if mention else None, embed=embed, view=view)
+    content = f"<@{video.user_id}> {link}" if mention else link
     return Rendered(content=shorten(content, 2000) if len(content) > 2000 else content, embed=embed, view=view)
 
 
@@ -230,20 +240,23 @@ def modal_values(data: dict[str, Any]) -> dict[str, str]:
 # --- history ---------------------------------------------------------------------------------------
 
 
-def history_embed(videos: list[Video], *, page: int, pages: int, total: int, member_id: int | None) -> discord.Embed:
+def history_embed(
+    videos: list[Video], *, page: int, pages: int, total: int, member_id: int | None, links: Links = API_LINKS
+) -> discord.Embed:
     scope = f"<@{member_id}>'s videos" if member_id else "This server's videos"
     if not videos:
         return discord.Embed(
             title="📼 Video history", description=f"{scope}: none yet. Try `/luma generate`!", color=COLOR_OK
         )
+
     def line(index: int, video: Video, linked: bool) -> str:
         prompt = link_text(video.prompt, 80)
-        label = f"[{prompt}]({video.video_url})" if linked else prompt
+        label = f"[{prompt}]({links.lasting(video)})" if linked else prompt
         lineage = " ↪ extension" if video.parent_video_id or video.parent_video_url else ""
         return f"**{index}.** {label}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
 
     numbered = list(enumerate(videos, start=(page - 1) * PAGE_SIZE + 1))
-    linked = {index for index, video in numbered if len(video.video_url) <= LINK_MAX}
+    linked = {index for index, video in numbered if len(links.lasting(video)) <= LINK_MAX}
     head = f"{scope}\n\n"
 
     def render() -> str:
@@ -251,7 +264,7 @@ def history_embed(videos: list[Video], *, page: int, pages: int, total: int, mem
 
     # measure the page as rendered: long links (signed CDN URLs run past 200 characters) are dropped,
     # longest first, until it fits Discord's 4,096; the video id on each line still leads to it
-    by_length = sorted(((len(v.video_url), i) for i, v in numbered if i in linked), reverse=True)
+    by_length = sorted(((len(links.lasting(v)), i) for i, v in numbered if i in linked), reverse=True)
     description = render()
     while len(description) > HISTORY_BUDGET and by_length:
         linked.discard(by_length.pop(0)[1])
@@ -317,19 +330,19 @@ class HistoryView(discord.ui.View):
                 pass  # the message is gone or the token expired: nothing to tidy
 
 
-def video_page(video: Video, parent: Video | None, children: list[Video]) -> Rendered:
-    """One video's page: the result as delivered, with its parent and its extensions."""
-    rendered = result_message(video)
+def video_page(video: Video, parent: Video | None, children: list[Video], links: Links = API_LINKS) -> Rendered:
+    """One video's page: the result with its lasting link, its parent and its extensions."""
+    rendered = result_message(video, links=links)
     embed = rendered.embed
     if parent is not None:
         embed.set_field_at(
             next(i for i, f in enumerate(embed.fields) if f.name == "Extended from"),
             name="Extended from",
-            value=f"[{link_text(parent.prompt, 60)}]({parent.video_url}) · `{parent.video_id}`"[:1024],
+            value=f"[{link_text(parent.prompt, 60)}]({links.lasting(parent)}) · `{parent.video_id}`"[:1024],
             inline=False,
         )
     if children:
-        lines = [f"[{link_text(c.prompt, 50)}]({c.video_url}) · `{c.video_id}`" for c in children[:8]]
+        lines = [f"[{link_text(c.prompt, 50)}]({links.lasting(c)}) · `{c.video_id}`" for c in children[:8]]
         more = f"\n…and {len(children) - 8} more" if len(children) > 8 else ""
         embed.add_field(name=f"Extensions ({len(children)})", value=("\n".join(lines) + more)[:1024], inline=False)
     if video.created_at:

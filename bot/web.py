@@ -21,6 +21,7 @@ from aiohttp import web
 from bot.callbacks import CallbackSigner
 from bot.jobs import JobService
 from bot.luma import LumaError, TaskRecord
+from bot.media import MediaRoute
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.serving import ConnectionGuard, start_app
 
@@ -51,6 +52,7 @@ class WebServer:
         metrics_public: bool = False,
         metrics_token: str | None = None,
         guard: ConnectionGuard | None = None,
+        media: MediaRoute | None = None,
     ) -> None:
         self.jobs = jobs
         self.signer = signer
@@ -61,6 +63,7 @@ class WebServer:
         self.metrics_public = metrics_public
         self.metrics_token = metrics_token
         self.guard = guard or ConnectionGuard()
+        self.media = media  # the kept copies, served when PUBLIC_BASE_URL is set
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
@@ -68,6 +71,8 @@ class WebServer:
         app.router.add_post("/luma/callback/{job_id}/{signature}", self.callback)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
+        if self.media is not None:
+            self.media.add_to(app)
         return app
 
     async def start(self) -> None:

@@ -58,16 +58,26 @@ async def test_slash_extend_by_id_shows_the_lineage(tmp_path: Path) -> None:
 async def test_slash_extend_by_link(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
         message, parent = await make_video(world, "waves on rocks")
-        known_url = message["content"]
-        await world.discord.slash(
-            world.guild,
-            world.channel,
-            world.member,
-            ["luma", "extend"],
-            {"video": known_url, "prompt": "a storm rolls in"},
-        )
-        await world.wait_for(lambda: len(extension_messages(world)) == 1)
-        assert world.luma.videos_requests()[-1]["video_id"] == parent, "a link we know is sent as its id"
+        await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
+        video = await world.bot.jobs.videos.get(world.guild, parent)  # type: ignore[union-attr]
+        assert video is not None
+        # every link of a video is known: the API's, the Discord attachment's (signed anew on each fetch),
+        # and the served copy's
+        links = [
+            video.video_url,
+            message["attachments"][0]["url"].replace("ex=", "ex=0"),
+            f"https://bot.example.org/media/{video.serve_key}.mp4",
+        ]
+        for n, link in enumerate(links, start=1):
+            await world.discord.slash(
+                world.guild,
+                world.channel,
+                world.member,
+                ["luma", "extend"],
+                {"video": link, "prompt": "a storm rolls in"},
+            )
+            await world.wait_for(lambda n=n: len(extension_messages(world)) == n)
+            assert world.luma.videos_requests()[-1]["video_id"] == parent, f"a link we know is sent as its id: {link}"
 
         outside = "https://videos.example.org/clip.mp4"
         await world.discord.slash(
@@ -77,7 +87,7 @@ async def test_slash_extend_by_link(tmp_path: Path) -> None:
             ["luma", "extend"],
             {"video": outside, "prompt": "and then sunshine"},
         )
-        await world.wait_for(lambda: len(extension_messages(world)) == 2)
+        await world.wait_for(lambda: len(extension_messages(world)) == 4)
         body = world.luma.videos_requests()[-1]
         assert body["video_url"] == outside and "video_id" not in body
         last = extension_messages(world)[-1]

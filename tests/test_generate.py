@@ -28,9 +28,14 @@ async def test_generate_posts_one_message_with_the_video(tmp_path: Path, callbac
         assert len(videos) == 1
         message = videos[0]
         assert message["id"] == str(interaction.original_message_id), "the original response became the result"
-        assert message["content"] == seed["video_url"]
+        # the seed's CDN is not reachable from here, so no copy: the link, the one that lasts (the served
+        # copy when PUBLIC_BASE_URL is set, which sends players on to the API's link until a copy exists)
+        video = await world.bot.jobs.videos.get(world.guild, seed["video_id"])  # type: ignore[union-attr]
+        served = f"http://127.0.0.1:{world.web_port}/media/{video.serve_key}"  # type: ignore[union-attr]
+        link = f"{served}.mp4" if callbacks else seed["video_url"]
+        assert message["content"] == link and message["attachments"] == []
         embed = message["embeds"][0]
-        assert embed["image"]["url"] == seed["thumbnail_url"]
+        assert embed["image"]["url"] == (f"{served}.jpg" if callbacks else seed["thumbnail_url"])
         fields = {f["name"]: f["value"] for f in embed["fields"]}
         assert fields["Size"] == "1360×752"
         assert fields["Video ID"] == f"`{seed['video_id']}`"
@@ -38,7 +43,7 @@ async def test_generate_posts_one_message_with_the_video(tmp_path: Path, callbac
         assert "Astronauts shuttle from space to volcano" in embed["description"]
         buttons = [c for row in message["components"] for c in row["components"]]
         assert buttons[0]["custom_id"] == f"luma:extend:{seed['video_id']}" and buttons[0]["label"] == "Extend"
-        assert buttons[1]["url"] == seed["video_url"] and buttons[1]["style"] == 5
+        assert buttons[1]["url"] == link and buttons[1]["style"] == 5
 
         body = world.luma.videos_requests()[-1]
         assert body["prompt"] == "Astronauts shuttle from space to volcano"

@@ -126,7 +126,9 @@ async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
         await world.discord.wait_response(page)
         fields = {f["name"]: f["value"] for f in page.response_data["embeds"][0]["fields"]}
         assert parent in fields["Extended from"] and "a tiny robot wakes up" in fields["Extended from"]
-        assert page.response_data["content"].startswith(world.luma.url + "/cdn/")
+        # the video went as a file: its page leads to that message (the attachment's URL expires, it does not)
+        jump = f"https://discord.com/channels/{world.guild}/{world.channel}/{child_message['id']}"
+        assert page.response_data["content"] == jump
 
         unknown = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": "nope"})
         await world.discord.wait_response(unknown)

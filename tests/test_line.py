@@ -86,8 +86,10 @@ async def shown_waiting(world: World, interaction: Any) -> dict[str, Any]:
     """Once the job's message shows its place in line (it is in the line then)."""
     await world.discord.wait_response(interaction)
     return await world.wait_for(
-        lambda: "Waiting for a free slot" in str(world.discord.messages.get(interaction.original_message_id or 0))
-        and world.discord.messages[interaction.original_message_id or 0]
+        lambda: (
+            "Waiting for a free slot" in str(world.discord.messages.get(interaction.original_message_id or 0))
+            and world.discord.messages[interaction.original_message_id or 0]
+        )
     )
 
 
@@ -139,9 +141,7 @@ async def test_a_busy_server_alone_gets_a_line_not_refusals(tmp_path: Path) -> N
         for interaction in interactions:
             await world.discord.wait_response(interaction)
         waiting = await world.wait_for(
-            lambda: [
-                r for r in world.discord.calls("PATCH", r"@original$") if "Waiting for a free slot" in str(r.body)
-            ]
+            lambda: [r for r in world.discord.calls("PATCH", r"@original$") if "Waiting for a free slot" in str(r.body)]
         )
         assert "ahead" in str(waiting[0].body) and "luma:cancel:" in str(waiting[0].body)
         await world.wait_for(lambda: len(world.video_messages()) == 20, timeout=60)

@@ -345,15 +345,18 @@ class FakeLuma:
             headers={"Content-Type": "video/mp4" if suffix == "mp4" else "image/jpeg", "Content-Length": str(size)}
         )
         await response.prepare(request)
-        await response.write(data)
-        padding = size - len(data)
-        if padding > 0:  # an mp4 `free` box: the file stays a valid mp4 of that size
-            await response.write(struct.pack(">I4s", padding, b"free"))
-            left, chunk = padding - 8, b"\0" * 65536
-            while left > 0:
-                await response.write(chunk[: min(left, len(chunk))])
-                left -= len(chunk)
-        await response.write_eof()
+        try:
+            await response.write(data)
+            padding = size - len(data)
+            if padding > 0:  # an mp4 `free` box: the file stays a valid mp4 of that size
+                await response.write(struct.pack(">I4s", padding, b"free"))
+                left, chunk = padding - 8, b"\0" * 65536
+                while left > 0:
+                    await response.write(chunk[: min(left, len(chunk))])
+                    left -= len(chunk)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client went away (a download cut short): as a CDN, nothing to do
         return response
 
     async def _no_api(self, request: web.Request) -> web.StreamResponse:
@@ -531,9 +534,12 @@ class FakeLuma:
                 log.info("callback to %s failed: %s", url, exc)
 
 
-async def serve(host: str, port: int, token: str, delay: float, max_in_flight: int | None = 5) -> None:
+async def serve(
+    host: str, port: int, token: str, delay: float, max_in_flight: int | None = 5, video_bytes: int | None = None
+) -> None:
     """Run the fake until cancelled (the `luma-bot fake-luma` command)."""
     fake = FakeLuma(token=token, delay=delay, host=host, port=port, max_in_flight=max_in_flight)
+    fake.video_bytes = video_bytes
     await fake.start()
     print(f"fake Luma API on {fake.url} (token accepted: {'*' * min(len(token), 8)}, tasks finish after {delay}s)")
     print(f"point the bot at it: ACEDATACLOUD_API_BASE_URL={fake.url}")

@@ -1,13 +1,17 @@
-"""Downloading each result (the mp4 and its thumbnail) into MEDIA_DIR as soon as the video completes.
-No Discord here.
+"""Keeping each result (the mp4 and its thumbnail) in MEDIA_DIR as soon as the video completes, and
+pruning the oldest copies to stay under MEDIA_MAX_GB. No Discord here.
 
 * http(s) links only; at most MEDIA_MAX_FILE_MB a file (a larger Content-Length is refused before any
   byte is read, and a body that runs past it is cut); time-outs on connecting and on every read;
 * streamed to disk in chunks, never held whole in memory, under a temporary name (`.part`) renamed only
   when complete: a file under its final name is always whole;
-* 3 tries with back-off (2, 4, 8 s: the storage FAQ's advice), then recorded as failed;
-* at most `concurrency` downloads at once; what was pending when the bot stopped is started again.
-A download never delays or blocks a delivery: a full disk or a dead link only leaves the API's link.
+* a round is 4 tries with back-off (2, 4, 8 s between them: the storage FAQ's advice). A failure that
+  cannot change (a 4xx, a file over the cap, a link that is not http(s)) ends it as `failed`; any other
+  (the CDN, the network, a full disk) leaves the file pending, and a sweep every `retry_every` seconds
+  starts another round, for up to `give_up_after` seconds: the link lives for weeks;
+* at most `concurrency` downloads at once; what was pending when the bot stopped is started again;
+* `copy(video, wait)` starts the downloads and waits at most `wait` seconds for the mp4's first try: the
+  result is posted then, with the file or without it (a failing CDN's retries go on in the background).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +30,32 @@ import aiohttp
 from bot.luma.models import is_http_url
 from bot.store import MediaFile, MediaStore, Video
 
-__all__ = ["Archiver", "DownloadError"]
+__all__ = ["Archiver", "DownloadError", "KeptFile", "files_of"]
 
 log = logging.getLogger(__name__)
 
 PAUSES = (2.0, 4.0, 8.0)
 CHUNK = 256 * 1024
 SUFFIX = {"video": ".mp4", "thumbnail": ".jpg"}
+FRESH = 120.0  # seconds a just-kept file is safe from pruning (it may be on its way to Discord)
+
+
+def files_of(video: Video) -> dict[Any, str]:
+    """The files of a video to keep, by kind."""
+    files: dict[Any, str] = {"video": video.video_url}
+    if video.thumbnail_url:
+        files["thumbnail"] = video.thumbnail_url
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFile:
+    path: Path
+    size: int
 
 
 class DownloadError(Exception):
-    """A download that cannot succeed as it is (the message says why); `final` ones are not retried."""
+    """A download that did not succeed (the message says why); `final` ones cannot succeed later."""
 
     def __init__(self, message: str, *, final: bool = False) -> None:
         super().__init__(message)
@@ -49,84 +70,172 @@ class Archiver:
         folder: Path,
         *,
         max_bytes: int,
+        max_total_bytes: int | None = None,
         concurrency: int = 2,
         pauses: tuple[float, ...] = PAUSES,
+        retry_every: float = 600.0,
+        give_up_after: float = 86400.0,
     ) -> None:
         self.session = session
         self.store = store
         self.folder = folder
         self.max_bytes = max_bytes
+        self.max_total_bytes = max_total_bytes
         self.pauses = pauses
+        self.retry_every = retry_every
+        self.give_up_after = give_up_after
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._active: set[tuple[str, str]] = set()
+        self._tasks: dict[tuple[str, str], asyncio.Task[KeptFile | None]] = {}
+        # the outcome of each download's first try: what a waiting delivery needs (retries go on without it)
+        self._first: dict[tuple[str, str], asyncio.Future[KeptFile | None]] = {}
+        self.fresh_for = FRESH
+        self._fresh: dict[str, float] = {}  # video ids kept moments ago: not pruned yet
+        self._prune_lock = asyncio.Lock()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def keep(self, video: Video) -> None:
-        """A video completed: its files are due, and their downloads start (in the background)."""
-        files: dict[Any, str] = {"video": video.video_url}
-        if video.thumbnail_url:
-            files["thumbnail"] = video.thumbnail_url
-        await self.store.due(video.video_id, files)
-        for item in await self.store.of(video.video_id):
+        """Start the downloads of a video's pending files (recorded as due with the video; an older video
+        without rows gets them now)."""
+        items = await self.store.of(video.video_id)
+        if not items:
+            async with self.store.db.transaction() as tx:
+                await self.store.due(tx, video.video_id, files_of(video))
+            items = await self.store.of(video.video_id)
+        for item in items:
             if item.state == "pending":
                 self._start(item)
 
+    async def copy(self, video: Video, wait: float) -> KeptFile | None:
+        """The kept mp4 of `video`, waiting at most `wait` seconds for it; None if it is not there by then
+        (its download goes on, for the history)."""
+        try:
+            await self.keep(video)
+        except Exception as exc:  # a full or locked database: the result goes out with the API's link
+            log.warning("could not start keeping %s (%r)", video.video_id, exc)
+            return None
+        first = self._first.get((video.video_id, "video"))
+        if first is not None:  # under way: its first try decides (a failing CDN does not hold the result back)
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                return await asyncio.wait_for(asyncio.shield(first), wait)
+            return None
+        return await self.kept(video.video_id)
+
+    async def kept(self, video_id: str) -> KeptFile | None:
+        """The kept mp4 of a video, if it is on disk."""
+        for item in await self.store.of(video_id):
+            if item.kind == "video" and item.state == "kept" and item.path and item.bytes is not None:
+                path = Path(item.path)
+                if await asyncio.to_thread(path.is_file):
+                    return KeptFile(path, item.bytes)
+        return None
+
     async def resume(self) -> int:
-        """Start again what was pending when the bot stopped (a `.part` file is simply rewritten)."""
-        pending = await self.store.pending()
+        """Start again what is pending (after a restart, or a round that failed for a reason that passes)."""
+        pending = [item for item in await self.store.pending() if (item.video_id, item.kind) not in self._tasks]
         for item in pending:
             self._start(item)
         if pending:
             log.info("resuming %d downloads of results", len(pending))
         return len(pending)
 
+    def start_sweeps(self) -> None:
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(self.retry_every)
+                with contextlib.suppress(Exception):
+                    await self.resume()
+
+        self._sweeper = asyncio.create_task(sweep(), name="media-sweep")
+
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for task in list(self._tasks.values()):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks.values(), *([self._sweeper] if self._sweeper else []), return_exceptions=True)
 
     async def idle(self) -> None:
         """Wait until no download is under way (for tests and shutdown)."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     def _start(self, item: MediaFile) -> None:
         key = (item.video_id, item.kind)
-        if key in self._active:
+        if key in self._tasks:
             return
-        self._active.add(key)
-        task = asyncio.create_task(self._keep(item), name=f"keep-{item.video_id}-{item.kind}")
-        self._tasks.add(task)
-        task.add_done_callback(lambda t: (self._tasks.discard(t), self._active.discard(key)))
+        first = self._first[key] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._keep(item, first), name=f"keep-{item.video_id}-{item.kind}")
+        self._tasks[key] = task
+
+        def done(_: object) -> None:
+            self._tasks.pop(key, None)
+            self._first.pop(key, None)
+            if not first.done():
+                first.set_result(None)
+
+        task.add_done_callback(done)
 
     def target(self, item: MediaFile) -> Path:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.video_id)[:80]
         return self.folder / safe[:2] / f"{safe}{SUFFIX[item.kind]}"
 
-    async def _keep(self, item: MediaFile) -> None:
+    async def _keep(self, item: MediaFile, first: asyncio.Future[KeptFile | None]) -> KeptFile | None:
         tries = item.tries
+        rounds_allowed = max(1, int(self.give_up_after // max(self.retry_every, 1.0)))
         for attempt, pause in enumerate((*self.pauses, None)):
             tries += 1
             try:
                 async with self._slots:
                     path, size = await self.download(item.source_url, self.target(item))
             except DownloadError as exc:
-                final = exc.final or pause is None
                 log.warning("keeping the %s of %s failed (try %d): %s", item.kind, item.video_id, attempt + 1, exc)
-                if final:
-                    await self._record_failure(item, tries, str(exc))
-                    return
+                if not first.done():
+                    first.set_result(None)
+                if exc.final or pause is None:
+                    given_up = exc.final or tries >= rounds_allowed * (len(self.pauses) + 1)
+                    with contextlib.suppress(Exception):
+                        await self.store.tried(item.video_id, item.kind, tries, str(exc), final=given_up)
+                    return None
                 await asyncio.sleep(pause)
                 continue
+            self._fresh[item.video_id] = time.monotonic()
             try:
                 await self.store.kept(item.video_id, item.kind, str(path), size, tries)
-            except Exception as exc:  # a full disk: the file is there, the row stays pending for the next start
+            except Exception as exc:  # a full disk: the file is there, the row stays pending for the next round
                 log.warning("kept the %s of %s but could not record it (%r)", item.kind, item.video_id, exc)
-            return
+            else:
+                await self.prune()
+            if not first.done():
+                first.set_result(KeptFile(path, size))
+            return KeptFile(path, size)
+        return None
 
-    async def _record_failure(self, item: MediaFile, tries: int, error: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.store.failed(item.video_id, item.kind, tries, error)
+    async def prune(self) -> int:
+        """Delete the oldest copies until the kept files fit in `max_total_bytes`; return how many went.
+        A pruned video keeps its history row and its Discord attachment; only the bot's copy goes."""
+        if self.max_total_bytes is None:
+            return 0
+        removed = 0
+        async with self._prune_lock:
+            now = time.monotonic()
+            self._fresh = {v: t for v, t in self._fresh.items() if now - t < self.fresh_for}
+            _, used = await self.store.usage()
+            while used > self.max_total_bytes:
+                candidates = [f for f in await self.store.oldest_kept(100) if f.video_id not in self._fresh]
+                if not candidates:
+                    break
+                for item in candidates:
+                    if used <= self.max_total_bytes:
+                        break
+                    if item.path:
+                        with contextlib.suppress(FileNotFoundError):
+                            await asyncio.to_thread(os.remove, item.path)
+                    await self.store.pruned(item.video_id, item.kind)
+                    used -= item.bytes or 0
+                    removed += 1
+        if removed:
+            log.info("pruned %d kept files to stay under MEDIA_MAX_GB", removed)
+        return removed
 
     async def download(self, url: str, target: Path) -> tuple[Path, int]:
         """Stream `url` into `target` (via `target.part`); return the path and its size."""

@@ -1,15 +1,16 @@
-"""The media table: the bot's own copy of each result file, from due to kept (or given up on)."""
+"""The media table: the bot's own copy of each result file, from due to kept (or given up on, or pruned)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from .db import Database
+from .db import Database, Tx
 
 __all__ = ["MediaFile", "MediaStore"]
 
 Kind = Literal["video", "thumbnail"]
+_COLUMNS = "video_id, kind, source_url, state, path, bytes, tries"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +18,7 @@ class MediaFile:
     video_id: str
     kind: Kind
     source_url: str
-    state: str
+    state: str  # pending | kept | failed | pruned
     path: str | None
     bytes: int | None
     tries: int
@@ -27,28 +28,23 @@ class MediaStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def due(self, video_id: str, files: dict[Kind, str]) -> None:
-        """These files of a video are to be kept (a file already known is left as it is)."""
-        async with self.db.transaction() as tx:
-            for kind, url in files.items():
-                await tx.execute(
-                    "INSERT INTO media (video_id, kind, source_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT (video_id, kind) DO NOTHING",
-                    (video_id, kind, url, self.db.now(), self.db.now()),
-                )
+    async def due(self, tx: Tx, video_id: str, files: dict[Kind, str]) -> None:
+        """These files of a video are to be kept (a file already known is left as it is). Written in the
+        transaction that records the video, so a crash right after cannot lose the copy."""
+        for kind, url in files.items():
+            await tx.execute(
+                "INSERT INTO media (video_id, kind, source_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (video_id, kind) DO NOTHING",
+                (video_id, kind, url, self.db.now(), self.db.now()),
+            )
 
     async def pending(self) -> list[MediaFile]:
-        rows = await self.db.fetchall(
-            "SELECT video_id, kind, source_url, state, path, bytes, tries FROM media WHERE state = 'pending'"
-            " ORDER BY created_at"
-        )
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM media WHERE state = 'pending' ORDER BY created_at")
         return [MediaFile(**dict(r)) for r in rows]
 
     async def of(self, video_id: str) -> list[MediaFile]:
         rows = await self.db.fetchall(
-            "SELECT video_id, kind, source_url, state, path, bytes, tries FROM media WHERE video_id = ?"
-            " ORDER BY kind DESC",
-            (video_id,),
+            f"SELECT {_COLUMNS} FROM media WHERE video_id = ? ORDER BY kind DESC", (video_id,)
         )
         return [MediaFile(**dict(r)) for r in rows]
 
@@ -59,10 +55,24 @@ class MediaStore:
             (path, size, tries, self.db.now(), video_id, kind),
         )
 
-    async def failed(self, video_id: str, kind: Kind, tries: int, error: str) -> None:
+    async def tried(self, video_id: str, kind: Kind, tries: int, error: str, *, final: bool) -> None:
+        """A try that did not keep the file: given up on (`final`), or still pending for a later sweep."""
         await self.db.execute(
-            "UPDATE media SET state = 'failed', tries = ?, error = ?, updated_at = ? WHERE video_id = ? AND kind = ?",
-            (tries, error[:300], self.db.now(), video_id, kind),
+            "UPDATE media SET state = CASE WHEN ? THEN 'failed' ELSE state END, tries = ?, error = ?,"
+            " updated_at = ? WHERE video_id = ? AND kind = ?",
+            (final, tries, error[:300], self.db.now(), video_id, kind),
+        )
+
+    async def oldest_kept(self, limit: int = 50) -> list[MediaFile]:
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM media WHERE state = 'kept' ORDER BY created_at, video_id LIMIT ?", (limit,)
+        )
+        return [MediaFile(**dict(r)) for r in rows]
+
+    async def pruned(self, video_id: str, kind: Kind) -> None:
+        await self.db.execute(
+            "UPDATE media SET state = 'pruned', path = NULL, updated_at = ? WHERE video_id = ? AND kind = ?",
+            (self.db.now(), video_id, kind),
         )
 
     async def usage(self) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ __all__ = ["Video", "VideoStore"]
 _COLUMNS = (
     "video_id, luma_video_id, guild_id, user_id, channel_id, job_id, task_id, action, prompt, video_url,"
     " thumbnail_url, width, height, parent_video_id, parent_video_url, message_id, message_channel_id,"
-    " created_at"
+    " created_at, attachment_url, serve_key"
 )
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
 
@@ -41,6 +42,8 @@ class Video:
     message_id: int | None = None
     message_channel_id: int | None = None
     created_at: datetime | None = None
+    attachment_url: str | None = None  # the Discord attachment carrying the video (signed: expires)
+    serve_key: str | None = None  # where the bot serves its kept copy: {PUBLIC_BASE_URL}/media/{key}.mp4
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Video:
@@ -54,6 +57,7 @@ class VideoStore:
         self.db = db
 
     async def insert(self, tx: Tx, video: Video) -> None:
+        video.serve_key = video.serve_key or secrets.token_urlsafe(18)
         await tx.execute(
             f"INSERT OR IGNORE INTO videos ({_COLUMNS}) VALUES ({_MARKS})",
             (
@@ -75,6 +79,8 @@ class VideoStore:
                 video.message_id,
                 video.message_channel_id,
                 self.db.now(),
+                video.attachment_url,
+                video.serve_key,
             ),
         )
 
@@ -84,14 +90,20 @@ class VideoStore:
         )
         return Video.from_row(row) if row else None
 
-    async def known_url(self, url: str) -> bool:
-        """Whether any server's video has this link (the bot made it)."""
-        row = await self.db.fetchone("SELECT 1 FROM videos WHERE video_url = ? LIMIT 1", (url,))
+    _BY_LINK = "(video_url = ? OR attachment_url = ? OR serve_key = ?)"
+
+    async def known_link(self, url: str, attachment: str | None, serve_key: str | None) -> bool:
+        """Whether any server's video has this link (the API's, its Discord attachment's or its served one)."""
+        sql = f"SELECT 1 FROM videos WHERE {self._BY_LINK} LIMIT 1"
+        row = await self.db.fetchone(sql, (url, attachment, serve_key))
         return row is not None
 
-    async def by_url(self, guild_id: int, url: str) -> Video | None:
+    async def by_link(self, guild_id: int, url: str, attachment: str | None, serve_key: str | None) -> Video | None:
+        """This server's video with this link: the API's, its Discord attachment's (without the query, which
+        changes with every signature) or its served copy's key."""
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND video_url = ?", (guild_id, url)
+            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND {self._BY_LINK}",
+            (guild_id, url, attachment, serve_key),
         )
         return Video.from_row(row) if row else None
 
@@ -101,10 +113,18 @@ class VideoStore:
         )
         return Video.from_row(row) if row else None
 
-    async def set_message(self, video_id: str, message_id: int | None, channel_id: int | None) -> None:
+    async def by_serve_key(self, key: str) -> Video | None:
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM videos WHERE serve_key = ?", (key,))
+        return Video.from_row(row) if row else None
+
+    async def set_message(
+        self, video_id: str, message_id: int | None, channel_id: int | None, attachment_url: str | None = None
+    ) -> None:
+        """Where the result was posted, and the attachment that carries the video if it went as a file (its
+        link without the query: Discord signs it anew on every fetch)."""
         await self.db.execute(
-            "UPDATE videos SET message_id = ?, message_channel_id = ? WHERE video_id = ?",
-            (message_id, channel_id, video_id),
+            "UPDATE videos SET message_id = ?, message_channel_id = ?, attachment_url = ? WHERE video_id = ?",
+            (message_id, channel_id, attachment_url, video_id),
         )
 
     async def recent(

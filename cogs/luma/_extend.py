@@ -28,9 +28,7 @@ log = logging.getLogger(__name__)
 NOT_A_VIDEO = "That message holds no video of mine. Use it on one of my results, or try `/luma extend`."
 
 
-async def video_autocomplete(
-    interaction: discord.Interaction[LumaBot], current: str
-) -> list[app_commands.Choice[str]]:
+async def video_autocomplete(interaction: discord.Interaction[LumaBot], current: str) -> list[app_commands.Choice[str]]:
     """This server's most recent videos matching what the member typed (prompt or id), at most 25."""
     bot = interaction.client
     if interaction.guild_id is None:
@@ -108,9 +106,7 @@ class ExtendCommands:
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
             return
-        await start_from_interaction(
-            self.bot, interaction, request, parent_video_id=video.video_id, settings=settings
-        )
+        await start_from_interaction(self.bot, interaction, request, parent_video_id=video.video_id, settings=settings)
 
     async def extend_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
         """Apps › Extend video, on any message of the bot that holds a video."""

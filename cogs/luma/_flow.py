@@ -104,6 +104,8 @@ async def start_from_interaction(
         interaction_token=interaction.token,
         progress_message_id=callback.message_id if callback is not None else None,
         exempt=is_exempt(settings, roles),
+        # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
+        attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
     )
     try:
         job = await bot.jobs.accept(new)

@@ -33,7 +33,12 @@ class HistoryCommands:
         async def load(number: int) -> tuple[discord.Embed, int, int]:
             found = await history_page(self.bot.jobs.videos, guild_id, number, member_id)
             embed = history_embed(
-                found.videos, page=found.page, pages=found.pages, total=found.total, member_id=member_id
+                found.videos,
+                page=found.page,
+                pages=found.pages,
+                total=found.total,
+                member_id=member_id,
+                links=self.bot.links,
             )
             return embed, found.page, found.pages
 
@@ -54,5 +59,5 @@ class HistoryCommands:
         video = await find_video(videos, interaction.guild_id, id)
         parent = await videos.get(interaction.guild_id, video.parent_video_id) if video.parent_video_id else None
         children = await videos.children(interaction.guild_id, video.video_id)
-        rendered = video_page(video, parent, children)
+        rendered = video_page(video, parent, children, self.bot.links)
         await interaction.response.send_message(**rendered.kwargs(), allowed_mentions=discord.AllowedMentions.none())

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 
 from bot.serving import start_app
 
+from .discord_files import MIB, TooLarge, Upload, attachment, check_uploads, parse_multipart, refresh_urls
 from .discord_limits import InvalidForm, check_choices, check_commands, check_message, check_modal
 
 __all__ = ["FakeDiscord", "Interaction"]
@@ -32,6 +33,9 @@ MESSAGE_CONTENT = 1 << 15
 DEFAULT_PERMISSIONS = 0x0000_0000_0000_0800 | 0x400 | 0x40 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
 MANAGE_GUILD = 1 << 5
 READ_MESSAGE_HISTORY = 1 << 16
+ATTACH_FILES = 1 << 15
+CDN = "https://cdn.discordapp.com"
+TIER_FILE_LIMIT = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}  # by the guild's boost tier
 DEADLINE = 3.0
 TOKEN_TTL = 15 * 60
 
@@ -66,6 +70,7 @@ class Recorded:
     at: float
     status: int = 0
     query: dict[str, str] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
 
 
 class _Error(Exception):
@@ -117,7 +122,8 @@ class FakeDiscord:
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self, port: int = 0) -> FakeDiscord:
-        app = web.Application(client_max_size=8 * 1024 * 1024, middlewares=[self._middleware])
+        # the largest upload Discord takes (a tier 3 guild's 100 MiB) and the message around it
+        app = web.Application(client_max_size=101 * MIB, middlewares=[self._middleware])
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner, self.port = await start_app(app, "127.0.0.1", port)
@@ -162,7 +168,7 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def add_guild(self, name: str = "Test Guild", channels: int = 2) -> int:
+    def add_guild(self, name: str = "Test Guild", channels: int = 2, premium_tier: int = 0) -> int:
         guild_id = next(self._ids)
         everyone = {
             "id": str(guild_id),
@@ -181,6 +187,7 @@ class FakeDiscord:
             "owner_id": self.owner["id"],
             "roles": [everyone],
             "channel_ids": [],
+            "premium_tier": premium_tier,
         }
         for i in range(channels):
             self.add_channel(guild_id, f"channel-{i}")
@@ -285,8 +292,8 @@ class FakeDiscord:
             "explicit_content_filter": 0,
             "mfa_level": 0,
             "nsfw_level": 0,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
+            "premium_tier": guild["premium_tier"],
+            "premium_subscription_count": (0, 2, 7, 14)[guild["premium_tier"]],
             "preferred_locale": "en-US",
             "system_channel_id": None,
             "system_channel_flags": 0,
@@ -323,8 +330,36 @@ class FakeDiscord:
         self.forbidden_channels.add(channel_id)
 
     def deny_bot(self, channel_id: int, permissions: int) -> None:
-        """The bot lacks these permissions in this channel (e.g. READ_MESSAGE_HISTORY: no replies, no reactions)."""
+        """The bot lacks these permissions in this channel (e.g. READ_MESSAGE_HISTORY: no replies, no reactions;
+        ATTACH_FILES: no uploads), by a member overwrite on the channel as Discord would have it. Call before
+        the bot connects, or follow with `channel_updated` so the bot hears of it."""
         self.bot_denied[channel_id] = self.bot_denied.get(channel_id, 0) | permissions
+        channel = self.channels[channel_id]
+        overwrites = [o for o in channel.get("permission_overwrites", []) if o["id"] != self.bot_user["id"]]
+        deny = str(self.bot_denied[channel_id])
+        overwrites.append({"id": self.bot_user["id"], "type": 1, "allow": "0", "deny": deny})
+        channel["permission_overwrites"] = overwrites
+
+    async def channel_updated(self, channel_id: int) -> None:
+        await self.dispatch("CHANNEL_UPDATE", dict(self.channels[channel_id]))
+
+    def bot_permissions(self, channel_id: int) -> int:
+        """What the bot may do in a channel (its roles, less what is denied there or on a thread's parent)."""
+        channel = self.channels[channel_id]
+        if channel.get("type") == 1:
+            return DEFAULT_PERMISSIONS | ATTACH_FILES
+        value = self.member_permissions(int(channel["guild_id"]), int(self.bot_user["id"]))
+        value &= ~self.bot_denied.get(channel_id, 0)
+        if channel.get("parent_id"):
+            value &= ~self.bot_denied.get(int(channel["parent_id"]), 0)
+        return value
+
+    def file_limit(self, channel_id: int) -> int:
+        """The largest upload a bot may post in a channel: 10 MiB in a DM, else by the guild's boost tier."""
+        channel = self.channels[channel_id]
+        if channel.get("type") == 1:
+            return 10 * MIB
+        return TIER_FILE_LIMIT[self.guilds[int(channel["guild_id"])]["premium_tier"]]
 
     def add_thread(self, parent_id: int, name: str = "a thread") -> int:
         """A public thread in a guild text channel; Discord sends it in GUILD_CREATE's `threads`."""
@@ -444,13 +479,13 @@ class FakeDiscord:
             "channel_id": str(channel_id),
             "channel": {k: v for k, v in channel.items()},
             "member": member,
-            "app_permissions": str(DEFAULT_PERMISSIONS),
+            "app_permissions": str(self.bot_permissions(channel_id)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": self.file_limit(channel_id),  # no member here has Nitro
         }
         interaction = Interaction(interaction_id, token, kind, payload, self.now(), channel_id, user_id)
         self.interactions[token] = interaction
@@ -646,15 +681,19 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         raw = await request.read()
         body: Any = None
+        uploads: list[Upload] = []
         if raw:
             if request.content_type == "multipart/form-data":
-                body = self._multipart(raw, request.content_type, request.headers.get("Content-Type", ""))
+                try:
+                    body, uploads = parse_multipart(raw, request.headers.get("Content-Type", ""))
+                except (InvalidForm, ValueError):
+                    return _json({"code": 50035, "message": "Invalid Form Body"}, status=400)
             else:
                 try:
                     body = json.loads(raw)
                 except ValueError:
                     body = raw.decode(errors="replace")
-        record = Recorded(request.method, path, body, self.now(), query=dict(request.query))
+        record = Recorded(request.method, path, body, self.now(), query=dict(request.query), uploads=uploads)
         self.requests.append(record)
         webhook = re.match(r"^/webhooks/\d+/[^/]+/messages/[^/]+", path)
         if webhook and webhook[0] in self._webhook_404:
@@ -685,7 +724,7 @@ class FakeDiscord:
             if not path.startswith(("/webhooks/", "/interactions/")):
                 if request.headers.get("Authorization") != f"Bot {self.token}":
                     raise _Error(401, 0, "401: Unauthorized")
-            status, payload = await self._route(request.method, path, body, request.query)
+            status, payload = await self._route(request.method, path, body, request.query, uploads)
         except _Error as exc:
             record.status = exc.status
             if exc.status in (401, 403):
@@ -711,15 +750,7 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json(payload, status=status)
 
-    @staticmethod
-    def _multipart(raw: bytes, _: str, header: str) -> Any:
-        boundary = header.split("boundary=", 1)[1].strip('"').encode()
-        for part in raw.split(b"--" + boundary):
-            if b'name="payload_json"' in part:
-                return json.loads(part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0])
-        return {}
-
-    async def _route(self, method: str, path: str, body: Any, query: Any) -> tuple[int, Any]:
+    async def _route(self, method: str, path: str, body: Any, query: Any, uploads: list[Upload]) -> tuple[int, Any]:
         app = str(self.application_id)
         parts = path.strip("/").split("/")
         match parts:
@@ -742,13 +773,15 @@ class FakeDiscord:
             case ["interactions", iid, token, "callback"] if method == "POST":
                 return self._interaction_callback(int(iid), token, body, query)
             case ["webhooks", a, token] if method == "POST" and a == app:
-                return self._followup(token, body, query)
+                return self._followup(token, body, query, uploads)
             case ["webhooks", a, token, "messages", mid] if a == app:
-                return self._webhook_message(token, mid, method, body)
+                return self._webhook_message(token, mid, method, body, uploads)
+            case ["interactions", iid, token, "callback"] if method == "POST" and uploads:
+                raise _Error(400, 50035, "the fake takes no files in an interaction callback")
             case ["channels", cid, "messages"] if method == "POST":
-                return 200, self._create_message(int(cid), body)
+                return 200, self._create_message(int(cid), body, uploads)
             case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
-                return self._channel_message(int(cid), int(mid), method, body)
+                return self._channel_message(int(cid), int(mid), method, body, uploads)
             case ["channels", cid, "messages", mid, "reactions", emoji, "@me"] if method == "PUT":
                 self._channel(int(cid), write=True)
                 if self.bot_denied.get(int(cid), 0) & READ_MESSAGE_HISTORY:
@@ -875,12 +908,14 @@ class FakeDiscord:
         if self.now() - interaction.created > TOKEN_TTL:
             raise _Error(401, 50027, "Invalid Webhook Token")
 
-    def _followup(self, token: str, body: Any, query: Any) -> tuple[int, Any]:
+    def _followup(self, token: str, body: Any, query: Any, uploads: list[Upload]) -> tuple[int, Any]:
         interaction = self._interaction(token)
         self._check_token_alive(interaction)
         if not interaction.responded:
             raise _Error(404, 10015, "Unknown Webhook")
         check_message(body)
+        if uploads:
+            raise _Error(400, 50035, "the fake takes no files in a follow-up")
         original = self.messages.get(interaction.original_message_id or 0)
         if original is not None and original["flags"] & 128:
             # Discord: the first follow-up after a deferred response edits the loading message instead, and
@@ -894,7 +929,7 @@ class FakeDiscord:
             return 200, message
         return 204, None
 
-    def _webhook_message(self, token: str, mid: str, method: str, body: Any) -> tuple[int, Any]:
+    def _webhook_message(self, token: str, mid: str, method: str, body: Any, uploads: list[Upload]) -> tuple[int, Any]:
         interaction = self._interaction(token)
         self._check_token_alive(interaction)
         if mid == "@original":
@@ -907,12 +942,17 @@ class FakeDiscord:
         if message is None:
             raise _Error(404, 10008, "Unknown Message")
         if method == "GET":
+            refresh_urls(message, CDN)
             return 200, message
         if method == "DELETE":
             self.messages.pop(message_id, None)
             return 204, None
         check_message(body, partial=True)
-        self._edit(message, body)
+        # an interaction's response follows the interaction's own rules: its app_permissions and its
+        # attachment_size_limit (the larger of the guild's and the member's Nitro limit)
+        may_attach = int(interaction.payload["app_permissions"]) & ATTACH_FILES
+        files = self._attachments(message, body, uploads, interaction.payload["attachment_size_limit"], may_attach)
+        self._edit(message, body, files)
         merged = {k: message.get(k) for k in ("content", "embeds", "components", "attachments")}
         check_message(merged)
         return 200, message
@@ -933,9 +973,11 @@ class FakeDiscord:
             raise _Error(404, 10008, "Unknown Message")
         return message
 
-    def _create_message(self, channel_id: int, body: Any) -> dict[str, Any]:
+    def _create_message(self, channel_id: int, body: Any, uploads: list[Upload] | None = None) -> dict[str, Any]:
         channel = self._channel(channel_id, write=True)
         check_message(body)
+        may_attach = self.bot_permissions(channel_id) & ATTACH_FILES
+        files = self._attachments(None, body, uploads or [], self.file_limit(channel_id), may_attach, channel_id)
         reference = body.get("message_reference")
         if reference is not None and self.bot_denied.get(channel_id, 0) & READ_MESSAGE_HISTORY:
             raise _Error(403, 50013, "Missing Permissions")  # a reply needs Read Message History
@@ -946,15 +988,19 @@ class FakeDiscord:
                 raise _Error(400, 50035, "Unknown message in message_reference")
         author = self.bot_user
         message = self._message(channel_id, author, body, reference=reference)
+        message["attachments"] = files or []
         if channel.get("type") == 1:
             message["guild_id"] = None
         self.messages[int(message["id"])] = message
         return message
 
-    def _channel_message(self, channel_id: int, message_id: int, method: str, body: Any) -> tuple[int, Any]:
+    def _channel_message(
+        self, channel_id: int, message_id: int, method: str, body: Any, uploads: list[Upload]
+    ) -> tuple[int, Any]:
         self._channel(channel_id, write=method != "GET")
         message = self._message_in(channel_id, message_id)
         if method == "GET":
+            refresh_urls(message, CDN)
             return 200, message
         if method == "DELETE":
             self.messages.pop(message_id, None)
@@ -962,7 +1008,9 @@ class FakeDiscord:
         if message["author"]["id"] != self.bot_user["id"]:
             raise _Error(403, 50005, "Cannot edit a message authored by another user")
         check_message(body, partial=True)
-        self._edit(message, body)
+        may_attach = self.bot_permissions(channel_id) & ATTACH_FILES
+        files = self._attachments(message, body, uploads, self.file_limit(channel_id), may_attach)
+        self._edit(message, body, files)
         return 200, message
 
     def _open_dm(self, user_id: int) -> dict[str, Any]:
@@ -1028,11 +1076,39 @@ class FakeDiscord:
             }
         return message
 
+    def _attachments(
+        self,
+        message: dict[str, Any] | None,
+        body: dict[str, Any],
+        uploads: list[Upload],
+        limit: int,
+        may_attach: int,
+        channel_id: int = 0,
+    ) -> list[dict[str, Any]] | None:
+        """The message's attachments after this create or edit (None: unchanged). Discord's rules: uploading
+        needs Attach Files where the message goes, each file within the limit there (413, code 40005), and
+        an edit's `attachments` lists every file the message keeps: the existing ones not listed go."""
+        if uploads and not may_attach:
+            raise _Error(403, 50013, "Missing Permissions")
+        try:
+            check_uploads(body, uploads, limit)
+        except TooLarge:
+            raise _Error(413, 40005, "Request entity too large") from None
+        if "attachments" not in body and not uploads:
+            return None
+        existing = {a["id"]: a for a in (message or {}).get("attachments", [])}
+        listed = body.get("attachments") or []
+        kept = [existing[str(a["id"])] for a in listed if "filename" not in a and str(a["id"]) in existing]
+        channel_id = int(message["channel_id"]) if message else channel_id
+        return kept + [attachment(next(self._ids), u, channel_id, CDN) for u in sorted(uploads, key=lambda u: u.index)]
+
     @staticmethod
-    def _edit(message: dict[str, Any] | None, body: dict[str, Any]) -> None:
+    def _edit(message: dict[str, Any] | None, body: dict[str, Any], files: list[dict[str, Any]] | None = None) -> None:
         if message is None:
             raise _Error(404, 10008, "Unknown Message")
-        for key in ("content", "embeds", "components", "attachments"):
+        if files is not None:
+            message["attachments"] = files
+        for key in ("content", "embeds", "components"):
             if key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
         if "flags" in body and body["flags"] is not None:
