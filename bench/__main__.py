@@ -35,6 +35,9 @@ class Plan:
     poll_line_render: float
     waiting_n: int
     waiting_guilds: int
+    archive_n: int  # results with a video of archive_mib MiB, in each mode (file, then link-only)
+    archive_mib: float
+    memory_mib: int  # 5 videos of this size kept at once
 
 
 FULL = Plan(
@@ -54,6 +57,9 @@ FULL = Plan(
     poll_line_render=9.0,
     waiting_n=1000,
     waiting_guilds=100,
+    archive_n=30,
+    archive_mib=5,
+    memory_mib=50,
 )
 QUICK = Plan(
     runs=1,
@@ -72,6 +78,9 @@ QUICK = Plan(
     poll_line_render=0.0,
     waiting_n=200,
     waiting_guilds=20,
+    archive_n=4,
+    archive_mib=5,
+    memory_mib=10,
 )
 
 
@@ -104,6 +113,9 @@ async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
                 stage, guilds, list(plan.poll_line_asks), render=plan.poll_line_render, poll=True
             )
         out["waiting"] = await sc.waiting_resume(stage, plan.waiting_n, plan.waiting_guilds, plan.settle)
+        out["archive_callback"] = await sc.archive_delivery(stage, plan.archive_n, plan.archive_mib, poll=False)
+        out["archive_poll"] = await sc.archive_delivery(stage, plan.archive_n, plan.archive_mib, poll=True)
+        out["archive_memory"] = await sc.archive_memory(stage, 5, plan.memory_mib, plan.settle)
     out["quota"] = await sc.quota_throughput(plan.quota_n, plan.quota_limit)
     return out
 
@@ -189,7 +201,29 @@ def summarize(runs: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:
         all(r["rate_limited"]["delivered"] == plan.rate_n and not r["rate_limited"]["posted_twice"] for r in runs),
     )
     line_rows(runs, plan, row)
+    archive_rows(runs, plan, row)
     return rows
+
+
+def archive_rows(runs: list[dict[str, Any]], plan: Plan, row: Any) -> None:
+    size = f"{plan.archive_mib:g} MB"
+    for mode in ("callback", "poll"):
+        key = f"archive_{mode}"
+        for pct in (50, 95):
+            with_file = [sc.percentile(r[key]["file_ms"], pct) for r in runs]
+            link_only = [sc.percentile(r[key]["link_ms"], pct) for r in runs]
+            row(f"archive {mode}: done→visible, {size} file, p{pct}", "ms", with_file, link_only)
+        share = [r[key]["share_with_file"] for r in runs]
+        row(f"archive {mode}: results carrying the file", "%", share, None, "100%", min(share) == 100)
+    extra = [r["archive_memory"]["extra_mib"] for r in runs]
+    row(
+        f"archive: extra memory, 5 × {plan.memory_mib} MiB kept",
+        "MiB",
+        extra,
+        [r["archive_memory"]["baseline_mib"] for r in runs],
+        "≤ 16 MiB",
+        statistics.median(extra) <= 16,
+    )
 
 
 def line_rows(runs: list[dict[str, Any]], plan: Plan, row: Any) -> None:
@@ -269,7 +303,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, one run (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run (under a minute)")
     parser.add_argument("--runs", type=int, default=None, help="repeat every scenario this many times")
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"), help="where to write the figures")
     args = parser.parse_args()
@@ -289,7 +323,9 @@ def main() -> int:
     print(
         f"\n{plan.runs} run(s) in {elapsed:.0f} s on {platform.node()} ({platform.machine()}, "
         f"Python {platform.python_version()}). Baselines: ack = a discord.py bot that only defers; delivery and "
-        f"memory per job = a client holding the blocking API call open ({plan.naive_n} at once)."
+        f"memory per job = a client holding the blocking API call open ({plan.naive_n} at once); archive "
+        f"done→visible = the same bot posting the link at once (ARCHIVE_WAIT=0); archive memory = a client "
+        f"reading each video whole."
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

@@ -1,7 +1,10 @@
 """Baselines measured in the same run: a bare discord.py bot that only defers, and a naive client that
 holds the blocking API call open until the video is done (the seed's first example), then posts it.
 
-Run as `python -m bench.baselines bare-bot` or `python -m bench.baselines naive N CHANNEL`.
+Also a client that downloads result videos whole into memory (`naive-download N URL`), for the archive.
+
+Run as `python -m bench.baselines bare-bot`, `python -m bench.baselines naive N CHANNEL` or
+`python -m bench.baselines naive-download N URL`.
 """
 
 from __future__ import annotations
@@ -91,8 +94,25 @@ async def naive(count: int, channel: int) -> None:
         print("done", flush=True)
 
 
+async def naive_download(count: int, url: str) -> None:
+    """`count` downloads of `url` at once, each read whole into memory (what `await response.read()` does);
+    prints the memory they took."""
+    before = rss_mib()
+    async with aiohttp.ClientSession() as http:
+
+        async def one() -> bytes:
+            async with http.get(url) as r:
+                return await r.read()
+
+        bodies = await asyncio.gather(*(one() for _ in range(count)))
+        print(f"extra {rss_mib() - before:.2f}", flush=True)
+        del bodies
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "bare-bot":
         asyncio.run(bare_bot())
+    elif sys.argv[1] == "naive-download":
+        asyncio.run(naive_download(int(sys.argv[2]), sys.argv[3]))
     else:
         asyncio.run(naive(int(sys.argv[2]), int(sys.argv[3])))

@@ -569,3 +569,93 @@ async def waiting_resume(stage: Stage, count: int, guilds: int, settle: float) -
     finally:
         stage.luma.max_in_flight = None
     return {"resume_s": resume_s, "extra_mib": rss_full - rss_empty}
+
+
+# --- the archive: results that carry the file ----------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+async def archive_delivery(stage: Stage, count: int, video_mib: float, *, poll: bool) -> dict[str, Any]:
+    """Results with a `video_mib` MiB video on the fake CDN: task done → result visible when the bot waits
+    for its copy and attaches it (ARCHIVE_WAIT 10 s), beside the same bot posting the link at once
+    (ARCHIVE_WAIT 0, the baseline); and the share of results that carried the file."""
+    out: dict[str, Any] = {}
+    stage.luma.video_bytes = int(video_mib * MIB)
+    cadence = {"POLL_FIRST_DELAY": "1", "POLL_INTERVAL": "1", "POLL_MAX_INTERVAL": "2", "POLL_RATE": "2"}
+    try:
+        for label, wait in (("file", "10"), ("link", "0")):
+            stamp = time.time_ns()
+            env = stage.env(
+                callbacks=not poll,
+                db=stage.work / f"archive-{label}-{stamp}.sqlite3",
+                MEDIA_DIR=str(stage.work / f"media-{label}-{stamp}"),
+                ARCHIVE_WAIT=wait,
+                **(cadence if poll else {}),
+            )
+            async with stage.bot(env):
+                tag = f"archive-{label}-{uuid.uuid4().hex[:6]}"
+                await stage.acked(await stage.fire(count, tag))
+                task_ids = await stage.wait_tasks(tag, count)
+                await asyncio.sleep(0.3)
+                await stage.finish_all(task_ids, spacing=0.05)
+                arrived = await stage.wait_delivered(task_ids, timeout=120)
+                out[f"{label}_ms"] = [
+                    (arrived[t] - stage.luma.tasks[t].finished_mono) * 1000  # type: ignore[operator]
+                    for t in task_ids
+                ]
+                if label == "file":
+                    marks = {stage.result_mark(t) for t in task_ids}
+                    carried = {
+                        mark
+                        for r in stage.discord.calls("PATCH", r"/messages/@original$")
+                        if r.status == 200 and r.uploads
+                        for mark in marks
+                        if mark in json.dumps(r.body)
+                    }
+                    out["share_with_file"] = 100 * len(carried) / count
+    finally:
+        stage.luma.video_bytes = None
+    return out
+
+
+async def archive_memory(stage: Stage, count: int, video_mib: int, settle: float) -> dict[str, float]:
+    """Peak extra memory of the bot while it keeps `count` videos of `video_mib` MiB finished at once
+    (streamed to disk), beside a client that reads each whole into memory (the baseline)."""
+    stamp = time.time_ns()
+    media = stage.work / f"media-memory-{stamp}"
+    env = stage.env(callbacks=True, db=stage.work / f"memory-{stamp}.sqlite3", MEDIA_DIR=str(media))
+    stage.luma.video_bytes = video_mib * MIB
+    try:
+        async with stage.bot(env) as bot:
+            await asyncio.sleep(settle)
+            idle = peak = bot.rss
+            tag = f"memory-{uuid.uuid4().hex[:6]}"
+            await stage.acked(await stage.fire(count, tag))
+            task_ids = await stage.wait_tasks(tag, count)
+            await asyncio.sleep(0.3)
+            await stage.finish_all(task_ids, spacing=0)
+            deadline = time.monotonic() + 120
+            while len([p for p in media.rglob("*.mp4") if p.stat().st_size == video_mib * MIB]) < count:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the copies were not kept in time")
+                peak = max(peak, bot.rss)
+                await asyncio.sleep(0.005)
+            peak = max(peak, bot.rss)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.baselines",
+            "naive-download",
+            str(count),
+            f"{stage.luma.url}/cdn/memory-baseline.mp4",
+            cwd=ROOT,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        output, _ = await proc.communicate()
+        baseline = float(output.split()[-1])
+    finally:
+        stage.luma.video_bytes = None
+    shutil.rmtree(media, ignore_errors=True)
+    return {"extra_mib": peak - idle, "baseline_mib": baseline}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
 import pytest
 
-from .fakes.discord import FakeDiscord
+from .fakes.discord import ATTACH_FILES, FakeDiscord
+from .fakes.discord_files import MIB
 
 
 @pytest.fixture
@@ -195,3 +197,70 @@ async def test_threads_arrive_with_their_guild_and_take_messages(fake: FakeDisco
     assert [t["id"] for t in payload["threads"]] == [str(thread)]
     assert payload["threads"][0]["parent_id"] == str(parent) and payload["threads"][0]["type"] == 11
     assert str(thread) not in {c["id"] for c in payload["channels"]}
+
+
+# --- rules the fake learned for the archive issue (docs/reference "Uploading Files", opcodes 40005) -----
+
+
+def _form(payload: dict[str, Any], files: list[tuple[str, bytes]]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("payload_json", json.dumps(payload), content_type="application/json")
+    for index, (name, data) in enumerate(files):
+        form.add_field(f"files[{index}]", data, filename=name, content_type="application/octet-stream")
+    return form
+
+
+async def test_uploads_follow_discords_rules(fake: FakeDiscord) -> None:
+    """multipart with payload_json and files[n]; at most the limit where the file goes (413, 40005: 10 MiB
+    unboosted, 50 MiB at tier 2, the interaction's attachment_size_limit); Attach Files needed; an edit's
+    `attachments` lists what stays; attachment URLs are signed anew on every fetch."""
+    plain = fake.add_guild("plain")
+    boosted = fake.add_guild("boosted", premium_tier=2)
+    channel, boosted_channel = fake.guilds[plain]["channel_ids"][0], fake.guilds[boosted]["channel_ids"][0]
+    eleven = b"\0" * (11 * MIB)
+    attach = {"attachments": [{"id": 0, "filename": "a.mp4"}]}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def post(where: int, payload: dict[str, Any], files: list[tuple[str, bytes]]) -> tuple[int, Any]:
+            url = f"{fake.api_base}/channels/{where}/messages"
+            async with http.post(url, data=_form(payload, files)) as r:
+                return r.status, await r.json()
+
+        status, message = await post(channel, {"content": "x", **attach}, [("a.mp4", b"video bytes")])
+        assert status == 200 and message["attachments"][0]["size"] == 11
+        assert message["attachments"][0]["content_type"] == "video/mp4"
+        assert message["attachments"][0]["url"].startswith("https://cdn.discordapp.com/attachments/")
+        assert (await post(channel, {"content": "x", **attach}, [("a.mp4", eleven)])) == (
+            413,
+            {"code": 40005, "message": "Request entity too large"},
+        )
+        assert (await post(boosted_channel, {"content": "x", **attach}, [("a.mp4", eleven)]))[0] == 200
+        ghost = {"attachments": [{"id": 3, "filename": "b.mp4"}]}
+        assert (await post(channel, {"content": "x", **ghost}, [("a.mp4", b"v")]))[0] == 400, "no files[3] sent"
+        raw = (
+            b'--b\r\nContent-Disposition: form-data; name="payload_json"\r\n\r\n{"content": "x"}\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="files[0]"\r\n\r\nv\r\n--b--\r\n'
+        )  # a file part without a filename
+        headers = {"Content-Type": "multipart/form-data; boundary=b"}
+        async with http.post(f"{fake.api_base}/channels/{channel}/messages", data=raw, headers=headers) as r:
+            assert r.status == 400
+
+        url = f"{fake.api_base}/channels/{channel}/messages/{message['id']}"
+        fake.clock_offset = 0
+        await asyncio.sleep(1.1)  # the signature carries the second it was issued
+        async with http.get(url) as r:
+            again = await r.json()
+        assert again["attachments"][0]["url"] != message["attachments"][0]["url"], "signed anew"
+        assert again["attachments"][0]["url"].split("?")[0] == message["attachments"][0]["url"].split("?")[0]
+        async with http.patch(url, json={"attachments": []}) as r:
+            assert (await r.json())["attachments"] == [], "an edit's attachments list what stays"
+
+        fake.deny_bot(channel, ATTACH_FILES)
+        assert (await post(channel, {"content": "x", **attach}, [("a.mp4", b"v")]))[1]["code"] == 50013
+        assert (await post(channel, {"content": "no file"}, []))[0] == 200, "only the upload needs it"
+
+    user = fake.add_user("u")
+    fake.add_member(plain, user)
+    interaction = fake._interaction_base(2, plain, channel, user)
+    assert int(interaction.payload["app_permissions"]) & ATTACH_FILES == 0, "the interaction says so too"
+    assert interaction.payload["attachment_size_limit"] == 10 * MIB

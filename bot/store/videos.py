@@ -90,19 +90,20 @@ class VideoStore:
         )
         return Video.from_row(row) if row else None
 
-    _BY_LINK = "(video_url = ? OR attachment_url = ? OR serve_key = ?)"
-
     async def known_link(self, url: str, attachment: str | None, serve_key: str | None) -> bool:
         """Whether any server's video has this link (the API's, its Discord attachment's or its served one)."""
-        sql = f"SELECT 1 FROM videos WHERE {self._BY_LINK} LIMIT 1"
-        row = await self.db.fetchone(sql, (url, attachment, serve_key))
+        row = await self.db.fetchone(
+            "SELECT 1 FROM videos WHERE video_url = ? OR attachment_url = ? OR serve_key = ? LIMIT 1",
+            (url, attachment, serve_key),
+        )
         return row is not None
 
     async def by_link(self, guild_id: int, url: str, attachment: str | None, serve_key: str | None) -> Video | None:
         """This server's video with this link: the API's, its Discord attachment's (without the query, which
         changes with every signature) or its served copy's key."""
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND {self._BY_LINK}",
+            f"SELECT {_COLUMNS} FROM videos"
+            " WHERE guild_id = ? AND (video_url = ? OR attachment_url = ? OR serve_key = ?)",
             (guild_id, url, attachment, serve_key),
         )
         return Video.from_row(row) if row else None
