@@ -47,12 +47,21 @@ class ExtendTarget:
     def parent_id(self) -> str | None:
         return self.video.video_id if self.video else None
 
-    def request(self, prompt: str, options: VideoOptions, end_image_url: str | None = None) -> VideoRequest:
-        """The extend request, with the options every path resolves the same way (bot/options.py)."""
+    @property
+    def needs_link(self) -> bool:
+        """A video of ours the API knows only by its link (it gave no id): that link may have expired."""
+        return self.video is not None and not self.video.luma_video_id
+
+    def request(
+        self, prompt: str, options: VideoOptions, end_image_url: str | None = None, link_now: str | None = None
+    ) -> VideoRequest:
+        """The extend request, with the options every path resolves the same way (bot/options.py). By the
+        API's id when it gave one; else by `link_now` (a link that works today: the served copy, or the
+        Discord attachment fetched afresh), else by the API's own link."""
         common = {"end_image_url": end_image_url, "loop": options.loop, "enhancement": options.enhancement}
         if self.video is not None and self.video.luma_video_id:
             return VideoRequest.extend(prompt, video_id=self.video.luma_video_id, **common)
-        url = self.video.video_url if self.video is not None else self.url
+        url = (link_now or self.video.video_url) if self.video is not None else self.url
         return VideoRequest.extend(prompt, video_url=url, **common)
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.luma.fake import MEDIA
 from bot.store import MediaStore
 
+from .conftest import fixture
 from .disk import small_disk
 from .fakes.discord import ATTACH_FILES
 from .fakes.discord_files import MIB
@@ -280,3 +282,32 @@ async def test_pruning_keeps_the_history_and_the_served_link_leads_on(
             assert response.headers["Location"] == (
                 f"https://discord.com/channels/{world.guild}/{world.channel}/{first['id']}"
             ), "on to the message that still carries the file"
+
+
+@pytest.mark.parametrize("callbacks", [False, True], ids=["attachment", "served"])
+async def test_extending_a_video_the_api_knows_only_by_link_hands_it_a_link_that_works_now(
+    tmp_path: Path, callbacks: bool
+) -> None:
+    """The API gave no video id, so it can only be sent a link, and its own will have expired: it gets the
+    served copy's link, or the Discord attachment's URL fetched afresh (signed for a day)."""
+    async with World(tmp_path, callbacks=callbacks) as world:
+        seed = dict(fixture("seed_generate_text"))
+        del seed["video_id"]
+        seed["video_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.mp4"
+        seed["thumbnail_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.jpg"
+        world.luma.script_next_result(seed)
+        message, video_id = await make_video(world, "a video without an id")
+        await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
+        await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "extend"], {"video": video_id, "prompt": "and on"}
+        )
+        await world.wait_for(lambda: len(world.luma.videos_requests()) == 2)
+        body = world.luma.videos_requests()[-1]
+        assert "video_id" not in body
+        if callbacks:
+            assert body["video_url"] == await served(world)
+        else:
+            fetched = world.discord.calls("GET", rf"/channels/{world.channel}/messages/{message['id']}$")
+            assert fetched and fetched[-1].status == 200, "the message was fetched for a fresh URL"
+            assert body["video_url"] == world.message(int(message["id"]))["attachments"][0]["url"]
+            assert body["video_url"].split("?")[0] == message["attachments"][0]["url"].split("?")[0]

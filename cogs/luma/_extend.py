@@ -66,7 +66,7 @@ class ExtendCommands:
         target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
         end = pick_image("end image", image_file(end_image), end_image_url)
         settings, options = await guild_options(self.bot, interaction.guild_id)
-        request = target.request(prompt, options, end)
+        request = target.request(prompt, options, end, await self._link_now(target))
         await start_from_interaction(
             self.bot, interaction, request, parent_video_id=target.parent_id, settings=settings
         )
@@ -102,7 +102,8 @@ class ExtendCommands:
         settings, options = await guild_options(self.bot, interaction.guild_id)
         try:
             end = pick_image("end frame", None, values.get("end_image_url") or None)
-            request = ExtendTarget(video=video).request(values.get("prompt", ""), options, end)
+            target = ExtendTarget(video=video)
+            request = target.request(values.get("prompt", ""), options, end, await self._link_now(target))
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
             return
@@ -116,6 +117,26 @@ class ExtendCommands:
             await reply_privately(interaction, NOT_A_VIDEO)
             return
         await interaction.response.send_modal(ExtendModal(video))
+
+    async def _link_now(self, target: ExtendTarget) -> str | None:
+        """A link to the video that works now, for one the API knows only by its link (which expires): the
+        served copy, else its Discord attachment's URL, fetched afresh (those are signed for a day)."""
+        video = target.video
+        if video is None or not target.needs_link:
+            return None
+        served = self.bot.links.served(video)
+        if served is not None:
+            return served
+        if video.attachment_url and video.message_id and video.message_channel_id:
+            channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
+            try:
+                message = await channel.fetch_message(video.message_id)
+            except discord.HTTPException as exc:
+                log.info("could not fetch the message carrying %s (%s)", video.video_id, exc.status)
+                return None
+            if message.attachments:
+                return message.attachments[0].url
+        return None
 
     async def _video_of(self, guild_id: int, message: discord.Message) -> Video | None:
         if self.bot.user is None or message.author.id != self.bot.user.id:
@@ -157,5 +178,6 @@ class ExtendCommands:
             await answer_reply(self.bot, message, text)
             return
         settings, options = await guild_options(self.bot, message.guild.id)
-        request = ExtendTarget(video=video).request(prompt, options)
+        target = ExtendTarget(video=video)
+        request = target.request(prompt, options, link_now=await self._link_now(target))
         await start_from_reply(self.bot, message, request, video.video_id, settings)
