@@ -71,7 +71,7 @@ class Archiver:
         *,
         max_bytes: int,
         max_total_bytes: int | None = None,
-        concurrency: int = 2,
+        concurrency: int = 4,
         pauses: tuple[float, ...] = PAUSES,
         retry_every: float = 600.0,
         give_up_after: float = 86400.0,
