@@ -51,7 +51,7 @@ async def test_a_finished_video_and_its_thumbnail_are_kept_byte_for_byte(tmp_pat
 
 async def test_a_download_cut_by_a_restart_is_finished_after_it(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False, ARCHIVE_WAIT="0.5") as world:
-        world.luma.media_delay = 30  # the CDN is slow: the bot stops while it waits
+        world.luma.media_delay = 5  # the CDN is slow: the bot stops while it waits
         await world.generate("finish me later")
         await world.wait_for(lambda: world.video_messages())
         await world.wait_for(lambda: world.luma.media_requests)
