@@ -29,7 +29,7 @@ from bot.media import Archiver, Links, MediaRoute
 from bot.metrics import Metrics
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
-from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, MediaStore, QuotaStore
+from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, QuotaStore
 from bot.tree import LumaTree
 from bot.web import WebServer
 
@@ -142,7 +142,7 @@ class LumaBot(commands.Bot):
         )
         self.archiver = Archiver(
             self.session,
-            MediaStore(self.db),
+            self.jobs.media,
             settings.media_path,
             max_bytes=settings.media_max_file_mb * 1024 * 1024,
             max_total_bytes=None if settings.media_max_gb is None else int(settings.media_max_gb * 1024**3),

@@ -93,9 +93,9 @@ class Archiver:
         self._prune_lock = asyncio.Lock()
         self._sweeper: asyncio.Task[None] | None = None
 
-    async def keep(self, video: Video) -> None:
+    async def keep(self, video: Video) -> list[MediaFile]:
         """Start the downloads of a video's pending files (recorded as due with the video; an older video
-        without rows gets them now)."""
+        without rows gets them now); return its files as they stood."""
         items = await self.store.of(video.video_id)
         if not items:
             async with self.store.db.transaction() as tx:
@@ -104,12 +104,13 @@ class Archiver:
         for item in items:
             if item.state == "pending":
                 self._start(item)
+        return items
 
     async def copy(self, video: Video, wait: float) -> KeptFile | None:
         """The kept mp4 of `video`, waiting at most `wait` seconds for it; None if it is not there by then
         (its download goes on, for the history)."""
         try:
-            await self.keep(video)
+            items = await self.keep(video)
         except Exception as exc:  # a full or locked database: the result goes out with the API's link
             log.warning("could not start keeping %s (%r)", video.video_id, exc)
             return None
@@ -118,11 +119,7 @@ class Archiver:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 return await asyncio.wait_for(asyncio.shield(first), wait)
             return None
-        return await self.kept(video.video_id)
-
-    async def kept(self, video_id: str) -> KeptFile | None:
-        """The kept mp4 of a video, if it is on disk."""
-        for item in await self.store.of(video_id):
+        for item in items:  # kept before (a redelivery): the file, if it is still on disk
             if item.kind == "video" and item.state == "kept" and item.path and item.bytes is not None:
                 path = Path(item.path)
                 if await asyncio.to_thread(path.is_file):

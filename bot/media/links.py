@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from bot.store import Video
 
-__all__ = ["SERVED_PREFIX", "Links", "attachment_link", "jump_url", "served_key", "unsigned"]
+__all__ = ["SERVED_NAME", "SERVED_PREFIX", "Links", "attachment_link", "jump_url", "served_key", "unsigned"]
 
 SERVED_PREFIX = "/media/"
-_SERVED = re.compile(r"/media/(?P<key>[A-Za-z0-9_-]{16,64})\.(mp4|jpg)$")
+SERVED_NAME = re.compile(r"(?P<key>[A-Za-z0-9_-]{16,64})\.(?P<ext>mp4|jpg)$")  # after SERVED_PREFIX
 DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
 
 
@@ -30,7 +30,8 @@ def unsigned(url: str | None) -> str | None:
 
 def served_key(url: str) -> str | None:
     """The key of one of the bot's served links (any host: the key alone is the capability)."""
-    match = _SERVED.search(urlsplit(url).path)
+    _, prefix, name = urlsplit(url).path.rpartition(SERVED_PREFIX)
+    match = SERVED_NAME.fullmatch(name) if prefix else None
     return match["key"] if match else None
 
 

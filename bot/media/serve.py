@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.store import MediaStore, VideoStore
 
-from .links import SERVED_PREFIX, Links
+from .links import SERVED_NAME, SERVED_PREFIX, Links
 
 __all__ = ["MediaRoute"]
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^(?P<key>[A-Za-z0-9_-]{16,64})\.(?P<ext>mp4|jpg)$")
 _KINDS = {"mp4": ("video", "video/mp4"), "jpg": ("thumbnail", "image/jpeg")}
 
 
@@ -36,7 +34,7 @@ class MediaRoute:
         app.router.add_get(SERVED_PREFIX + "{name}", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        match = _NAME.match(request.match_info["name"])
+        match = SERVED_NAME.fullmatch(request.match_info["name"])
         video = await self.videos.by_serve_key(match["key"]) if match else None
         if match is None or video is None:
             raise web.HTTPNotFound()
