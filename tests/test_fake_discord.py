@@ -264,3 +264,32 @@ async def test_uploads_follow_discords_rules(fake: FakeDiscord) -> None:
     interaction = fake._interaction_base(2, plain, channel, user)
     assert int(interaction.payload["app_permissions"]) & ATTACH_FILES == 0, "the interaction says so too"
     assert interaction.payload["attachment_size_limit"] == 10 * MIB
+
+
+async def test_deleting_others_messages_needs_manage_messages_and_spoiler_files_are_flagged(fake: FakeDiscord) -> None:
+    """Delete Message: a message another user sent needs Manage Messages (the bot's own never does); a file
+    named SPOILER_… carries the IS_SPOILER attachment flag (1 << 3)."""
+    guild = fake.add_guild("g")
+    channel = fake.guilds[guild]["channel_ids"][0]
+    user = fake.add_user("u")
+    fake.add_member(guild, user)
+    theirs = fake._message(channel, fake.users[user], {"content": "hello"})  # a member's message
+    fake.messages[int(theirs["id"])] = theirs
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        base = f"{fake.api_base}/channels/{channel}/messages"
+        async with http.delete(f"{base}/{theirs['id']}") as r:
+            assert r.status == 403 and (await r.json())["code"] == 50013
+        async with http.post(
+            base,
+            data=_form(
+                {"content": "x", "attachments": [{"id": 0, "filename": "SPOILER_a.mp4"}]}, [("SPOILER_a.mp4", b"v")]
+            ),
+        ) as r:
+            mine = await r.json()
+        assert mine["attachments"][0]["flags"] & (1 << 3)
+        async with http.delete(f"{base}/{mine['id']}") as r:
+            assert r.status == 204, "its own message"
+        moderators = fake.add_role(guild, "bot role", permissions=1 << 13)
+        fake.members[(guild, int(fake.bot_user["id"]))]["roles"].append(str(moderators))
+        async with http.delete(f"{base}/{theirs['id']}") as r:
+            assert r.status == 204, "with Manage Messages"

@@ -33,6 +33,7 @@ MESSAGE_CONTENT = 1 << 15
 DEFAULT_PERMISSIONS = 0x0000_0000_0000_0800 | 0x400 | 0x40 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
 MANAGE_GUILD = 1 << 5
 READ_MESSAGE_HISTORY = 1 << 16
+MANAGE_MESSAGES = 1 << 13
 ATTACH_FILES = 1 << 15
 CDN = "https://cdn.discordapp.com"
 TIER_FILE_LIMIT = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}  # by the guild's boost tier
@@ -615,10 +616,27 @@ class FakeDiscord:
         }
         return await self._send_interaction(interaction)
 
+    def set_age_restricted(self, channel_id: int, value: bool = True) -> None:
+        """Mark a channel age-restricted (`nsfw`); threads have no flag of their own. Call before the bot
+        connects, or follow with `channel_updated`."""
+        self.channels[channel_id]["nsfw"] = value
+
+    def user_attachment(self, channel_id: int, filename: str, size: int = 20_000) -> dict[str, Any]:
+        """An attachment as Discord describes one a member uploaded (signed link, content type by name)."""
+        upload = Upload(0, filename, size, "0" * 64)
+        return attachment(next(self._ids), upload, channel_id, CDN)
+
     async def post_user_message(
-        self, channel_id: int, user_id: int, content: str, *, reply_to: int | None = None, ping: bool = True
+        self,
+        channel_id: int,
+        user_id: int,
+        content: str,
+        *,
+        reply_to: int | None = None,
+        ping: bool = True,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """A member writes in a channel (optionally a reply); the bot sees MESSAGE_CREATE."""
+        """A member writes in a channel (optionally a reply, optionally with files); the bot sees MESSAGE_CREATE."""
         guild_id = int(self.channels[channel_id]["guild_id"])
         reference = None
         mentions: list[dict[str, Any]] = []
@@ -630,6 +648,7 @@ class FakeDiscord:
                 mentions.append(referenced["author"])
         message = self._message(channel_id, self.users[user_id], {"content": content}, reference=reference)
         message["mentions"] = mentions
+        message["attachments"] = attachments or []
         self.messages[int(message["id"])] = message
         event = dict(message)
         event["guild_id"] = str(guild_id)
@@ -1003,6 +1022,12 @@ class FakeDiscord:
             refresh_urls(message, CDN)
             return 200, message
         if method == "DELETE":
+            # Discord: deleting another user's message in a guild channel needs Manage Messages
+            if (
+                message["author"]["id"] != self.bot_user["id"]
+                and not self.bot_permissions(channel_id) & MANAGE_MESSAGES
+            ):
+                raise _Error(403, 50013, "Missing Permissions")
             self.messages.pop(message_id, None)
             return 204, None
         if message["author"]["id"] != self.bot_user["id"]:

@@ -18,6 +18,7 @@ from .discord_limits import InvalidForm
 __all__ = ["MIB", "TooLarge", "Upload", "attachment", "check_uploads", "parse_multipart", "refresh_urls"]
 
 MIB = 1024 * 1024
+IS_SPOILER = 1 << 3  # an attachment flag: blurred until clicked
 URL_TTL = 24 * 3600  # Discord's attachment links carry ex= (expiry), is= (issued) and hm= (signature)
 _FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
 _SIGNING_KEY = b"fake-discord-cdn"
@@ -102,6 +103,8 @@ def attachment(attachment_id: int, upload: Upload, channel_id: int, base: str) -
         "url": url,
         "proxy_url": url.replace(base, base + "/proxy", 1),
         "content_type": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+        # Discord marks a file whose name starts with SPOILER_ (discord.py's File(spoiler=True) names it so)
+        "flags": IS_SPOILER if upload.filename.startswith("SPOILER_") else 0,
         "sha256": upload.sha256,  # not Discord's: the fake keeps a digest instead of the bytes, for tests
     }
 
