@@ -16,11 +16,14 @@ def access_refusal(
     role_ids: Collection[int],
     is_admin: bool,
     parent_id: int | None = None,
+    age_restricted: bool = False,
 ) -> str | None:
     """A sentence saying why this member may not make a video here, or None when they may. A thread
-    (`parent_id` = its channel) is allowed where its channel is."""
+    (`parent_id` = its channel) is allowed where its channel is, and is age-restricted when its channel is."""
     if settings.paused:
         return "Video making is paused in this server by its admins."
+    if settings.age_restricted_only and not age_restricted:
+        return "In this server, videos can only be made in age-restricted channels."
     allowed = settings.allowed_channels
     if allowed and channel_id not in allowed and (parent_id is None or parent_id not in allowed):
         where = ", ".join(f"<#{c}>" for c in settings.allowed_channels[:10])

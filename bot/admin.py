@@ -120,6 +120,34 @@ class GuildAdmin:
         detail = "defaults: " + ", ".join(f"{k.removeprefix('default_')}={v}" for k, v in changes.items())
         return await self._change(guild_id, actor_id, "defaults", detail, **changes)
 
+    async def set_moderation(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        mod_log_channel: int | None = None,
+        stop_mod_log: bool = False,
+        spoiler: bool | None = None,
+        age_restricted_only: bool | None = None,
+    ) -> str:
+        changes: dict[str, Any] = {}
+        shown = []
+        if stop_mod_log:
+            changes["mod_log_channel_id"] = None
+            shown.append("mod log off")
+        elif mod_log_channel is not None:
+            changes["mod_log_channel_id"] = mod_log_channel
+            shown.append(f"mod log in <#{mod_log_channel}>")
+        if spoiler is not None:
+            changes["spoiler"] = int(spoiler)
+            shown.append(f"results behind a spoiler: {'on' if spoiler else 'off'}")
+        if age_restricted_only is not None:
+            changes["age_restricted_only"] = int(age_restricted_only)
+            shown.append(f"age-restricted channels only: {'on' if age_restricted_only else 'off'}")
+        if not changes:
+            raise AdminError("Nothing to change.")
+        return await self._change(guild_id, actor_id, "moderation", "; ".join(shown), **changes)
+
     async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> str:
         detail = "video making paused" if paused else "video making resumed"
         return await self._change(guild_id, actor_id, "pause" if paused else "resume", detail, paused=int(paused))

@@ -100,6 +100,13 @@ def _positive_float(raw: str) -> float:
     return value
 
 
+def _price(raw: str) -> float:
+    value = _number(raw)
+    if value < 0:
+        raise ValueError("is negative")
+    return value
+
+
 def _seconds(raw: str) -> float:
     value = _number(raw)
     if value < 0:
@@ -222,6 +229,11 @@ class Settings:
     # The line in front of the API's in-flight cap (per token): how many tasks at once, and how long to wait.
     luma_max_in_flight: int = _setting("LUMA_MAX_IN_FLIGHT", _positive_int, 5)
     queue_timeout: float = _setting("QUEUE_TIMEOUT", _positive_float, 1800.0)
+    # The owner's wallet: what one video costs them (any unit: PRICE_UNIT names it), shown as spend in
+    # /luma-admin usage; and an optional bot-wide budget per calendar month, after which requests are refused.
+    video_price: float | None = _setting("VIDEO_PRICE", _price)
+    price_unit: str = _setting("PRICE_UNIT", _text, "")
+    monthly_budget: float | None = _setting("MONTHLY_BUDGET", _positive_float)
     # Default video options (per guild overridable).
     default_aspect_ratio: str = _setting("DEFAULT_ASPECT_RATIO", _aspect_ratio, "16:9")
     # Job cadence: when to look at a task first, how often after, and when to give up.
@@ -251,6 +263,8 @@ class Settings:
                 values[f.name] = f.metadata["parse"](raw)
             except ValueError as exc:
                 problems.append(f"{name} {exc}")  # never the value: it may be a secret pasted in the wrong place
+        if "monthly_budget" in values and not values.get("video_price"):
+            problems.append("MONTHLY_BUDGET needs VIDEO_PRICE (what one video costs, in the same unit)")
         if problems:
             raise SettingsError(problems)
         return cls(**values)

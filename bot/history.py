@@ -72,7 +72,7 @@ async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
     """One of this server's videos by id. Another server's video is answered exactly like a missing one:
     every video in the bot's history belongs to its server, and says nothing of where else it exists."""
     video = await videos.get(guild_id, video_id.strip())
-    if video is None:
+    if video is None or video.deleted_at is not None:  # a deleted result is gone for members
         raise InputError(NOT_IN_THIS_SERVER)
     return video
 
@@ -85,6 +85,8 @@ async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str) ->
     if ref.url is not None:
         link = (ref.url, attachment_link(ref.url), served_key(ref.url))
         known = await videos.by_link(guild_id, *link)
+        if known is not None and known.deleted_at is not None:
+            raise InputError(NOT_IN_THIS_SERVER)
         if known is not None:
             return ExtendTarget(video=known)
         if await videos.known_link(*link):

@@ -9,7 +9,15 @@ from urllib.parse import urlsplit
 from bot.errors import InputError
 from bot.luma.models import is_http_url
 
-__all__ = ["MAX_IMAGE_BYTES", "ImageFile", "InputError", "VideoRef", "parse_video_ref", "pick_image"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "ImageFile",
+    "InputError",
+    "VideoRef",
+    "image_in_message",
+    "parse_video_ref",
+    "pick_image",
+]
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
@@ -41,6 +49,25 @@ def pick_image(label: str, file: ImageFile | None, url: str | None) -> str | Non
             raise InputError(f"The {label} link must start with http:// or https://.")
         return url
     return None
+
+
+NO_IMAGE = "That message holds no image I can animate (a PNG, JPEG, WebP or GIF, up to 10 MB)."
+
+
+def image_in_message(files: list[ImageFile], embed_images: list[str]) -> str:
+    """The first image of a message that can be a start frame: an attached image, else an embed's image (a
+    link preview). InputError when there is none."""
+    for file in files:
+        try:
+            found = pick_image("image", file, None)
+        except InputError:
+            continue
+        if found:
+            return found
+    for url in embed_images:
+        if is_http_url(url) and len(url) <= 2000:
+            return url
+    raise InputError(NO_IMAGE)
 
 
 @dataclass(frozen=True, slots=True)

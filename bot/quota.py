@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.store import Database, QuotaStore, Tx, Usage
+from bot.wallet import BudgetSpent, Wallet
 
 __all__ = ["LIMIT_LABELS", "Limits", "QuotaExceeded", "QuotaService", "QuotaStatus"]
 
@@ -101,10 +102,11 @@ class QuotaStatus:
 
 
 class QuotaService:
-    def __init__(self, db: Database, store: QuotaStore, defaults: Limits) -> None:
+    def __init__(self, db: Database, store: QuotaStore, defaults: Limits, wallet: Wallet | None = None) -> None:
         self.db = db
         self.store = store
         self.defaults = defaults
+        self.wallet = wallet or Wallet()
 
     async def limits(self, guild_id: int, tx: Tx | None = None) -> Limits:
         return self.defaults.with_overrides(await self.store.overrides(guild_id, tx))
@@ -113,11 +115,12 @@ class QuotaService:
     def _periods(now: datetime) -> tuple[str, str]:
         return now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
 
-    async def reserve(self, tx: Tx, guild_id: int, user_id: int, job_id: str, *, exempt: bool = False) -> None:
+    async def reserve(self, tx: Tx, guild_id: int, user_id: int, job_id: str, *, exempt: bool = False) -> int | None:
         """Check every limit and hold one unit, inside the caller's transaction (all or nothing).
 
         Members of an exempt role skip the per-member limits and the cooldown; the server's own
-        daily, monthly and concurrency caps still protect the owner's wallet.
+        daily, monthly and concurrency caps, and the bot-wide monthly budget, still protect the owner's
+        wallet. Returns the budget alert (percent) this video reached for the first time this month, if any.
         """
         now = self.db.clock()
         day, month = self._periods(now)
@@ -148,7 +151,21 @@ class QuotaService:
             ready = usage.member_last + timedelta(seconds=cooldown)
             if now < ready:
                 raise QuotaExceeded("member_cooldown", cooldown, ready)
+        cap = self.wallet.video_cap
+        spent = await self.store.month_total(tx, month) if cap is not None else 0
+        if cap is not None and spent >= cap:
+            raise BudgetSpent(next_month(now))
         await self.store.hold(tx, guild_id, user_id, job_id, day, month)
+        alert = None
+        for percent in self.wallet.alert_due(spent + 1):
+            if await self.store.record_alert(tx, month, percent):
+                alert = percent
+        return alert
+
+    async def month_spend(self) -> tuple[int, str]:
+        """Videos charged or in progress this month, bot-wide, and the month."""
+        month = self._periods(self.db.clock())[1]
+        return await self.store.month_total(None, month), month
 
     async def charge(self, tx: Tx, job_id: str, *, even_if_refunded: bool = False) -> bool:
         return await self.store.settle(tx, job_id, "charged", from_refunded=even_if_refunded)

@@ -16,6 +16,7 @@ from .errors import (
     LumaTaskFailed,
     LumaTimeoutError,
     QueueTimeout,
+    RemovedByModerator,
 )
 from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, Submission, TaskRecord, VideoRequest, VideoResult
 
@@ -38,6 +39,7 @@ __all__ = [
     "LumaTaskFailed",
     "LumaTimeoutError",
     "QueueTimeout",
+    "RemovedByModerator",
     "RetryPolicy",
     "Submission",
     "TaskRecord",

@@ -19,6 +19,7 @@ __all__ = [
     "LumaTaskFailed",
     "LumaTimeoutError",
     "QueueTimeout",
+    "RemovedByModerator",
     "body_excerpt",
     "error_from_response",
 ]
@@ -130,6 +131,13 @@ class JobCancelled(LumaError):
 
     kind = "cancelled"
     member_message = "Cancelled before it started. Nothing was charged."
+
+
+class RemovedByModerator(LumaError):
+    """Not the API's: the member was blocked while this job waited for a slot, so it left the line."""
+
+    kind = "removed"
+    member_message = "A moderator stopped this request before it started. Nothing was charged."
 
 
 class QueueTimeout(LumaError):

@@ -234,6 +234,18 @@ class Archiver:
             log.info("pruned %d kept files to stay under MEDIA_MAX_GB", removed)
         return removed
 
+    async def forget(self, video_id: str) -> int:
+        """A result its requester (or a moderator) deleted: the bot's copy goes too; the row stays."""
+        removed = 0
+        for item in await self.store.of(video_id):
+            if item.state == "kept" and item.path:
+                with contextlib.suppress(FileNotFoundError):
+                    await asyncio.to_thread(os.remove, item.path)
+                removed += 1
+            if item.state != "pruned":
+                await self.store.pruned(item.video_id, item.kind)
+        return removed
+
     async def download(self, url: str, target: Path) -> tuple[Path, int]:
         """Stream `url` into `target` (via `target.part`); return the path and its size."""
         if not is_http_url(url):

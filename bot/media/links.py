@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from bot.store import Video
 
-__all__ = ["SERVED_NAME", "SERVED_PREFIX", "Links", "attachment_link", "jump_url", "served_key", "unsigned"]
+__all__ = [
+    "SERVED_NAME",
+    "SERVED_PREFIX",
+    "Links",
+    "attachment_link",
+    "jump_url",
+    "link_expires",
+    "served_key",
+    "unsigned",
+]
 
 SERVED_PREFIX = "/media/"
 SERVED_NAME = re.compile(r"(?P<key>[A-Za-z0-9_-]{16,64})\.(?P<ext>mp4|jpg)$")  # after SERVED_PREFIX
@@ -38,6 +48,18 @@ def served_key(url: str) -> str | None:
 def attachment_link(url: str) -> str | None:
     """A Discord attachment link, unsigned, when `url` is one."""
     return unsigned(url) if urlsplit(url).hostname in DISCORD_CDN_HOSTS else None
+
+
+def link_expires(url: str) -> datetime | None:
+    """When a Discord attachment link stops working (its `ex` parameter, hex seconds); None for any other
+    link, or one without an expiry."""
+    if attachment_link(url) is None:
+        return None
+    values = parse_qs(urlsplit(url).query).get("ex")
+    try:
+        return datetime.fromtimestamp(int(values[0], 16), tz=UTC) if values else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def jump_url(guild_id: int | None, channel_id: int, message_id: int) -> str:

@@ -36,8 +36,8 @@ class MediaRoute:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         match = SERVED_NAME.fullmatch(request.match_info["name"])
         video = await self.videos.by_serve_key(match["key"]) if match else None
-        if match is None or video is None:
-            raise web.HTTPNotFound()
+        if match is None or video is None or video.deleted_at is not None:
+            raise web.HTTPNotFound()  # a deleted result is not served, nor pointed to
         kind, content_type = _KINDS[match["ext"]]
         item = next((f for f in await self.media.of(video.video_id) if f.kind == kind), None)
         if item is not None and item.state == "kept" and item.path and await asyncio.to_thread(Path(item.path).is_file):

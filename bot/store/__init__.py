@@ -4,6 +4,7 @@ from .db import AlreadyRunning, Database, InstanceLock, Tx
 from .guilds import AuditEntry, GuildSettings, GuildStore
 from .jobs import Job, JobStore
 from .media import MediaFile, MediaStore
+from .moderation import MemberBlock, ModerationStore
 from .quotas import QuotaStore, Usage
 from .videos import Video, VideoStore
 
@@ -18,6 +19,8 @@ __all__ = [
     "JobStore",
     "MediaFile",
     "MediaStore",
+    "MemberBlock",
+    "ModerationStore",
     "QuotaStore",
     "Tx",
     "Usage",

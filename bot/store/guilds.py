@@ -24,6 +24,9 @@ class GuildSettings:
     default_aspect_ratio: str | None = None
     default_loop: bool | None = None
     default_enhancement: bool | None = None
+    mod_log_channel_id: int | None = None  # where requests, refusals and admin changes are posted
+    spoiler: bool = False  # results behind Discord's spoiler
+    age_restricted_only: bool = False  # videos only in age-restricted channels (a thread: its parent's flag)
 
 
 @dataclass(slots=True)
@@ -42,6 +45,9 @@ _EDITABLE = {
     "default_aspect_ratio",
     "default_loop",
     "default_enhancement",
+    "mod_log_channel_id",
+    "spoiler",
+    "age_restricted_only",
 }
 
 
@@ -76,6 +82,9 @@ class GuildStore:
             default_aspect_ratio=row["default_aspect_ratio"],
             default_loop=flag(row["default_loop"]),
             default_enhancement=flag(row["default_enhancement"]),
+            mod_log_channel_id=row["mod_log_channel_id"],
+            spoiler=bool(row["spoiler"]),
+            age_restricted_only=bool(row["age_restricted_only"]),
         )
 
     async def update(self, tx: Tx, guild_id: int, **changes: Any) -> None:

@@ -23,7 +23,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at, progress_message_id, submit_started_at, attach_limit"
+    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler"
 )
 
 
@@ -54,6 +54,7 @@ class Job:
     progress_message_id: int | None = None
     submit_started_at: datetime | None = None
     attach_limit: int | None = None  # the largest file the interaction's response may carry (0: none)
+    spoiler: bool = False  # post the result behind a spoiler
 
     @property
     def action(self) -> str:
@@ -97,6 +98,7 @@ class Job:
             progress_message_id=row["progress_message_id"],
             submit_started_at=when("submit_started_at"),
             attach_limit=row["attach_limit"],
+            spoiler=bool(row["spoiler"]),
         )
 
 
@@ -109,7 +111,7 @@ class JobStore:
         await tx.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
             " application_id, interaction_token, interaction_at, reply_to_message_id, progress_message_id,"
-            " created_at, attach_limit) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, attach_limit, spoiler) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 job.guild_id,
@@ -125,6 +127,7 @@ class JobStore:
                 job.progress_message_id,
                 self.db.now(),
                 job.attach_limit,
+                int(job.spoiler),
             ),
         )
 

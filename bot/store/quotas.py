@@ -124,6 +124,21 @@ class QuotaStore:
         )
         return [(int(r["user_id"]), int(r["n"])) for r in rows]
 
+    async def month_total(self, tx: Tx | None, month: str) -> int:
+        """Videos charged or in progress this month across every server (what the owner pays for)."""
+        row = await (tx or self.db).fetchone(
+            "SELECT COUNT(*) AS n FROM reservations WHERE month = ? AND state != 'refunded'", (month,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def record_alert(self, tx: Tx, month: str, percent: int) -> bool:
+        """Note that this month's alert at `percent` is being sent; False when it was already."""
+        added = await tx.execute(
+            "INSERT OR IGNORE INTO budget_alerts (month, percent, sent_at) VALUES (?, ?, ?)",
+            (month, percent, self.db.now()),
+        )
+        return added == 1
+
     async def state_of(self, job_id: str) -> str | None:
         row = await self.db.fetchone("SELECT state FROM reservations WHERE job_id = ?", (job_id,))
         return row["state"] if row else None

@@ -20,6 +20,7 @@ _COLUMNS = (
     " created_at, attachment_url, serve_key"
 )
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
+_READ = _COLUMNS + ", deleted_at, deleted_by"  # written later than the insert
 
 
 @dataclass(slots=True)
@@ -44,11 +45,14 @@ class Video:
     created_at: datetime | None = None
     attachment_url: str | None = None  # the Discord attachment carrying the video (signed: expires)
     serve_key: str | None = None  # where the bot serves its kept copy: {PUBLIC_BASE_URL}/media/{key}.mp4
+    deleted_at: datetime | None = None  # its result message was deleted (Delete): hidden from members
+    deleted_by: int | None = None
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Video:
         data = {key: row[key] for key in row.keys()}
-        data["created_at"] = from_iso(row["created_at"]) if row["created_at"] else None
+        for key in ("created_at", "deleted_at"):
+            data[key] = from_iso(row[key]) if row[key] else None
         return cls(**data)
 
 
@@ -86,7 +90,7 @@ class VideoStore:
 
     async def get(self, guild_id: int, video_id: str) -> Video | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND video_id = ?", (guild_id, video_id)
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND video_id = ?", (guild_id, video_id)
         )
         return Video.from_row(row) if row else None
 
@@ -102,20 +106,19 @@ class VideoStore:
         """This server's video with this link: the API's, its Discord attachment's (without the query, which
         changes with every signature) or its served copy's key."""
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM videos"
-            " WHERE guild_id = ? AND (video_url = ? OR attachment_url = ? OR serve_key = ?)",
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND (video_url = ? OR attachment_url = ? OR serve_key = ?)",
             (guild_id, url, attachment, serve_key),
         )
         return Video.from_row(row) if row else None
 
     async def by_message(self, guild_id: int, message_id: int) -> Video | None:
         row = await self.db.fetchone(
-            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
         )
         return Video.from_row(row) if row else None
 
     async def by_serve_key(self, key: str) -> Video | None:
-        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM videos WHERE serve_key = ?", (key,))
+        row = await self.db.fetchone(f"SELECT {_READ} FROM videos WHERE serve_key = ?", (key,))
         return Video.from_row(row) if row else None
 
     async def set_message(
@@ -137,8 +140,9 @@ class VideoStore:
         limit: int = 10,
         offset: int = 0,
     ) -> list[Video]:
-        """Newest first. `search` matches the prompt or the id (case-insensitive, literal)."""
-        sql = f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ?"
+        """Newest first, without deleted results. `search` matches the prompt or the id (case-insensitive,
+        literal)."""
+        sql = f"SELECT {_READ} FROM videos WHERE guild_id = ? AND deleted_at IS NULL"
         params: list[object] = [guild_id]
         if user_id is not None:
             sql += " AND user_id = ?"
@@ -153,16 +157,27 @@ class VideoStore:
 
     async def count(self, guild_id: int, *, user_id: int | None = None) -> int:
         if user_id is None:
-            row = await self.db.fetchone("SELECT COUNT(*) AS n FROM videos WHERE guild_id = ?", (guild_id,))
+            row = await self.db.fetchone(
+                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,)
+            )
         else:
             row = await self.db.fetchone(
-                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND user_id = ? AND deleted_at IS NULL",
+                (guild_id, user_id),
             )
         return int(row["n"]) if row else 0
 
+    async def mark_deleted(self, video_id: str, by: int) -> bool:
+        """Its result message was deleted: the row stays (lineage, the audit of who made what)."""
+        changed = await self.db.execute(
+            "UPDATE videos SET deleted_at = ?, deleted_by = ? WHERE video_id = ? AND deleted_at IS NULL",
+            (self.db.now(), by, video_id),
+        )
+        return changed == 1
+
     async def children(self, guild_id: int, video_id: str) -> list[Video]:
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM videos WHERE guild_id = ? AND parent_video_id = ? ORDER BY created_at",
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ? ORDER BY created_at",
             (guild_id, video_id),
         )
         return [Video.from_row(r) for r in rows]
