@@ -27,10 +27,13 @@ from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute
 from bot.metrics import Metrics
+from bot.moderation import Moderation
+from bot.modlog import ModLog
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
-from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, QuotaStore
+from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, ModerationStore, QuotaStore
 from bot.tree import LumaTree
+from bot.wallet import Wallet
 from bot.web import WebServer
 
 __all__ = ["LumaBot", "configure_discord_endpoints", "run_bot", "sync_commands"]
@@ -89,6 +92,8 @@ class LumaBot(commands.Bot):
     quota: QuotaService
     guild_store: GuildStore
     delivery: Delivery
+    moderation: Moderation
+    mod_log: ModLog
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -118,8 +123,11 @@ class LumaBot(commands.Bot):
         secret = settings.callback_secret or await self._stored_callback_secret()
         signer = CallbackSigner(secret, settings.public_base_url)
         luma = LumaClient(self.session, settings.api_base, settings.api_token)
-        self.quota = QuotaService(self.db, QuotaStore(self.db), Limits.from_settings(settings))
+        wallet = Wallet.from_settings(settings)
+        self.quota = QuotaService(self.db, QuotaStore(self.db), Limits.from_settings(settings), wallet)
         self.guild_store = GuildStore(self.db)
+        self.moderation = Moderation(self.db, ModerationStore(self.db), self.guild_store)
+        self.mod_log = ModLog(self)
         self.delivery = Delivery(self)
         cadence = Cadence(
             first=settings.poll_first_delay,

@@ -15,7 +15,7 @@ from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
 from bot.media import KeptFile
 from bot.store import Job, Video
-from bot.ui import Rendered, failure_message, progress_message, result_message, shorten
+from bot.ui import Rendered, failure_message, failure_reason, progress_message, result_message, shorten
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -57,8 +57,11 @@ class Delivery:
         return self.bot.clock() - job.interaction_at < INTERACTION_TTL - TOKEN_MARGIN
 
     def _webhook(self, job: Job) -> discord.Webhook:
+        """The interaction's own webhook (as discord.py's `Interaction.followup` builds it: an application
+        webhook, the only kind that may send ephemeral messages)."""
         assert job.application_id is not None and job.interaction_token is not None
-        return discord.Webhook.partial(job.application_id, job.interaction_token, client=self.bot)
+        data = {"id": job.application_id, "type": 3, "token": job.interaction_token}
+        return discord.Webhook.from_state(data=data, state=self.bot._connection)  # type: ignore[arg-type]
 
     async def job_progress(self, job: Job, waiting: tuple[int, float] | None = None) -> None:
         if not self._token_alive(job):
@@ -140,12 +143,79 @@ class Delivery:
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
+    async def owner_budget(self, percent: int) -> None:
+        """The bot-wide monthly budget reached 80% or 100% (each sent once a month: bot/quota.py records it)."""
+        wallet = self.bot.quota.wallet
+        videos, month = await self.bot.quota.month_spend()
+        spent = wallet.shown(wallet.spend(videos) or 0.0)
+        budget = wallet.shown(wallet.budget or 0.0)
+        if percent >= 100:
+            text = (
+                f"💸 **luma-bot has spent its budget for {month}**: {spent} of {budget} ({videos} videos). New "
+                "requests are refused politely until the month turns. Raise MONTHLY_BUDGET and restart to allow more."
+            )
+        else:
+            text = (
+                f"💰 **luma-bot has spent {percent}% of its budget for {month}**: {spent} of {budget} "
+                f"({videos} videos). At 100% new requests are refused until the month turns."
+            )
+        try:
+            await self._dm_owner(text)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the bot's owner about the budget (%s): %s", exc.text, text)
+
     async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt:
         async with self._lock(job.id):
             try:
-                return await self._deliver(job, video, file)
+                if video is None and job.error_kind == "refused":
+                    receipt = await self._refused_privately(job)
+                else:
+                    receipt = await self._deliver(job, video, file)
             finally:
                 self._locks.pop(job.id, None)
+        where = (receipt.channel_id, receipt.message_id) if receipt.message_id and receipt.channel_id else None
+        self.bot.mod_log.job_ended(job, video, where if receipt.via != "private" else None)
+        return receipt
+
+    async def _refused_privately(self, job: Job) -> DeliveryReceipt:
+        """Luma's own moderation refused the prompt: only the member is told (and it was refunded). The public
+        placeholder goes; the answer is ephemeral while the interaction lives, else a DM, else a short-lived
+        mention in the channel."""
+        text = f"{failure_reason(job.error_kind, job.error_message)} Nothing was charged."
+        if self._token_alive(job):
+            webhook = self._webhook(job)
+            try:
+                try:
+                    await webhook.delete_message("@original")
+                except discord.NotFound:
+                    pass
+                await webhook.send(text, ephemeral=True)
+                return DeliveryReceipt("private")
+            except discord.HTTPException as exc:
+                if exc.status not in PERMANENT and exc.status != 401:
+                    raise
+                log.info("could not answer %r privately in its interaction (%s)", job, exc.status)
+        channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        if job.progress_message_id is not None:
+            try:
+                await channel.get_partial_message(job.progress_message_id).delete()
+            except discord.HTTPException as exc:
+                log.info("could not remove the placeholder of %r (%s)", job, exc.status)
+        try:
+            dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
+            message = await dm.send(text)
+            return DeliveryReceipt("dm", message.id, dm.id)
+        except discord.HTTPException as exc:
+            if exc.status not in PERMANENT:
+                raise
+        mention = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
+        try:
+            await channel.send(f"<@{job.user_id}> {text}", allowed_mentions=mention, delete_after=60)
+        except discord.HTTPException as exc:
+            if exc.status not in PERMANENT:
+                raise
+            log.warning("could not tell the member of %r that Luma refused the prompt (%s)", job, exc.status)
+        return DeliveryReceipt("private")
 
     # --- where the file fits ------------------------------------------------------------------------
 
@@ -168,13 +238,14 @@ class Delivery:
         render: Callable[[bool], Rendered],
         file: KeptFile | None,
         video_id: str,
+        spoiler: bool = False,
         **extra: Any,
     ) -> tuple[discord.Message, str | None]:
         """Send the result with the file when one is given, else (or when Discord refuses the file: too
         large, or not allowed here) with the link. Returns the message and the attachment's URL."""
         if file is not None:
             try:
-                upload = discord.File(file.path, filename=f"luma-{video_id[:60]}.mp4")
+                upload = discord.File(file.path, filename=f"luma-{video_id[:60]}.mp4", spoiler=spoiler)
                 message = await send(render(True), upload, **extra)
                 return message, message.attachments[0].url if message.attachments else None
             except discord.HTTPException as exc:
@@ -190,7 +261,9 @@ class Delivery:
             def draw(attached: bool) -> Rendered:
                 if video is None:
                     return failure_message(job, mention=mention)
-                return result_message(video, mention=mention, attached=attached, links=self.bot.links)
+                return result_message(
+                    video, mention=mention, attached=attached, links=self.bot.links, spoiler=job.spoiler
+                )
 
             return draw
 
@@ -207,7 +280,7 @@ class Delivery:
 
             try:
                 message, attachment = await self._post(
-                    edit_original, render(False), self._fits(file, job.attach_limit), video_id
+                    edit_original, render(False), self._fits(file, job.attach_limit), video_id, job.spoiler
                 )
                 return DeliveryReceipt("original", message.id, message.channel.id, attachment)
             except discord.HTTPException as exc:
@@ -236,7 +309,7 @@ class Delivery:
                     message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
                 )
             fits = self._fits(file, self._channel_limit(job))
-            message, attachment = await self._post(send_to(channel), render(True), fits, video_id, **extra)
+            message, attachment = await self._post(send_to(channel), render(True), fits, video_id, job.spoiler, **extra)
             if stale is not None:
                 await self._point_to(channel.get_partial_message(stale), message.jump_url, video is not None)
             return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
@@ -248,7 +321,7 @@ class Delivery:
         try:
             dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
             fits = self._fits(file, DM_FILE_LIMIT)
-            message, attachment = await self._post(send_to(dm), render(True), fits, video_id, **extra)
+            message, attachment = await self._post(send_to(dm), render(True), fits, video_id, job.spoiler, **extra)
             return DeliveryReceipt("dm", message.id, dm.id, attachment)
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT:

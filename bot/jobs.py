@@ -35,6 +35,7 @@ from bot.luma import (
     LumaTaskFailed,
     LumaTimeoutError,
     QueueTimeout,
+    RemovedByModerator,
     TaskRecord,
     VideoRequest,
     VideoResult,
@@ -99,6 +100,7 @@ class NewJob:
     progress_message_id: int | None = None
     exempt: bool = False
     attach_limit: int | None = None  # the interaction's attachment_size_limit; 0 without Attach Files
+    spoiler: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class JobListener(Protocol):
     async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt: ...
     async def owner_alert(self, job: Job, error: LumaError) -> None: ...
     async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None: ...
+    async def owner_budget(self, percent: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,10 +253,13 @@ class JobService:
             reply_to_message_id=new.reply_to_message_id,
             progress_message_id=new.progress_message_id,
             attach_limit=new.attach_limit,
+            spoiler=new.spoiler,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)
-            await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
+            alert = await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
+        if alert is not None and self.listener is not None:
+            self.spawn(self.listener.owner_budget(alert), name=f"owner-budget-{alert}")
         job.created_at = job.interaction_at = self.db.clock()
         self.stats["accepted"] += 1
         self._line_jobs[job.id] = job
@@ -309,6 +315,15 @@ class JobService:
         await self.fail(job_id, JobCancelled("cancelled while waiting"))
         self.stats["cancelled"] += 1
         return "Cancelled. It left the line, and nothing was charged."
+
+    async def remove_member(self, guild_id: int, user_id: int) -> int:
+        """A member was blocked: their jobs still waiting for a slot leave the line, refunded. Jobs already
+        rendering go on (the API cannot stop them, and they are paid for)."""
+        waiting = [j.id for j in self._line_jobs.values() if j.guild_id == guild_id and j.user_id == user_id]
+        for job_id in waiting:
+            await self.fail(job_id, RemovedByModerator("the member was blocked"))
+        self.stats["removed_by_moderator"] += len(waiting)
+        return len(waiting)
 
     def queue_view(self, guild_id: int, user_id: int) -> QueueView:
         waiting = [(self._line_jobs.get(j), ahead) for j, ahead in self.line.positions().items()]  # in order

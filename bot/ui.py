@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,18 +122,26 @@ def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None 
 
 
 def result_message(
-    video: Video, *, mention: bool = False, attached: bool = False, links: Links = API_LINKS
+    video: Video,
+    *,
+    mention: bool = False,
+    attached: bool = False,
+    links: Links = API_LINKS,
+    spoiler: bool = False,
+    deletable: bool = True,
 ) -> Rendered:
     """The finished video and an embed. Attached (the mp4 travels with the message): Discord plays the file,
     and no link is shown beside it. Else the link in the content, where Discord shows its player. One
-    message, one player."""
+    message, one player. Behind a spoiler: the file is marked (by the sender), the link and the prompt are
+    wrapped, and no preview image is shown."""
     link = links.lasting(video)
     title = "🎬 Extended video" if video.action == "extend" else "🎬 Your Luma video"
-    embed = discord.Embed(title=title, description=_prompt_block(video.prompt), color=COLOR_OK)
+    description = f">>> ||{plain(video.prompt, DESCRIPTION_BUDGET)}||" if spoiler else _prompt_block(video.prompt)
+    embed = discord.Embed(title=title, description=description, color=COLOR_OK)
     if len(link) <= 2048:
         embed.url = link
     thumbnail = links.thumbnail(video)
-    if thumbnail and not attached:
+    if thumbnail and not attached and not spoiler:
         embed.set_image(url=thumbnail)
     if video.width and video.height:
         embed.add_field(name="Size", value=f"{video.width}×{video.height}", inline=True)
@@ -145,11 +154,15 @@ def result_message(
     embed.set_footer(text="Reply to this message with a prompt, or press Extend, to continue it.")
     view = discord.ui.View(timeout=None)
     view.add_item(extend_button(video.video_id))
+    view.add_item(again_button(video.video_id))
     if not attached and len(link) <= LINK_MAX:
         view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=link))
+    if deletable:
+        view.add_item(delete_button(video.video_id))
     if attached:
         return Rendered(content=f"<@{video.user_id}>" if mention else None, embed=embed, view=view)
-    content = f"<@{video.user_id}> {link}" if mention else link
+    shown = f"||{link}||" if spoiler else link
+    content = f"<@{video.user_id}> {shown}" if mention else shown
     return Rendered(content=shorten(content, 2000) if len(content) > 2000 else content, embed=embed, view=view)
 
 
@@ -194,6 +207,30 @@ def extend_button(video_id: str) -> discord.ui.Button[Any]:
     )
 
 
+AGAIN_BUTTON_TEMPLATE = r"luma:again:(?P<video_id>[\w:.-]{1,80})"
+AGAIN_FORM_TEMPLATE = r"luma:again-form:(?P<video_id>[\w:.-]{1,80})"
+AGAIN_MODAL_PREFIX = "luma:again-modal:"
+DELETE_BUTTON_TEMPLATE = r"luma:delete:(?P<video_id>[\w:.-]{1,80})"
+
+
+def again_button(video_id: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label="Again", style=discord.ButtonStyle.secondary, emoji="🔁", custom_id=f"luma:again:{video_id}"
+    )
+
+
+def again_form_button(video_id: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label="Open the form", style=discord.ButtonStyle.primary, emoji="📝", custom_id=f"luma:again-form:{video_id}"
+    )
+
+
+def delete_button(video_id: str) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        label="Delete", style=discord.ButtonStyle.secondary, emoji="🗑️", custom_id=f"luma:delete:{video_id}"
+    )
+
+
 EXTEND_MODAL_PREFIX = "luma:extend-modal:"
 
 
@@ -206,25 +243,57 @@ class ExtendModal(discord.ui.Modal):
 
     def __init__(self, video: Video) -> None:
         super().__init__(title="Extend this video", timeout=900, custom_id=f"{EXTEND_MODAL_PREFIX}{video.video_id}")
-        self.add_item(
-            discord.ui.TextInput(
-                label="What happens next?",
-                style=discord.TextStyle.paragraph,
-                default=shorten(video.prompt, 4000),
-                min_length=PROMPT_MIN,
-                max_length=min(PROMPT_MAX, 4000),
-                custom_id="prompt",
-            )
+        self.add_item(_prompt_input("What happens next?", video.prompt))
+        self.add_item(_frame_input("End frame image link (optional)", "end_image_url", None))
+
+
+def _prompt_input(label: str, default: str | None = None) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        label=label,
+        style=discord.TextStyle.paragraph,
+        default=shorten(default, 4000) if default else None,
+        min_length=PROMPT_MIN,
+        max_length=min(PROMPT_MAX, 4000),
+        custom_id="prompt",
+    )
+
+
+def _frame_input(label: str, custom_id: str, default: str | None) -> discord.ui.TextInput[Any]:
+    return discord.ui.TextInput(
+        label=label,
+        required=False,
+        default=default if default and len(default) <= 1000 else None,
+        placeholder="https://…/frame.png (leave empty for none)",
+        max_length=1000,
+        custom_id=custom_id,
+    )
+
+
+class AgainModal(discord.ui.Modal):
+    """Again with changes (offered when a frame's link is gone): the prompt filled in, and the frame links that
+    still work. Handled by custom_id in the cog, like the Extend form."""
+
+    def __init__(self, video_id: str, request: Any, working: dict[str, str | None]) -> None:
+        super().__init__(title="Make it again", timeout=900, custom_id=f"{AGAIN_MODAL_PREFIX}{video_id}")
+        self.add_item(_prompt_input("Prompt", request.prompt))
+        if request.action == "generate":
+            self.add_item(_frame_input("Start frame image link", "start_image_url", working.get("start_image_url")))
+        self.add_item(_frame_input("End frame image link", "end_image_url", working.get("end_image_url")))
+
+
+ANIMATE_MODAL_PREFIX = "luma:animate-modal:"
+ANIMATE_MODAL_TEMPLATE = re.compile(rf"{ANIMATE_MODAL_PREFIX}(?P<channel_id>\d{{1,20}}):(?P<message_id>\d{{1,20}})")
+
+
+class AnimateModal(discord.ui.Modal):
+    """Apps › Animate image: what should happen. The image is read again from its message on submit (its link is
+    signed afresh), so the form needs no memory and survives a restart."""
+
+    def __init__(self, channel_id: int, message_id: int) -> None:
+        super().__init__(
+            title="Animate this image", timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{channel_id}:{message_id}"
         )
-        self.add_item(
-            discord.ui.TextInput(
-                label="End frame image link (optional)",
-                required=False,
-                placeholder="https://…/last-frame.png",
-                max_length=1000,
-                custom_id="end_image_url",
-            )
-        )
+        self.add_item(_prompt_input("What should happen?"))
 
 
 def modal_values(data: dict[str, Any]) -> dict[str, str]:
@@ -332,7 +401,7 @@ class HistoryView(discord.ui.View):
 
 def video_page(video: Video, parent: Video | None, children: list[Video], links: Links = API_LINKS) -> Rendered:
     """One video's page: the result with its lasting link, its parent and its extensions."""
-    rendered = result_message(video, links=links)
+    rendered = result_message(video, links=links, deletable=False)
     embed = rendered.embed
     if parent is not None:
         embed.set_field_at(
@@ -442,4 +511,58 @@ def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults:
         f"enhancement {'off' if settings.default_enhancement is False else 'on'}"
     )
     embed.add_field(name="Default options", value=options, inline=False)
+    moderation = (
+        f"mod log: {f'<#{settings.mod_log_channel_id}>' if settings.mod_log_channel_id else 'off'} · "
+        f"spoiler: {'on' if settings.spoiler else 'off'} · "
+        f"age-restricted channels only: {'on' if settings.age_restricted_only else 'off'}"
+    )
+    embed.add_field(name="Moderation", value=moderation, inline=False)
     return embed
+
+
+def usage_embed(
+    month: str,
+    rows: list[tuple[int, int]],
+    wallet: Any,
+    blocked: list[Any],
+    server_videos: int,
+    bot_videos: int,
+) -> discord.Embed:
+    """/luma-admin usage: this month's videos (and spend, when VIDEO_PRICE is set) by member, the blocked
+    members, and the bot-wide budget."""
+
+    def cost(videos: int) -> str:
+        spend = wallet.spend(videos)
+        return "" if spend is None else f" · {wallet.shown(spend)}"
+
+    lines = [f"**{i}.** <@{user}>: {n}{cost(n)}" for i, (user, n) in enumerate(rows, start=1)]
+    embed = discord.Embed(title=f"📊 Usage in {month}", description="\n".join(lines) or "No videos this month.")
+    embed.add_field(name="This server", value=f"{server_videos} videos{cost(server_videos)}", inline=True)
+    if wallet.budget is not None:
+        spent = wallet.spend(bot_videos) or 0.0
+        embed.add_field(
+            name="The bot's monthly budget",
+            value=f"{wallet.shown(spent)} of {wallet.shown(wallet.budget)} ({round(100 * spent / wallet.budget)}%)",
+            inline=True,
+        )
+    if blocked:
+        shown = [
+            f"<@{b.user_id}> {f'until {timestamp(b.until)}' if b.until else 'until unblocked'}"
+            + (f": {plain(b.reason, 80)}" if b.reason else "")
+            for b in blocked[:15]
+        ]
+        more = f"\n…and {len(blocked) - 15} more" if len(blocked) > 15 else ""
+        embed.add_field(name=f"Blocked ({len(blocked)})", value=("\n".join(shown) + more)[:1024], inline=False)
+    embed.set_footer(text="Videos charged or in progress (refunds not counted)")
+    return embed
+
+
+def block_refusal(block: Any) -> str:
+    """What a blocked member is told (privately): when the block ends, and the moderators' reason."""
+    when = (
+        f"until {timestamp(block.until, 'f')} ({timestamp(block.until)})"
+        if block.until
+        else "until a moderator lifts the block"
+    )
+    reason = f" Reason: {plain(block.reason, 300)}" if block.reason else ""
+    return f"You can't make videos in this server {when}.{reason}"

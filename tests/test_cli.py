@@ -247,8 +247,8 @@ async def test_sync_registers_the_commands_in_one_guild(tmp_path: Path) -> None:
         )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
         assert proc.returncode == 0, err.decode()
-        assert f"synced 3 commands to guild {guild}: Extend video, luma, luma-admin" in out.decode()
-        assert {c["name"] for c in discord.commands[guild]} == {"luma", "luma-admin", "Extend video"}
+        assert f"synced 4 commands to guild {guild}: Animate image, Extend video, luma, luma-admin" in out.decode()
+        assert {c["name"] for c in discord.commands[guild]} == {"luma", "luma-admin", "Extend video", "Animate image"}
         assert discord.identify is None, "syncing needs no gateway connection"
     finally:
         await discord.stop()

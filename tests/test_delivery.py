@@ -64,7 +64,6 @@ async def test_a_failed_task_replaces_the_progress_message_and_refunds(tmp_path:
     [
         (403, "used_up", "credits are used up"),
         (401, "invalid_token", "not set up correctly"),
-        (403, "forbidden", "refused by Luma's content rules"),
         (500, "api_error", "Luma failed to make this video"),
     ],
 )

@@ -13,8 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.admin import AdminError, GuildAdmin
+from bot.moderation.blocklist import TERM_MAX
 from bot.quota import LIMIT_LABELS
-from bot.ui import settings_embed, timestamp
+from bot.ui import plain, settings_embed, timestamp, usage_embed
 
 from ._generate import ASPECT_CHOICES
 
@@ -45,6 +46,14 @@ class AdminCog(commands.Cog, name="luma-admin"):
     def guild_admin(self) -> GuildAdmin:
         return GuildAdmin(self.bot.jobs.db, self.bot.guild_store, self.bot.quota)
 
+    def _logged(self, interaction: discord.Interaction[LumaBot], *notes: str) -> str | None:
+        """Every change also goes to the mod log; returns the notes as one line."""
+        assert interaction.guild_id is not None
+        text = "; ".join(n for n in notes if n)
+        if text:
+            self.bot.mod_log.admin_change(interaction.guild_id, interaction.user.id, text)
+        return text or None
+
     async def _show_settings(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_store.get(interaction.guild_id)
@@ -74,7 +83,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
             await self._show_settings(interaction)
             return
         note = await self.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
-        await self._show_settings(interaction, note)
+        await self._show_settings(interaction, self._logged(interaction, note))
 
     @admin.command(name="settings", description="Show the settings, or change channels, the role rule and defaults")
     @app_commands.describe(
@@ -86,6 +95,10 @@ class AdminCog(commands.Cog, name="luma-admin"):
         aspect_ratio="Default aspect ratio",
         loop="Loop by default",
         enhancement="Prompt enhancement by default",
+        mod_log_channel="Post every request, refusal and admin change to this channel",
+        mod_log_off="Stop posting to the mod log",
+        spoiler="Post results behind a spoiler",
+        age_restricted_only="Allow videos only in age-restricted channels",
     )
     @app_commands.choices(
         aspect_ratio=ASPECT_CHOICES,
@@ -103,6 +116,10 @@ class AdminCog(commands.Cog, name="luma-admin"):
         aspect_ratio: app_commands.Choice[str] | None = None,
         loop: bool | None = None,
         enhancement: bool | None = None,
+        mod_log_channel: discord.TextChannel | None = None,
+        mod_log_off: bool | None = None,
+        spoiler: bool | None = None,
+        age_restricted_only: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         guild, actor, admin = interaction.guild_id, interaction.user.id, self.guild_admin
@@ -130,23 +147,32 @@ class AdminCog(commands.Cog, name="luma-admin"):
                     enhancement=enhancement,
                 )
             )
-        await self._show_settings(interaction, "; ".join(notes) or None)
+        if mod_log_channel or mod_log_off or spoiler is not None or age_restricted_only is not None:
+            notes.append(
+                await admin.set_moderation(
+                    guild,
+                    actor,
+                    mod_log_channel=mod_log_channel.id if mod_log_channel else None,
+                    stop_mod_log=bool(mod_log_off),
+                    spoiler=spoiler,
+                    age_restricted_only=age_restricted_only,
+                )
+            )
+        await self._show_settings(interaction, self._logged(interaction, *notes))
 
     @admin.command(name="pause", description="Stop members from making videos here until resumed")
     @admin_only()
     async def admin_pause(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
-        await self._show_settings(
-            interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
-        )
+        note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
+        await self._show_settings(interaction, self._logged(interaction, note))
 
     @admin.command(name="resume", description="Let members make videos here again")
     @admin_only()
     async def admin_resume(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
-        await self._show_settings(
-            interaction, await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
-        )
+        note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
+        await self._show_settings(interaction, self._logged(interaction, note))
 
     @admin.command(name="log", description="Who changed what, and when")
     @admin_only()
@@ -159,16 +185,100 @@ class AdminCog(commands.Cog, name="luma-admin"):
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    @admin.command(name="usage", description="This month's videos by member, top first")
+    @admin.command(name="usage", description="This month's videos and spend by member, and who is blocked")
     @admin_only()
     async def admin_usage(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
-        month = self.bot.clock().strftime("%Y-%m")
-        rows = await self.bot.quota.store.month_by_member(interaction.guild_id, month, limit=25)
-        total = sum(n for _, n in rows)
-        lines = [f"**{i}.** <@{user}>: {n}" for i, (user, n) in enumerate(rows, start=1)]
-        embed = discord.Embed(title=f"📊 Usage in {month}", description="\n".join(lines) or "No videos this month.")
-        embed.set_footer(text=f"{total} videos charged or in progress (refunds not counted)")
+        quota = self.bot.quota
+        bot_videos, month = await quota.month_spend()
+        rows = await quota.store.month_by_member(interaction.guild_id, month, limit=25)
+        status = await quota.status(interaction.guild_id, interaction.user.id)
+        blocked = await self.bot.moderation.blocked(interaction.guild_id)
+        embed = usage_embed(month, rows, quota.wallet, blocked, status.usage.guild_month, bot_videos)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    # --- moderation -------------------------------------------------------------------------------
+
+    blocklist = app_commands.Group(name="blocklist", description="Words and phrases kept out of prompts", parent=admin)
+
+    @blocklist.command(name="add", description="Keep a word or phrase out of prompts (several: comma-separated)")
+    @app_commands.describe(terms="A word or phrase; several separated by commas")
+    @admin_only()
+    async def blocklist_add(
+        self, interaction: discord.Interaction[LumaBot], terms: app_commands.Range[str, 1, 1000]
+    ) -> None:
+        assert interaction.guild_id is not None
+        note = await self.bot.moderation.add_terms(interaction.guild_id, interaction.user.id, terms)
+        await self._show_blocklist(interaction, self._logged(interaction, note))
+
+    @blocklist.command(name="remove", description="Allow a blocked word or phrase again (several: comma-separated)")
+    @app_commands.describe(terms="A blocked word or phrase; several separated by commas")
+    @admin_only()
+    async def blocklist_remove(
+        self, interaction: discord.Interaction[LumaBot], terms: app_commands.Range[str, 1, 1000]
+    ) -> None:
+        assert interaction.guild_id is not None
+        note = await self.bot.moderation.remove_terms(interaction.guild_id, interaction.user.id, terms)
+        await self._show_blocklist(interaction, self._logged(interaction, note))
+
+    @blocklist.command(name="list", description="The words and phrases kept out of prompts here")
+    @admin_only()
+    async def blocklist_list(self, interaction: discord.Interaction[LumaBot]) -> None:
+        await self._show_blocklist(interaction)
+
+    async def _show_blocklist(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        terms = (await self.bot.moderation.blocklist(interaction.guild_id)).terms
+        shown = ", ".join(f"`{plain(t, TERM_MAX)}`" for t in sorted(terms, key=str.casefold))
+        embed = discord.Embed(
+            title=f"🚫 Blocked in prompts ({len(terms)})",
+            description=(shown[:3900] + (" …" if len(shown) > 3900 else "")) or "Nothing is blocked.",
+        )
+        embed.set_footer(
+            text="Matched as whole words, ignoring case, accents, invisible characters and look-alike letters."
+        )
+        await interaction.response.send_message(
+            content=f"✅ {note}" if note else None,
+            embed=embed,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @admin.command(name="block", description="Stop a member from making videos here, for a while or until unblocked")
+    @app_commands.describe(
+        member="Who", reason="Told to the member when refused", duration="e.g. 30m, 12h, 7d, 2w; empty: until unblocked"
+    )
+    @admin_only()
+    async def admin_block(
+        self,
+        interaction: discord.Interaction[LumaBot],
+        member: discord.Member,
+        reason: app_commands.Range[str, 1, 300] | None = None,
+        duration: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if member.bot:
+            raise AdminError("Bots don't make videos.")
+        block = await self.bot.moderation.block(interaction.guild_id, interaction.user.id, member.id, reason, duration)
+        left = await self.bot.jobs.remove_member(interaction.guild_id, member.id)
+        when = f"until {timestamp(block.until, 'f')}" if block.until else "until unblocked"
+        note = f"blocked {member.mention} {when}" + (f": {block.reason}" if block.reason else "")
+        if left:
+            note += f"; {left} waiting request(s) left the line, refunded"
+        self._logged(interaction, note)
+        await interaction.response.send_message(
+            f"✅ {note}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @admin.command(name="unblock", description="Let a blocked member make videos here again")
+    @app_commands.describe(member="Who")
+    @admin_only()
+    async def admin_unblock(self, interaction: discord.Interaction[LumaBot], member: discord.Member) -> None:
+        assert interaction.guild_id is not None
+        note = await self.bot.moderation.unblock(interaction.guild_id, interaction.user.id, member.id)
+        self._logged(interaction, note)
+        await interaction.response.send_message(
+            f"✅ {note}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 from discord import app_commands
 from discord.ext import commands
 
+from ._actions import ActionCommands
 from ._extend import ExtendCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
-from ._views import CancelButton, ExtendButton
+from ._views import RESULT_BUTTONS, CancelButton, VideoButton
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class LumaCog(
     GenerateCommands,
     ExtendCommands,
+    ActionCommands,
     HistoryCommands,
     QuotaCommands,
     commands.GroupCog,
@@ -30,16 +32,22 @@ class LumaCog(
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot
         super().__init__()
-        # context menus cannot be cog methods: build it here, add it in cog_load, remove it in cog_unload
-        self.extend_menu = app_commands.ContextMenu(name="Extend video", callback=self.extend_message)
-        self.extend_menu.guild_only = True
+        # context menus cannot be cog methods: build them here, add them in cog_load, remove them in cog_unload
+        self.menus = [
+            app_commands.ContextMenu(name="Extend video", callback=self.extend_message),
+            app_commands.ContextMenu(name="Animate image", callback=self.animate_message),
+        ]
+        for menu in self.menus:
+            menu.guild_only = True
 
     async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.extend_menu)
-        ExtendButton.handler = self
-        self.bot.add_dynamic_items(ExtendButton, CancelButton)
+        for menu in self.menus:
+            self.bot.tree.add_command(menu)
+        VideoButton.handler = self
+        self.bot.add_dynamic_items(*RESULT_BUTTONS, CancelButton)
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.extend_menu.name, type=self.extend_menu.type)
-        self.bot.remove_dynamic_items(ExtendButton, CancelButton)
-        ExtendButton.handler = None
+        for menu in self.menus:
+            self.bot.tree.remove_command(menu.name, type=menu.type)
+        self.bot.remove_dynamic_items(*RESULT_BUTTONS, CancelButton)
+        VideoButton.handler = None

@@ -16,7 +16,8 @@ from bot.options import VideoOptions, resolve_options
 from bot.quota import QuotaExceeded
 from bot.store import GuildSettings
 from bot.tree import reply_privately
-from bot.ui import timestamp
+from bot.ui import block_refusal, timestamp
+from bot.wallet import BudgetSpent
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -26,7 +27,10 @@ log = logging.getLogger(__name__)
 NOT_STARTED = "⏹️ This request was not started."
 
 
-def refusal_sentence(exc: QuotaExceeded | LineFull) -> str:
+Refused = QuotaExceeded | LineFull | BudgetSpent  # decided at the reservation, refused at no cost
+
+
+def refusal_sentence(exc: Refused) -> str:
     """A refusal at the moment of the request, with when to try again; nothing is ever charged for it."""
     if isinstance(exc, LineFull):
         again = discord.utils.utcnow() + timedelta(seconds=exc.retry_in)
@@ -46,6 +50,53 @@ def member_roles(member: discord.abc.User | discord.Member) -> list[int]:
 def parent_channel_id(channel: Any) -> int | None:
     """A thread's parent channel (threads of an allowed channel are allowed), else None."""
     return getattr(channel, "parent_id", None) if isinstance(channel, discord.Thread) else None
+
+
+def age_restricted(channel: Any) -> bool:
+    """Whether the channel is age-restricted; a thread has no flag of its own: its parent's counts
+    (discord.py's Thread.is_nsfw reads the parent)."""
+    is_nsfw = getattr(channel, "is_nsfw", None)
+    return bool(is_nsfw is not None and is_nsfw())
+
+
+async def request_refusal(
+    bot: LumaBot,
+    settings: GuildSettings,
+    *,
+    user_id: int,
+    channel: Any,
+    roles: list[int],
+    is_admin: bool,
+    prompt: str,
+) -> tuple[str, bool] | None:
+    """Every rule a request meets before anything is reserved, the same for every path (slash, button, form,
+    reply): the server's access rules, a member block, the prompt blocklist. None, or a sentence for the
+    member and whether it is personal (a block's reason: never said in a channel). Blocks and blocked
+    prompts are logged for the moderators; the member's sentence names no rule."""
+    refusal = access_refusal(
+        settings,
+        channel_id=channel.id,
+        parent_id=parent_channel_id(channel),
+        role_ids=roles,
+        is_admin=is_admin,
+        age_restricted=age_restricted(channel),
+    )
+    if refusal:
+        return refusal, False
+    guild_id = settings.guild_id
+    block = await bot.moderation.block_of(guild_id, user_id)
+    if block is not None:
+        log.info("refused a request of blocked member %s in guild %s", user_id, guild_id)
+        bot.mod_log.refused(guild_id, user_id, channel.id, prompt, "the member is blocked")
+        bot.jobs.stats["refused_blocked_member"] += 1
+        return block_refusal(block), True
+    found = await bot.moderation.prompt_refusal(guild_id, prompt)
+    if found is not None:
+        log.info("refused a prompt in guild %s: %s", guild_id, found.detail)
+        bot.mod_log.refused(guild_id, user_id, channel.id, prompt, found.detail)
+        bot.jobs.stats["refused_blocked_term"] += 1
+        return found.text, False
+    return None
 
 
 async def guild_options(bot: LumaBot, guild_id: int, **chosen: Any) -> tuple[GuildSettings, VideoOptions]:
@@ -75,20 +126,24 @@ async def start_from_interaction(
     *,
     parent_video_id: str | None = None,
     settings: GuildSettings | None = None,
+    spoiler: bool | None = None,
 ) -> None:
     """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
+    assert interaction.channel is not None
     settings = settings or await bot.guild_store.get(interaction.guild_id)
     roles = member_roles(interaction.user)
-    refusal = access_refusal(
+    refusal = await request_refusal(
+        bot,
         settings,
-        channel_id=interaction.channel_id,
-        parent_id=parent_channel_id(interaction.channel),
-        role_ids=roles,
+        user_id=interaction.user.id,
+        channel=interaction.channel,
+        roles=roles,
         is_admin=interaction.permissions.manage_guild,
+        prompt=request.prompt,
     )
     if refusal:
-        await reply_privately(interaction, refusal)
+        await reply_privately(interaction, refusal[0])
         return
     # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
     # reserved right after; a refusal then removes the public "thinking…" and answers privately.
@@ -106,10 +161,11 @@ async def start_from_interaction(
         exempt=is_exempt(settings, roles),
         # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
         attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
+        spoiler=settings.spoiler if spoiler is None else spoiler,
     )
     try:
         job = await bot.jobs.accept(new)
-    except (QuotaExceeded, LineFull) as exc:
+    except (QuotaExceeded, LineFull, BudgetSpent) as exc:
         await _refuse_after_defer(interaction, refusal_sentence(exc))
         return
     except Exception:
@@ -121,10 +177,18 @@ async def start_from_interaction(
     await bot.jobs.line_up(job)
 
 
-async def answer_reply(bot: LumaBot, message: discord.Message, text: str) -> None:
+async def answer_reply(bot: LumaBot, message: discord.Message, text: str, personal: bool = False) -> None:
     """Answer a member's plain message: as a reply; without Read Message History (a reply needs it) as a
-    channel message mentioning them; else by DM; else only in the log. Gone after 30 s in a channel."""
+    channel message mentioning them; else by DM; else only in the log. Gone after 30 s in a channel.
+    A personal answer (a block and its reason) goes by DM first, and a channel only hears that one was sent."""
     mention = discord.AllowedMentions(users=[message.author], everyone=False, roles=False)
+    if personal:
+        try:
+            await message.author.send(text)
+            text = "I can't start this; I sent you a DM saying why."
+        except discord.HTTPException as exc:
+            log.info("could not DM a member (%s); answering in the channel without details", exc.text)
+            text = "I can't start videos for you in this server right now."
     try:
         await message.reply(text, delete_after=30, mention_author=False)
         return
@@ -148,15 +212,17 @@ async def start_from_reply(
     assert message.guild is not None
     roles = member_roles(message.author)
     perms = message.channel.permissions_for(message.author) if isinstance(message.author, discord.Member) else None
-    refusal = access_refusal(
+    refusal = await request_refusal(
+        bot,
         settings,
-        channel_id=message.channel.id,
-        parent_id=parent_channel_id(message.channel),
-        role_ids=roles,
+        user_id=message.author.id,
+        channel=message.channel,
+        roles=roles,
         is_admin=bool(perms and perms.manage_guild),
+        prompt=request.prompt,
     )
     if refusal:
-        await answer_reply(bot, message, refusal)
+        await answer_reply(bot, message, *refusal)
         return
     new = NewJob(
         guild_id=message.guild.id,
@@ -166,10 +232,11 @@ async def start_from_reply(
         parent_video_id=parent_video_id,
         reply_to_message_id=message.id,
         exempt=is_exempt(settings, roles),
+        spoiler=settings.spoiler,
     )
     try:
         job = await bot.jobs.accept(new)
-    except (QuotaExceeded, LineFull) as exc:
+    except (QuotaExceeded, LineFull, BudgetSpent) as exc:
         await answer_reply(bot, message, refusal_sentence(exc))
         return
     try:

@@ -44,6 +44,7 @@ class GenerateCommands:
         aspect_ratio="The shape of the video (default: this server's setting)",
         loop="Make the video loop seamlessly (not with an end frame)",
         enhancement="Let Luma improve the prompt (default: on)",
+        spoiler="Post the result behind a spoiler (default: this server's setting)",
     )
     @app_commands.choices(aspect_ratio=ASPECT_CHOICES)
     async def generate(
@@ -57,6 +58,7 @@ class GenerateCommands:
         aspect_ratio: app_commands.Choice[str] | None = None,
         loop: bool | None = None,
         enhancement: bool | None = None,
+        spoiler: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         settings, options = await guild_options(
@@ -74,4 +76,4 @@ class GenerateCommands:
             loop=options.loop,
             enhancement=options.enhancement,
         )
-        await start_from_interaction(self.bot, interaction, request, settings=settings)
+        await start_from_interaction(self.bot, interaction, request, settings=settings, spoiler=spoiler)

@@ -1,43 +1,82 @@
-"""The persistent buttons (Extend, and Cancel on a waiting job): owned by the cog, registered in its
-cog_load (RoboDanny's pattern).
+"""The persistent buttons: on a result (Extend, Again, Delete), on a waiting job (Cancel), and the one that
+opens the Again form. Owned by the cog, registered in its cog_load (RoboDanny's pattern).
 
-The button is drawn by bot/ui.py with the video id in its custom_id; this DynamicItem matches that
-custom_id after any restart, rebuilds its state from it, and opens the Extend form.
+Each button is drawn by bot/ui.py with its video (or job) id in its custom_id; these DynamicItems match that
+custom_id after any restart, rebuild their state from it, and hand the press to the cog.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
 from bot.tree import reply_privately
-from bot.ui import CANCEL_BUTTON_TEMPLATE, EXTEND_BUTTON_TEMPLATE, cancel_button, extend_button
+from bot.ui import (
+    AGAIN_BUTTON_TEMPLATE,
+    AGAIN_FORM_TEMPLATE,
+    CANCEL_BUTTON_TEMPLATE,
+    DELETE_BUTTON_TEMPLATE,
+    EXTEND_BUTTON_TEMPLATE,
+    again_button,
+    again_form_button,
+    cancel_button,
+    delete_button,
+    extend_button,
+)
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
 
-    from ._extend import ExtendCommands
+    from ._cog import LumaCog
 
 
-class ExtendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EXTEND_BUTTON_TEMPLATE):
-    #: set by the cog in cog_load: what pressing the button does
-    handler: ExtendCommands | None = None
+class VideoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"luma:(?!)(?P<video_id>)"):
+    """A button about one video; the subclass names how it is drawn and which of the cog's methods it calls."""
+
+    #: set by the cog in cog_load: who handles the presses
+    handler: ClassVar[LumaCog | None] = None
+    draw: ClassVar[Callable[[str], discord.ui.Button[Any]]]
+    action: ClassVar[str]
 
     def __init__(self, video_id: str) -> None:
         self.video_id = video_id
-        super().__init__(extend_button(video_id))
+        super().__init__(type(self).draw(video_id))
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[LumaBot], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ExtendButton:
+    ) -> VideoButton:
         return cls(match["video_id"])
 
     async def callback(self, interaction: discord.Interaction[LumaBot]) -> None:
-        if ExtendButton.handler is not None:
-            await ExtendButton.handler.open_extend_modal(interaction, self.video_id)
+        if VideoButton.handler is not None:
+            await getattr(VideoButton.handler, self.action)(interaction, self.video_id)
+
+
+class ExtendButton(VideoButton, template=EXTEND_BUTTON_TEMPLATE):
+    draw = staticmethod(extend_button)
+    action = "open_extend_modal"
+
+
+class AgainButton(VideoButton, template=AGAIN_BUTTON_TEMPLATE):
+    draw = staticmethod(again_button)
+    action = "run_again"
+
+
+class AgainFormButton(VideoButton, template=AGAIN_FORM_TEMPLATE):
+    draw = staticmethod(again_form_button)
+    action = "open_again_form"
+
+
+class DeleteButton(VideoButton, template=DELETE_BUTTON_TEMPLATE):
+    draw = staticmethod(delete_button)
+    action = "delete_result"
+
+
+RESULT_BUTTONS = (ExtendButton, AgainButton, AgainFormButton, DeleteButton)
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_BUTTON_TEMPLATE):

@@ -1,0 +1,205 @@
+"""One-click actions: Again and Delete on a result, and Apps › Animate image on any message with a picture."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot.again import FRAMES, again_request, gone_frames
+from bot.errors import MemberError
+from bot.history import ExtendTarget
+from bot.inputs import image_in_message, pick_image
+from bot.luma import VideoRequest
+from bot.store import Job, Video
+from bot.tree import reply_privately
+from bot.ui import (
+    AGAIN_MODAL_PREFIX,
+    ANIMATE_MODAL_PREFIX,
+    ANIMATE_MODAL_TEMPLATE,
+    AgainModal,
+    AnimateModal,
+    again_form_button,
+    modal_values,
+)
+
+from ._flow import guild_options, start_from_interaction
+from ._generate import image_file
+
+if TYPE_CHECKING:
+    from bot.app import LumaBot
+
+log = logging.getLogger(__name__)
+
+GONE = "That video is not in this server's history any more."
+NOT_YOURS = "Only the member who asked for this video, or someone with Manage Messages, can delete it."
+
+
+class ActionCommands:
+    bot: LumaBot
+
+    if TYPE_CHECKING:  # from ExtendCommands, beside it in the cog
+
+        async def _link_now(self, target: ExtendTarget) -> str | None: ...
+
+    async def _result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> tuple[Video, Job] | None:
+        """The video and the request it was made from, or None after telling the member why not."""
+        if interaction.guild_id is None:  # the result reached the member by DM
+            await reply_privately(interaction, "Use it in the server where the video was made: the button works there.")
+            return None
+        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
+        if video is None or video.deleted_at is not None:
+            await reply_privately(interaction, GONE)
+            return None
+        job = await self.bot.jobs.jobs.get(video.job_id) if video.job_id else None
+        if job is None:
+            await reply_privately(
+                interaction, "The request behind this video is not known any more: use `/luma generate`."
+            )
+            return None
+        return video, job
+
+    async def _video_link(self, job: Job) -> str | None:
+        """For an extension the API knows by link: a link to that video that works now."""
+        request = job.request
+        if request.action != "extend" or request.video_id or not job.parent_video_id:
+            return None
+        parent = await self.bot.jobs.videos.get(job.guild_id, job.parent_video_id)
+        return await self._link_now(ExtendTarget(video=parent)) if parent is not None else None
+
+    # --- Again ----------------------------------------------------------------------------------
+
+    async def run_again(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
+        """The same prompt and options as a new request: a new quota unit and the same checks as any request.
+        A frame whose link is gone is not sent blind: the member gets the form instead."""
+        found = await self._result(interaction, video_id)
+        if found is None:
+            return
+        _, job = found
+        gone = gone_frames(job.request, self.bot.clock())
+        if gone:
+            view = discord.ui.View(timeout=None)
+            view.add_item(again_form_button(video_id))
+            await interaction.response.send_message(
+                f"The {' and '.join(gone)} of this video is gone (Discord keeps links to uploaded images for about "
+                "a day). Open the form to make it again with a new link, or without it.",
+                view=view,
+                ephemeral=True,
+            )
+            return
+        request = again_request(job.request, video_url=await self._video_link(job))
+        await start_from_interaction(
+            self.bot, interaction, request, parent_video_id=job.parent_video_id, spoiler=job.spoiler
+        )
+
+    async def open_again_form(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
+        found = await self._result(interaction, video_id)
+        if found is None:
+            return
+        _, job = found
+        gone = gone_frames(job.request, self.bot.clock())
+        working = {f: getattr(job.request, f) for f, label in FRAMES.items() if label not in gone}
+        await interaction.response.send_modal(AgainModal(video_id, job.request, working))
+
+    async def _again_submitted(self, interaction: discord.Interaction[LumaBot], video_id: str, data: Any) -> None:
+        found = await self._result(interaction, video_id)
+        if found is None:
+            return
+        _, job = found
+        values = modal_values(data)
+        frames = {
+            field: pick_image(label, None, values.get(field) or None)
+            for field, label in FRAMES.items()
+            if field in values
+        }
+        request = again_request(
+            job.request, prompt=values.get("prompt", ""), frames=frames, video_url=await self._video_link(job)
+        )
+        await start_from_interaction(
+            self.bot, interaction, request, parent_video_id=job.parent_video_id, spoiler=job.spoiler
+        )
+
+    # --- Animate image --------------------------------------------------------------------------
+
+    async def animate_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
+        """Apps › Animate image: the message's picture becomes the start frame of a new video."""
+        image_in_message(*_images_of(message))  # no picture: said privately, before any form
+        await interaction.response.send_modal(AnimateModal(message.channel.id, message.id))
+
+    async def _animate_submitted(
+        self, interaction: discord.Interaction[LumaBot], channel_id: int, message_id: int, data: Any
+    ) -> None:
+        assert interaction.guild_id is not None
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id)
+        try:
+            message = await channel.fetch_message(message_id)  # its image link, signed afresh
+        except discord.HTTPException as exc:
+            log.info("could not read the message to animate (%s)", exc.status)
+            await reply_privately(interaction, "I can't read that message any more (deleted, or I lost access to it).")
+            return
+        image = image_in_message(*_images_of(message))
+        settings, options = await guild_options(self.bot, interaction.guild_id)
+        request = VideoRequest.generate(
+            modal_values(data).get("prompt", ""),
+            start_image_url=image,
+            aspect_ratio=options.aspect_ratio,
+            loop=options.loop,
+            enhancement=options.enhancement,
+        )
+        await start_from_interaction(self.bot, interaction, request, settings=settings)
+
+    @commands.Cog.listener("on_interaction")
+    async def action_form_submitted(self, interaction: discord.Interaction[LumaBot]) -> None:
+        """The Again and Animate forms, handled by custom_id: no memory, so they survive restarts."""
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is not discord.InteractionType.modal_submit or interaction.guild_id is None:
+            return
+        try:
+            if custom_id.startswith(AGAIN_MODAL_PREFIX):
+                await self._again_submitted(interaction, custom_id.removeprefix(AGAIN_MODAL_PREFIX), data)
+            elif custom_id.startswith(ANIMATE_MODAL_PREFIX) and (match := ANIMATE_MODAL_TEMPLATE.fullmatch(custom_id)):
+                await self._animate_submitted(interaction, int(match["channel_id"]), int(match["message_id"]), data)
+        except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
+            await reply_privately(interaction, str(exc))
+
+    # --- Delete ---------------------------------------------------------------------------------
+
+    async def delete_result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
+        """Its requester, or anyone with Manage Messages, removes the result message; the history row stays,
+        marked deleted (hidden from members), and the bot's copy goes."""
+        if interaction.guild_id is None:
+            await reply_privately(interaction, "Delete it in the server where it was made.")
+            return
+        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
+        if video is None or video.deleted_at is not None:
+            await reply_privately(interaction, GONE)
+            return
+        if interaction.user.id != video.user_id and not interaction.permissions.manage_messages:
+            await reply_privately(interaction, NOT_YOURS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.jobs.videos.mark_deleted(video_id, interaction.user.id)
+        message = interaction.message
+        if message is None or (video.message_id and message.id != video.message_id):
+            if video.message_id and video.message_channel_id:
+                channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
+                message = channel.get_partial_message(video.message_id)  # type: ignore[assignment]
+        if message is not None:
+            try:
+                await message.delete()
+            except discord.NotFound:
+                pass
+            except discord.HTTPException as exc:
+                log.warning("could not delete the result message of %s (%s)", video_id, exc.status)
+        await self.bot.archiver.forget(video_id)
+        self.bot.mod_log.deleted(video, interaction.user.id)
+        await interaction.followup.send("🗑️ Deleted. It no longer shows in `/luma history`.", ephemeral=True)
+
+
+def _images_of(message: discord.Message) -> tuple[list[Any], list[str]]:
+    files = [f for f in (image_file(a) for a in message.attachments) if f is not None]
+    embeds = [u for e in message.embeds for u in (e.image.url, e.thumbnail.url) if u]
+    return files, embeds
