@@ -188,3 +188,20 @@ async def test_lumas_own_refusal_is_private_and_not_counted(tmp_path: Path) -> N
         assert await reserved(world) == 0
         [logged] = await world.wait_for(lambda: titled(world, "❌ Video not made"))
         assert "content rules" in next(f["value"] for f in logged["fields"] if f["name"] == "Why")
+
+
+async def test_lumas_refusal_after_a_long_wait_goes_by_dm_and_the_placeholder_goes(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False, LUMA_MAX_IN_FLIGHT="1") as world:
+        _, task = await world.held("holds the only slot", user=world.other_member)
+        waiting = await world.generate("a forbidden-topic scene")
+        await world.discord.wait_response(waiting)
+        await world.wait_for(lambda: world.bot.jobs.line.waiting)  # type: ignore[union-attr]
+        placeholder = waiting.original_message_id
+        world.discord.age_interaction(waiting.token, 16 * 60)  # its interaction token has expired
+        world.clock.advance(16 * 60)
+        world.luma.finish(task)
+        dm = await world.wait_for(lambda: world.discord.dm_messages(world.member))
+        assert "refused by Luma's content rules" in dm[0]["content"] and "Nothing was charged" in dm[0]["content"]
+        await world.wait_for(lambda: placeholder not in world.discord.messages)
+        assert not [m for m in world.discord.channel_messages(world.channel) if "content rules" in str(m)]
+        assert await reserved(world) == 1, "only the other member's video"
