@@ -98,7 +98,8 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
         self.forbidden_channels: set[int] = set()
-        self.bot_denied: dict[int, int] = {}  # channel id -> permissions the bot lacks there
+        self.bot_denied: dict[int, int] = {}
+        self.user_locales: dict[int, str] = {}  # channel id -> permissions the bot lacks there
         self.message_content_allowed = True  # the Developer Portal's switch for the privileged intent
         self.gateway_down = False
         self._failures: list[tuple[str, re.Pattern[str], int, int, str]] = []
@@ -169,7 +170,9 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def add_guild(self, name: str = "Test Guild", channels: int = 2, premium_tier: int = 0) -> int:
+    def add_guild(
+        self, name: str = "Test Guild", channels: int = 2, premium_tier: int = 0, locale: str = "en-US"
+    ) -> int:
         guild_id = next(self._ids)
         everyone = {
             "id": str(guild_id),
@@ -189,6 +192,7 @@ class FakeDiscord:
             "roles": [everyone],
             "channel_ids": [],
             "premium_tier": premium_tier,
+            "locale": locale,  # the server's Community locale: preferred_locale, and guild_locale in interactions
         }
         for i in range(channels):
             self.add_channel(guild_id, f"channel-{i}")
@@ -237,9 +241,11 @@ class FakeDiscord:
         await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
         return role_id
 
-    def add_user(self, name: str) -> int:
+    def add_user(self, name: str, locale: str = "en-US") -> int:
+        """A user; `locale` is their Discord client's language, sent as every interaction's `locale`."""
         user_id = next(self._ids)
         self.users[user_id] = self._user(user_id, name)
+        self.user_locales[user_id] = locale
         return user_id
 
     def add_member(self, guild_id: int, user_id: int, roles: list[int] | None = None) -> None:
@@ -295,7 +301,7 @@ class FakeDiscord:
             "nsfw_level": 0,
             "premium_tier": guild["premium_tier"],
             "premium_subscription_count": (0, 2, 7, 14)[guild["premium_tier"]],
-            "preferred_locale": "en-US",
+            "preferred_locale": guild["locale"],
             "system_channel_id": None,
             "system_channel_flags": 0,
             "afk_channel_id": None,
@@ -476,13 +482,13 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "guild_id": str(guild_id),
-            "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            "guild": {"id": str(guild_id), "locale": self.guilds[guild_id]["locale"], "features": []},
             "channel_id": str(channel_id),
             "channel": {k: v for k, v in channel.items()},
             "member": member,
             "app_permissions": str(self.bot_permissions(channel_id)),
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": self.user_locales.get(user_id, "en-US"),
+            "guild_locale": self.guilds[guild_id]["locale"],
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,

@@ -147,7 +147,32 @@ def check_commands(commands: list[dict[str, Any]]) -> None:
         if kind == 1:
             _chat_input_name(f"{i}.name", name)
             _length(f"{i}.description", command.get("description"), 1, 100)
+        _localizations(f"{i}", command, chat_input=kind == 1)
         _options(f"{i}.options", command.get("options") or [])
+
+
+# docs/reference "Locales": the only keys a *_localizations object may have
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg ru uk hi th zh-CN "
+    "ja zh-TW ko".split()
+)
+
+
+def _localizations(path: str, item: dict[str, Any], *, chat_input: bool = True, choice: bool = False) -> None:
+    """name_localizations and description_localizations: known locales only, each value within the same limits
+    as the field it localises (a chat-input name keeps the name rule in every locale)."""
+    for key, low, high in (("name_localizations", 1, 100 if choice else 32), ("description_localizations", 1, 100)):
+        values = item.get(key)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise InvalidForm(f"{path}.{key}", "must be an object")
+        for locale, value in values.items():
+            if locale not in LOCALES:
+                raise InvalidForm(f"{path}.{key}.{locale}", "Invalid Form Body: not a valid locale")
+            _length(f"{path}.{key}.{locale}", value, low, high)
+            if key == "name_localizations" and chat_input and not choice:
+                _chat_input_name(f"{path}.{key}.{locale}", value)
 
 
 # Discord's rule for CHAT_INPUT command and option names: 1-32 of letters, digits, `-` and `_` (any script
@@ -167,6 +192,9 @@ def _options(path: str, options: list[dict[str, Any]]) -> None:
     for i, option in enumerate(options):
         _chat_input_name(f"{path}.{i}.name", option.get("name"))
         _length(f"{path}.{i}.description", option.get("description"), 1, 100)
+        _localizations(f"{path}.{i}", option)
+        for j, choice in enumerate(option.get("choices") or []):
+            _localizations(f"{path}.{i}.choices.{j}", choice, choice=True)
         if option.get("type") not in (1, 2):  # subcommands and groups are never "required"
             if option.get("required"):
                 if seen_optional:
