@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.i18n import _
 from bot.store import GuildSettings
 
 __all__ = ["access_refusal", "is_exempt"]
@@ -21,15 +22,15 @@ def access_refusal(
     """A sentence saying why this member may not make a video here, or None when they may. A thread
     (`parent_id` = its channel) is allowed where its channel is, and is age-restricted when its channel is."""
     if settings.paused:
-        return "Video making is paused in this server by its admins."
+        return _("Video making is paused in this server by its admins.")
     if settings.age_restricted_only and not age_restricted:
-        return "In this server, videos can only be made in age-restricted channels."
+        return _("In this server, videos can only be made in age-restricted channels.")
     allowed = settings.allowed_channels
     if allowed and channel_id not in allowed and (parent_id is None or parent_id not in allowed):
         where = ", ".join(f"<#{c}>" for c in settings.allowed_channels[:10])
-        return f"Videos can only be made in {where}."
+        return _("Videos can only be made in {channels}.").format(channels=where)
     if settings.role_mode == "only" and settings.role_id and settings.role_id not in role_ids and not is_admin:
-        return f"Only members with the <@&{settings.role_id}> role can make videos here."
+        return _("Only members with the <@&{role}> role can make videos here.").format(role=settings.role_id)
     return None
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.config import ASPECT_RATIOS
 from bot.errors import MemberError
+from bot.i18n import _
 from bot.quota import LIMIT_LABELS, QuotaService
 from bot.store import Database, GuildStore
 
@@ -26,9 +27,9 @@ def parse_limit(text: str) -> tuple[bool, int | None]:
     try:
         value = int(lowered)
     except ValueError:
-        raise AdminError("Give a whole number, `0` to close, `none` for unlimited, or `default`.") from None
+        raise AdminError(_("Give a whole number, `0` to close, `none` for unlimited, or `default`.")) from None
     if not 0 <= value <= 1_000_000:
-        raise AdminError("A limit must be between 0 and 1,000,000.")
+        raise AdminError(_("A limit must be between 0 and 1,000,000."))
     return False, value
 
 
@@ -47,7 +48,7 @@ class GuildAdmin:
 
     async def set_limit(self, guild_id: int, actor_id: int, name: str, text: str) -> str:
         if name not in LIMIT_LABELS:
-            raise AdminError(f"Unknown limit `{name}`.")
+            raise AdminError(_("Unknown limit `{name}`.").format(name=name))
         is_default, value = parse_limit(text)
         before = getattr(await self.quota.limits(guild_id), name)
         async with self.db.transaction() as tx:
@@ -58,9 +59,9 @@ class GuildAdmin:
                 await self.quota.store.set_override(tx, guild_id, name, value)
 
             def shown(v: int | None) -> str:
-                return "unlimited" if v is None else str(v)
+                return _("unlimited") if v is None else str(v)
 
-            detail = f"{name}: {shown(before)} → {shown(value)}" + (" (default)" if is_default else "")
+            detail = f"{name}: {shown(before)} → {shown(value)}" + (_(" (default)") if is_default else "")
             await self.guilds.audit(tx, guild_id, actor_id, "quota", detail)
         return detail
 
@@ -80,22 +81,22 @@ class GuildAdmin:
             current.add(allow)
         if disallow is not None:
             current.discard(disallow)
-        shown = ", ".join(f"<#{c}>" for c in sorted(current)) or "every channel"
-        return await self._change(
-            guild_id, actor_id, "channels", f"videos allowed in: {shown}", allowed_channels=sorted(current)
-        )
+        shown = ", ".join(f"<#{c}>" for c in sorted(current)) or _("every channel")
+        detail = _("videos allowed in: {channels}").format(channels=shown)
+        return await self._change(guild_id, actor_id, "channels", detail, allowed_channels=sorted(current))
 
     async def set_role(self, guild_id: int, actor_id: int, role_id: int | None, mode: str) -> str:
         if mode not in ("exempt", "only", "none"):
-            raise AdminError("The role mode is exempt, only or none.")
+            raise AdminError(_("The role mode is exempt, only or none."))
         if mode != "none" and role_id is None:
-            raise AdminError("Pick the role too.")
+            raise AdminError(_("Pick the role too."))
         if mode == "none":
-            return await self._change(guild_id, actor_id, "role", "role rule removed", role_id=None, role_mode=None)
-        meaning = "are exempt from member limits" if mode == "exempt" else "are the only ones allowed"
-        return await self._change(
-            guild_id, actor_id, "role", f"members of <@&{role_id}> {meaning}", role_id=role_id, role_mode=mode
-        )
+            return await self._change(guild_id, actor_id, "role", _("role rule removed"), role_id=None, role_mode=None)
+        if mode == "exempt":
+            detail = _("members of <@&{role}> are exempt from member limits").format(role=role_id)
+        else:
+            detail = _("members of <@&{role}> are the only ones allowed").format(role=role_id)
+        return await self._change(guild_id, actor_id, "role", detail, role_id=role_id, role_mode=mode)
 
     async def set_defaults(
         self,
@@ -109,15 +110,15 @@ class GuildAdmin:
         changes: dict[str, Any] = {}
         if aspect_ratio is not None:
             if aspect_ratio not in ASPECT_RATIOS:
-                raise AdminError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
+                raise AdminError(_("The aspect ratio must be one of {ratios}.").format(ratios=", ".join(ASPECT_RATIOS)))
             changes["default_aspect_ratio"] = aspect_ratio
         if loop is not None:
             changes["default_loop"] = int(loop)
         if enhancement is not None:
             changes["default_enhancement"] = int(enhancement)
         if not changes:
-            raise AdminError("Nothing to change: give an aspect ratio, loop or enhancement.")
-        detail = "defaults: " + ", ".join(f"{k.removeprefix('default_')}={v}" for k, v in changes.items())
+            raise AdminError(_("Nothing to change: give an aspect ratio, loop or enhancement."))
+        detail = _("defaults: ") + ", ".join(f"{k.removeprefix('default_')}={v}" for k, v in changes.items())
         return await self._change(guild_id, actor_id, "defaults", detail, **changes)
 
     async def set_moderation(
@@ -129,25 +130,30 @@ class GuildAdmin:
         stop_mod_log: bool = False,
         spoiler: bool | None = None,
         age_restricted_only: bool | None = None,
+        language: str | None = None,
     ) -> str:
         changes: dict[str, Any] = {}
         shown = []
         if stop_mod_log:
             changes["mod_log_channel_id"] = None
-            shown.append("mod log off")
+            shown.append(_("mod log off"))
         elif mod_log_channel is not None:
             changes["mod_log_channel_id"] = mod_log_channel
-            shown.append(f"mod log in <#{mod_log_channel}>")
+            shown.append(_("mod log in <#{channel}>").format(channel=mod_log_channel))
         if spoiler is not None:
             changes["spoiler"] = int(spoiler)
-            shown.append(f"results behind a spoiler: {'on' if spoiler else 'off'}")
+            shown.append(_("results behind a spoiler: on") if spoiler else _("results behind a spoiler: off"))
         if age_restricted_only is not None:
             changes["age_restricted_only"] = int(age_restricted_only)
-            shown.append(f"age-restricted channels only: {'on' if age_restricted_only else 'off'}")
+            on = age_restricted_only
+            shown.append(_("age-restricted channels only: on") if on else _("age-restricted channels only: off"))
+        if language is not None:
+            changes["language"] = language or None
+            shown.append(_("language: {language}").format(language=language or _("the server's")))
         if not changes:
-            raise AdminError("Nothing to change.")
+            raise AdminError(_("Nothing to change."))
         return await self._change(guild_id, actor_id, "moderation", "; ".join(shown), **changes)
 
     async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> str:
-        detail = "video making paused" if paused else "video making resumed"
+        detail = _("video making paused") if paused else _("video making resumed")
         return await self._change(guild_id, actor_id, "pause" if paused else "resume", detail, paused=int(paused))

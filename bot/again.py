@@ -16,7 +16,7 @@ from bot.media.links import link_expires
 __all__ = ["FRAMES", "FRAME_MARGIN", "again_request", "gone_frames"]
 
 FRAME_MARGIN = timedelta(minutes=10)
-FRAMES = {"start_image_url": "start frame", "end_image_url": "end frame"}
+FRAMES = {"start_image_url": "start_frame", "end_image_url": "end_frame"}  # the request's field: its label
 
 
 def gone_frames(request: VideoRequest, now: datetime) -> list[str]:

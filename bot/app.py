@@ -32,6 +32,7 @@ from bot.modlog import ModLog
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
 from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, ModerationStore, QuotaStore
+from bot.translator import CatalogTranslator
 from bot.tree import LumaTree
 from bot.wallet import Wallet
 from bot.web import WebServer
@@ -86,6 +87,7 @@ class LumaBot(commands.Bot):
         self._shutdown: asyncio.Future[None] | None = None
         self._connected = False
         self._gateway_lost_at: float | None = None
+        self.owner_locale: str | None = None  # known once the application's owner has used a command
 
     # services, available once setup_hook ran
     jobs: JobService
@@ -96,6 +98,7 @@ class LumaBot(commands.Bot):
     mod_log: ModLog
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_only:
@@ -200,6 +203,17 @@ class LumaBot(commands.Bot):
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, self.jobs.in_flight)
 
+    async def public_locale(self, guild_id: int | None) -> str | None:
+        """The language of a server's public messages: its admins' choice (`/luma-admin settings language`),
+        else the server's own locale (Discord's preferred_locale), else English."""
+        if guild_id is None:
+            return None
+        settings = await self.guild_store.get(guild_id)
+        if settings.language:
+            return settings.language
+        guild = self.get_guild(guild_id)
+        return str(guild.preferred_locale) if guild is not None else None
+
     async def _stored_callback_secret(self) -> Secret:
         assert self.db is not None
         value = await self.db.get_meta("callback_secret")
@@ -217,8 +231,14 @@ class LumaBot(commands.Bot):
         self.tree.copy_global_to(guild=guild)
         return guild
 
-    def command_hash(self, guild: discord.Object | None) -> str:
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+    async def command_hash(self, guild: discord.Object | None) -> str:
+        """The hash of what a sync would send, translations included: new translations sync as a change."""
+        translator = self.tree.translator
+        commands = self.tree.get_commands(guild=guild)
+        if translator is not None:
+            payload = [await c.get_translated_payload(self.tree, translator) for c in commands]
+        else:
+            payload = [c.to_dict(self.tree) for c in commands]
         text = json.dumps(sorted(payload, key=lambda c: (c.get("type", 1), c["name"])), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -228,7 +248,7 @@ class LumaBot(commands.Bot):
         """Register the commands (globally, or in one guild) and remember their hash; with
         `only_if_changed`, do nothing when the hash matches the last sync (Discord rate-limits syncs)."""
         guild = self._sync_scope(guild_id)
-        key, current = f"command_hash:{guild_id or 'global'}", self.command_hash(guild)
+        key, current = f"command_hash:{guild_id or 'global'}", await self.command_hash(guild)
         if only_if_changed and self.db is not None and await self.db.get_meta(key) == current:
             log.info("slash commands unchanged; not syncing")
             return None

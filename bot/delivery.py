@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.i18n import N_, _, ngettext, sentences, speaking
 from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
 from bot.media import KeptFile
 from bot.store import Job, Video
-from bot.ui import Rendered, failure_message, failure_reason, progress_message, result_message, shorten
+from bot.ui import Rendered, failure_message, failure_reason, progress_message, result_message, shorten, timestamp
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -32,10 +33,12 @@ DM_FILE_LIMIT = discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES  # 10 MiB: a bot has
 # permission, unknown channel or message, too large. They end that way of delivering at once.
 PERMANENT = frozenset({400, 403, 404, 413})  # at most one DM per kind of problem in this window
 OWNER_ACTIONS = {
-    "auth": "The API token was refused: set a valid ACEDATACLOUD_API_TOKEN and restart (`luma-bot check` tests it).",
-    "balance": "Your AceDataCloud balance is used up: top it up; videos work again at once.",
-    "not_found": "The API address is wrong: check ACEDATACLOUD_API_BASE_URL (`luma-bot check` tests it).",
-    "protocol": "The API (or something in front of it) answered in an unexpected way; the details are below.",
+    "auth": N_(
+        "The API token was refused: set a valid ACEDATACLOUD_API_TOKEN and restart (`luma-bot check` tests it)."
+    ),
+    "balance": N_("Your AceDataCloud balance is used up: top it up; videos work again at once."),
+    "not_found": N_("The API address is wrong: check ACEDATACLOUD_API_BASE_URL (`luma-bot check` tests it)."),
+    "protocol": N_("The API (or something in front of it) answered in an unexpected way; the details are below."),
 }
 
 
@@ -72,7 +75,8 @@ class Delivery:
         async with lock:
             if job.state not in ("queued", "submitted"):
                 return
-            rendered = progress_message(job, self.bot.clock(), waiting)
+            with speaking(await self.bot.public_locale(job.guild_id)):
+                rendered = progress_message(job, self.bot.clock(), waiting)
             try:
                 await self._webhook(job).edit_message("@original", **rendered.kwargs())  # type: ignore[arg-type]
             except discord.HTTPException as exc:
@@ -88,13 +92,18 @@ class Delivery:
     async def _point_to(placeholder: discord.PartialMessage, jump_url: str, done: bool) -> None:
         """Turn a placeholder whose interaction token has expired into a pointer to where the outcome went
         (a bot may edit its own non-ephemeral interaction response through the channel endpoint)."""
-        text = f"{'✅ The video is ready' if done else '❌ This video could not be made'}: {jump_url}"
+        text = (_("✅ The video is ready: {link}") if done else _("❌ This video could not be made: {link}")).format(
+            link=jump_url
+        )
         try:
             await placeholder.edit(content=text, embed=None, view=None)
         except discord.HTTPException as exc:
             log.info("could not update the old progress message: %s", exc.text)
 
-    async def _dm_owner(self, text: str) -> None:
+    async def _dm_owner(self, write: Callable[[], str]) -> None:
+        """DM the application's owner what `write()` says, in their language when known (else English)."""
+        with speaking(self.bot.owner_locale):
+            text = write()
         app = self.bot.application or await self.bot.application_info()
         owner = app.team.owner if app.team and app.team.owner else app.owner
         dm = await self.bot.create_dm(owner)
@@ -108,38 +117,54 @@ class Delivery:
             return
         self._alerted[error.kind] = now
         guild = self.bot.get_guild(job.guild_id)
-        where = guild.name if guild else f"guild {job.guild_id}"
-        text = (
-            f"⚠️ **luma-bot needs you.** A video requested in **{where}** failed, and members are being told "
-            f"the bot is not set up correctly.\n{OWNER_ACTIONS.get(error.kind, 'Check the settings.')}\n"
-            f"Details: `{error.detail[:1500]}`"
-        )
+        where = guild.name if guild else str(job.guild_id)
+
+        def write() -> str:
+            action = _(OWNER_ACTIONS[error.kind]) if error.kind in OWNER_ACTIONS else _("Check the settings.")
+            return (
+                _(
+                    "⚠️ **luma-bot needs you.** A video requested in **{server}** failed, and members are being told "
+                    "the bot is not set up correctly."
+                ).format(server=where)
+                + f"\n{action}\n"
+                + _("Details: `{details}`").format(details=error.detail[:1500])
+            )
+
         try:
-            await self._dm_owner(text)
+            await self._dm_owner(write)
         except discord.HTTPException as exc:
             log.warning("could not alert the bot's owner (%s): %s", exc.text, error.detail)
 
     async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None:
         """Jobs stopped while being sent: the API may have made (and billed) them, and has no way to ask."""
-        lines = []
-        for job in jobs[:15]:
-            guild = self.bot.get_guild(job.guild_id)
-            sent = f"<t:{int(job.submit_started_at.timestamp())}:f>" if job.submit_started_at else "?"
-            lines.append(f"• {guild.name if guild else job.guild_id}, sent {sent}: “{shorten(job.request.prompt, 80)}”")
-        more = f"\n…and {len(jobs) - 15} more" if len(jobs) > 15 else ""
-        then = (
-            "Their results are still delivered if Luma calls back."
-            if still_waiting
-            else "The members were told and not charged; any such video is not in the bot's history."
-        )
-        text = (
-            f"⚠️ **luma-bot restarted while sending {len(jobs)} video request(s) to Luma**, so it cannot know "
-            f"whether Luma made them (and billed you). {then} Your AceDataCloud console lists the tasks:\n"
-            + "\n".join(lines)
-            + more
-        )
+
+        def write() -> str:
+            lines = []
+            for job in jobs[:15]:
+                guild = self.bot.get_guild(job.guild_id)
+                sent = timestamp(job.submit_started_at, "f") if job.submit_started_at else "?"
+                line = _("• {server}, sent {when}: “{prompt}”").format(
+                    server=guild.name if guild else job.guild_id, when=sent, prompt=shorten(job.request.prompt, 80)
+                )
+                lines.append(line)
+            more = "\n" + _("…and {n} more").format(n=len(jobs) - 15) if len(jobs) > 15 else ""
+            then = (
+                _("Their results are still delivered if Luma calls back.")
+                if still_waiting
+                else _("The members were told and not charged; any such video is not in the bot's history.")
+            )
+            head = ngettext(
+                "⚠️ **luma-bot restarted while sending {n} video request to Luma**, so it cannot know whether Luma "
+                "made it (and billed you).",
+                "⚠️ **luma-bot restarted while sending {n} video requests to Luma**, so it cannot know whether Luma "
+                "made them (and billed you).",
+                len(jobs),
+            ).format(n=len(jobs))
+            console = _("Your AceDataCloud console lists the tasks:")
+            return f"{head} {then} {console}\n" + "\n".join(lines) + more
+
         try:
-            await self._dm_owner(text)
+            await self._dm_owner(write)
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
@@ -147,30 +172,39 @@ class Delivery:
         """The bot-wide monthly budget reached 80% or 100% (each sent once a month: bot/quota.py records it)."""
         wallet = self.bot.quota.wallet
         videos, month = await self.bot.quota.month_spend()
-        spent = wallet.shown(wallet.spend(videos) or 0.0)
-        budget = wallet.shown(wallet.budget or 0.0)
-        if percent >= 100:
-            text = (
-                f"💸 **luma-bot has spent its budget for {month}**: {spent} of {budget} ({videos} videos). New "
-                "requests are refused politely until the month turns. Raise MONTHLY_BUDGET and restart to allow more."
-            )
-        else:
-            text = (
-                f"💰 **luma-bot has spent {percent}% of its budget for {month}**: {spent} of {budget} "
-                f"({videos} videos). At 100% new requests are refused until the month turns."
-            )
+
+        def write() -> str:
+            values = {
+                "month": month,
+                "spent": wallet.shown(wallet.spend(videos) or 0.0),
+                "budget": wallet.shown(wallet.budget or 0.0),
+                "videos": ngettext("{n} video", "{n} videos", videos).format(n=videos),
+                "percent": percent,
+            }
+            if percent >= 100:
+                return _(
+                    "💸 **luma-bot has spent its budget for {month}**: {spent} of {budget} ({videos}). New requests "
+                    "are refused politely until the month turns. Raise MONTHLY_BUDGET and restart to allow more."
+                ).format(**values)
+            return _(
+                "💰 **luma-bot's spending for {month} is at {percent}%** of its budget: {spent} of {budget} "
+                "({videos}). At 100% new requests are refused until the month turns."
+            ).format(**values)
+
         try:
-            await self._dm_owner(text)
+            await self._dm_owner(write)
         except discord.HTTPException as exc:
-            log.warning("could not tell the bot's owner about the budget (%s): %s", exc.text, text)
+            log.warning("could not tell the bot's owner about the budget (%s, %d%%)", exc.text, percent)
 
     async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt:
         async with self._lock(job.id):
             try:
                 if video is None and job.error_kind == "refused":
-                    receipt = await self._refused_privately(job)
+                    with speaking(job.member_locale or await self.bot.public_locale(job.guild_id)):
+                        receipt = await self._refused_privately(job)
                 else:
-                    receipt = await self._deliver(job, video, file)
+                    with speaking(await self.bot.public_locale(job.guild_id)):
+                        receipt = await self._deliver(job, video, file)
             finally:
                 self._locks.pop(job.id, None)
         where = (receipt.channel_id, receipt.message_id) if receipt.message_id and receipt.channel_id else None
@@ -181,7 +215,7 @@ class Delivery:
         """Luma's own moderation refused the prompt: only the member is told (and it was refunded). The public
         placeholder goes; the answer is ephemeral while the interaction lives, else a DM, else a short-lived
         mention in the channel."""
-        text = f"{failure_reason(job.error_kind, job.error_message)} Nothing was charged."
+        text = sentences(failure_reason(job.error_kind, job.error_message), _("Nothing was charged."))
         if self._token_alive(job):
             webhook = self._webhook(job)
             try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import InputError
+from bot.i18n import N_, _, ago
 from bot.inputs import VideoRef, parse_video_ref
 from bot.luma import VideoRequest
 from bot.media import attachment_link, served_key
@@ -30,10 +31,7 @@ def age(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "?"
     seconds = max(0, int((now - then).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return "just now"
+    return ago(seconds) if seconds >= 60 else _("just now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +63,7 @@ class ExtendTarget:
         return VideoRequest.extend(prompt, video_url=url, **common)
 
 
-NOT_IN_THIS_SERVER = "No such video in this server's history. Pick one from the list, or paste a video link."
+NOT_IN_THIS_SERVER = N_("No such video in this server's history. Pick one from the list, or paste a video link.")
 
 
 async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
@@ -73,7 +71,7 @@ async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
     every video in the bot's history belongs to its server, and says nothing of where else it exists."""
     video = await videos.get(guild_id, video_id.strip())
     if video is None or video.deleted_at is not None:  # a deleted result is gone for members
-        raise InputError(NOT_IN_THIS_SERVER)
+        raise InputError(_(NOT_IN_THIS_SERVER))
     return video
 
 
@@ -86,11 +84,11 @@ async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str) ->
         link = (ref.url, attachment_link(ref.url), served_key(ref.url))
         known = await videos.by_link(guild_id, *link)
         if known is not None and known.deleted_at is not None:
-            raise InputError(NOT_IN_THIS_SERVER)
+            raise InputError(_(NOT_IN_THIS_SERVER))
         if known is not None:
             return ExtendTarget(video=known)
         if await videos.known_link(*link):
-            raise InputError(NOT_IN_THIS_SERVER)
+            raise InputError(_(NOT_IN_THIS_SERVER))
         return ExtendTarget(url=ref.url)
     assert ref.video_id is not None
     return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.errors import InputError
+from bot.i18n import N_, _, size
 from bot.luma.models import is_http_url
 
 __all__ = [
@@ -32,26 +33,42 @@ class ImageFile:
     size: int
 
 
+FRAME_LABELS = {  # what the member calls each image (the option or the form field), shown translated
+    "start_image": N_("start image"),
+    "end_image": N_("end image"),
+    "end_frame": N_("end frame"),
+    "start_frame": N_("start frame"),
+    "image": N_("image"),
+}
+
+
 def pick_image(label: str, file: ImageFile | None, url: str | None) -> str | None:
     """The link to send for one frame: from an uploaded image or a typed link (not both)."""
     url = url.strip() if url else None
+    shown = _(FRAME_LABELS[label])
     if file is not None and url:
-        raise InputError(f"Give the {label} as a file or as a link, not both.")
+        raise InputError(_("Give the {label} as a file or as a link, not both.").format(label=shown))
     if file is not None:
         kind = (file.content_type or "").split(";")[0].strip().lower()
         if kind not in IMAGE_TYPES:
-            raise InputError(f"The {label} must be a PNG, JPEG, WebP or GIF image (got {file.filename}).")
+            raise InputError(
+                _("The {label} must be a PNG, JPEG, WebP or GIF image (got {file}).").format(
+                    label=shown, file=file.filename
+                )
+            )
         if file.size > MAX_IMAGE_BYTES:
-            raise InputError(f"The {label} is too large ({file.size / 1048576:.1f} MB; at most 10 MB).")
+            raise InputError(
+                _("The {label} is too large ({size}; at most 10 MB).").format(label=shown, size=size(file.size))
+            )
         return file.url
     if url:
         if not is_http_url(url) or len(url) > 2000:
-            raise InputError(f"The {label} link must start with http:// or https://.")
+            raise InputError(_("The {label} link must start with http:// or https://.").format(label=shown))
         return url
     return None
 
 
-NO_IMAGE = "That message holds no image I can animate (a PNG, JPEG, WebP or GIF, up to 10 MB)."
+NO_IMAGE = N_("That message holds no image I can animate (a PNG, JPEG, WebP or GIF, up to 10 MB).")
 
 
 def image_in_message(files: list[ImageFile], embed_images: list[str]) -> str:
@@ -67,7 +84,7 @@ def image_in_message(files: list[ImageFile], embed_images: list[str]) -> str:
     for url in embed_images:
         if is_http_url(url) and len(url) <= 2000:
             return url
-    raise InputError(NO_IMAGE)
+    raise InputError(_(NO_IMAGE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +100,7 @@ def parse_video_ref(text: str) -> VideoRef:
     if is_http_url(text):
         return VideoRef(url=text)
     if urlsplit(text).scheme:
-        raise InputError("A video link must start with http:// or https://.")
+        raise InputError(_("A video link must start with http:// or https://."))
     if not _VIDEO_ID.match(text):
-        raise InputError("That is not a video id or link. Pick a video from the list, or paste its link.")
+        raise InputError(_("That is not a video id or link. Pick a video from the list, or paste its link."))
     return VideoRef(video_id=text)

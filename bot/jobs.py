@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.errors import MemberError
+from bot.i18n import _
 from bot.line import Line
 from bot.luma import (
     JobCancelled,
@@ -60,7 +61,9 @@ class LineFull(MemberError):
         self.wait, self.timeout = wait, timeout
         minutes = max(1, round(wait / 60))
         super().__init__(
-            f"The line for Luma is long right now (about {minutes} min, longer than this bot lets a video wait)."
+            _(
+                "The line for Luma is long right now (about {minutes} min, longer than this bot lets a video wait)."
+            ).format(minutes=minutes)
         )
 
     @property
@@ -101,6 +104,7 @@ class NewJob:
     exempt: bool = False
     attach_limit: int | None = None  # the interaction's attachment_size_limit; 0 without Attach Files
     spoiler: bool = False
+    member_locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +258,7 @@ class JobService:
             progress_message_id=new.progress_message_id,
             attach_limit=new.attach_limit,
             spoiler=new.spoiler,
+            member_locale=new.member_locale,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)
@@ -308,13 +313,13 @@ class JobService:
         if job is None:
             stored = await self.jobs.get(job_id)
             if stored is not None and stored.in_flight:
-                return "It has already started: Luma cannot stop a render once it has begun."
-            return "This request is no longer waiting."
+                return _("It has already started: Luma cannot stop a render once it has begun.")
+            return _("This request is no longer waiting.")
         if job.user_id != user_id and not may_manage:
-            return "Only the member who asked, or someone with Manage Server, can cancel it."
+            return _("Only the member who asked, or someone with Manage Server, can cancel it.")
         await self.fail(job_id, JobCancelled("cancelled while waiting"))
         self.stats["cancelled"] += 1
-        return "Cancelled. It left the line, and nothing was charged."
+        return _("Cancelled. It left the line, and nothing was charged.")
 
     async def remove_member(self, guild_id: int, user_id: int) -> int:
         """A member was blocked: their jobs still waiting for a slot leave the line, refunded. Jobs already
@@ -650,7 +655,7 @@ class JobService:
         now = time.monotonic()
         due: dict[str, _Tracked] = {}
         while self._heap and len(due) < POLL_BATCH and self._heap[0][0] <= now:
-            _, _, job_id = heapq.heappop(self._heap)
+            job_id = heapq.heappop(self._heap)[2]
             entry = self._tracked.get(job_id)
             if entry is not None and entry.due <= now:
                 due[job_id] = entry

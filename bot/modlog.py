@@ -5,10 +5,12 @@ admin change and every deleted result, posted to the channel a server's admins c
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import _, speaking
 from bot.media.links import jump_url
 from bot.store import Job, Video
 from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, failure_reason, plain, shorten
@@ -27,7 +29,7 @@ NONE = discord.AllowedMentions.none()  # the log names members; it never pings t
 def _frames(job: Job) -> list[tuple[str, str]]:
     request = job.request
     fields = []
-    for name, url in (("Start frame", request.start_image_url), ("End frame", request.end_image_url)):
+    for name, url in ((_("Start frame"), request.start_image_url), (_("End frame"), request.end_image_url)):
         if url:
             fields.append((name, shorten(url, 1000)))
     return fields
@@ -37,14 +39,16 @@ class ModLog:
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot
 
-    def _send(self, guild_id: int, embed: discord.Embed) -> None:
-        """Post in the background: the member's answer never waits for the log."""
-        self.bot.jobs.spawn(self._post(guild_id, embed), name=f"mod-log-{guild_id}")
+    def _send(self, guild_id: int, build: Callable[[], discord.Embed]) -> None:
+        """Post in the background (the member's answer never waits for the log), in the server's language."""
+        self.bot.jobs.spawn(self._post(guild_id, build), name=f"mod-log-{guild_id}")
 
-    async def _post(self, guild_id: int, embed: discord.Embed) -> None:
+    async def _post(self, guild_id: int, build: Callable[[], discord.Embed]) -> None:
         settings = await self.bot.guild_store.get(guild_id)
         if settings.mod_log_channel_id is None:
             return
+        with speaking(await self.bot.public_locale(guild_id)):
+            embed = build()
         channel = self.bot.get_partial_messageable(settings.mod_log_channel_id, guild_id=guild_id)
         try:
             await channel.send(embed=embed, allowed_mentions=NONE)
@@ -55,44 +59,61 @@ class ModLog:
 
     def job_ended(self, job: Job, video: Video | None, message: tuple[int, int] | None) -> None:
         """A request's outcome; `message` is (channel id, message id) of the posted result."""
+        self._send(job.guild_id, lambda: self._job_embed(job, video, message))
+
+    def _job_embed(self, job: Job, video: Video | None, message: tuple[int, int] | None) -> discord.Embed:
         if video is not None:
-            title, color = ("🎬 Video made" if job.action == "generate" else "🎬 Video extended"), COLOR_OK
+            title, color = (_("🎬 Video made") if job.action == "generate" else _("🎬 Video extended")), COLOR_OK
         else:
-            title, color = "❌ Video not made", COLOR_FAILED
+            title, color = _("❌ Video not made"), COLOR_FAILED
         embed = discord.Embed(title=title, description=f">>> {plain(job.request.prompt, 3000)}", color=color)
-        embed.add_field(name="Member", value=f"<@{job.user_id}>", inline=True)
-        embed.add_field(name="Channel", value=f"<#{job.channel_id}>", inline=True)
+        embed.add_field(name=_("Member"), value=f"<@{job.user_id}>", inline=True)
+        embed.add_field(name=_("Channel"), value=f"<#{job.channel_id}>", inline=True)
         for name, value in _frames(job):
             embed.add_field(name=name, value=value, inline=False)
         if job.parent_video_id or job.request.video_id:
-            embed.add_field(name="Extends", value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
+            embed.add_field(name=_("Extends"), value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
         if video is not None:
-            links = [f"[video]({self.bot.links.lasting(video)})"]
+            video_word, message_word = _("video"), _("message")
+            links = [f"[{video_word}]({self.bot.links.lasting(video)})"]
             if message is not None:
-                links.insert(0, f"[message]({jump_url(job.guild_id, *message)})")
-            embed.add_field(name="Result", value=" · ".join(links)[:1024], inline=False)
-            embed.set_footer(text=f"video {video.video_id}")
+                links.insert(0, f"[{message_word}]({jump_url(job.guild_id, *message)})")
+            embed.add_field(name=_("Result"), value=" · ".join(links)[:1024], inline=False)
+            embed.set_footer(text=_("video {id}").format(id=video.video_id))
         else:
-            embed.add_field(name="Why", value=failure_reason(job.error_kind, job.error_message), inline=False)
-        self._send(job.guild_id, embed)
+            embed.add_field(name=_("Why"), value=failure_reason(job.error_kind, job.error_message), inline=False)
+        return embed
 
-    def refused(self, guild_id: int, user_id: int, channel_id: int, prompt: str, why: str) -> None:
-        embed = discord.Embed(title="🚫 Request refused", description=f">>> {plain(prompt, 3000)}", color=COLOR_WORKING)
-        embed.add_field(name="Member", value=f"<@{user_id}>", inline=True)
-        embed.add_field(name="Channel", value=f"<#{channel_id}>", inline=True)
-        embed.add_field(name="Why", value=shorten(why, 1000), inline=False)
-        self._send(guild_id, embed)
+    def refused(self, guild_id: int, user_id: int, channel_id: int, prompt: str, why: Callable[[], str]) -> None:
+        """A refused request; `why` is written in the log's language."""
+
+        def build() -> discord.Embed:
+            embed = discord.Embed(
+                title=_("🚫 Request refused"), description=f">>> {plain(prompt, 3000)}", color=COLOR_WORKING
+            )
+            embed.add_field(name=_("Member"), value=f"<@{user_id}>", inline=True)
+            embed.add_field(name=_("Channel"), value=f"<#{channel_id}>", inline=True)
+            embed.add_field(name=_("Why"), value=shorten(why(), 1000), inline=False)
+            return embed
+
+        self._send(guild_id, build)
 
     def admin_change(self, guild_id: int, actor_id: int, note: str) -> None:
-        embed = discord.Embed(title="🛠️ Admin change", description=shorten(note, 3000), color=COLOR_ADMIN)
-        embed.add_field(name="By", value=f"<@{actor_id}>", inline=True)
-        self._send(guild_id, embed)
+        def build() -> discord.Embed:
+            embed = discord.Embed(title=_("🛠️ Admin change"), description=shorten(note, 3000), color=COLOR_ADMIN)
+            embed.add_field(name=_("By"), value=f"<@{actor_id}>", inline=True)
+            return embed
+
+        self._send(guild_id, build)
 
     def deleted(self, video: Video, by: int) -> None:
-        embed = discord.Embed(
-            title="🗑️ Result deleted", description=f">>> {plain(video.prompt, 3000)}", color=COLOR_ADMIN
-        )
-        embed.add_field(name="Made by", value=f"<@{video.user_id}>", inline=True)
-        embed.add_field(name="Deleted by", value=f"<@{by}>", inline=True)
-        embed.set_footer(text=f"video {video.video_id}")
-        self._send(video.guild_id, embed)
+        def build() -> discord.Embed:
+            embed = discord.Embed(
+                title=_("🗑️ Result deleted"), description=f">>> {plain(video.prompt, 3000)}", color=COLOR_ADMIN
+            )
+            embed.add_field(name=_("Made by"), value=f"<@{video.user_id}>", inline=True)
+            embed.add_field(name=_("Deleted by"), value=f"<@{by}>", inline=True)
+            embed.set_footer(text=_("video {id}").format(id=video.video_id))
+            return embed
+
+        self._send(video.guild_id, build)

@@ -6,20 +6,21 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.i18n import N_, _
 from bot.store import Database, QuotaStore, Tx, Usage
 from bot.wallet import BudgetSpent, Wallet
 
 __all__ = ["LIMIT_LABELS", "Limits", "QuotaExceeded", "QuotaService", "QuotaStatus"]
 
-LIMIT_LABELS = {
-    "guild_daily": "videos per day for this server",
-    "guild_monthly": "videos per month for this server",
-    "member_daily": "videos per day for each member",
-    "guild_concurrent": "videos in progress at once for this server",
-    "member_concurrent": "videos in progress at once for each member",
-    "member_cooldown": "seconds between two videos of one member",
-    "guild_waiting": "videos waiting in line at once for this server",
-    "member_waiting": "videos waiting in line at once for each member",
+LIMIT_LABELS = {  # shown translated: _(LIMIT_LABELS[name])
+    "guild_daily": N_("videos per day for this server"),
+    "guild_monthly": N_("videos per month for this server"),
+    "member_daily": N_("videos per day for each member"),
+    "guild_concurrent": N_("videos in progress at once for this server"),
+    "member_concurrent": N_("videos in progress at once for each member"),
+    "member_cooldown": N_("seconds between two videos of one member"),
+    "guild_waiting": N_("videos waiting in line at once for this server"),
+    "member_waiting": N_("videos waiting in line at once for each member"),
 }
 
 
@@ -75,17 +76,22 @@ class QuotaExceeded(Exception):
         return self.value == 0
 
     def describe(self) -> str:
-        label = LIMIT_LABELS[self.limit]
+        label = _(LIMIT_LABELS[self.limit])
         if self.limit.endswith("_waiting"):
-            who = "for each member" if self.limit.startswith("member") else "for this server"
             if self.closed:
-                return "Video making is closed here (an admin set the videos in progress at once to 0)."
-            return f"The limit of {self.value} videos in progress or waiting in line {who} is reached."
+                return _("Video making is closed here (an admin set the videos in progress at once to 0).")
+            if self.limit.startswith("member"):
+                return _(
+                    "The limit of {value} videos in progress or waiting in line for each member is reached."
+                ).format(value=self.value)
+            return _("The limit of {value} videos in progress or waiting in line for this server is reached.").format(
+                value=self.value
+            )
         if self.closed:
-            return f"Video making is closed here (an admin set {label} to 0)."
+            return _("Video making is closed here (an admin set {label} to 0).").format(label=label)
         if self.limit == "member_cooldown":
-            return f"Please wait a little between videos ({self.value} {label})."
-        return f"The limit of {self.value} {label} is reached."
+            return _("Please wait a little between videos ({value} {label}).").format(value=self.value, label=label)
+        return _("The limit of {value} {label} is reached.").format(value=self.value, label=label)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,25 @@ import discord
 from discord import app_commands
 
 from bot.errors import MemberError
+from bot.i18n import N_, _, use
 
 __all__ = ["LumaTree", "reply_privately"]
 
 log = logging.getLogger(__name__)
 
-BUG = "Something went wrong on the bot's side. Nothing was charged; please try again."
+BUG = N_("Something went wrong on the bot's side. Nothing was charged; please try again.")
+
+
+def speak_to(interaction: discord.Interaction[Any]) -> str:
+    """Answer this interaction in its member's language (for the rest of the handler's task); the
+    application's owner's language is remembered for the DMs the bot sends them."""
+    locale = str(interaction.locale)
+    client = interaction.client
+    app = getattr(client, "application", None)
+    owner = app.team.owner if app is not None and app.team and app.team.owner else getattr(app, "owner", None)
+    if owner is not None and interaction.user.id == owner.id:
+        client.owner_locale = locale  # type: ignore[attr-defined]
+    return use(locale)
 
 
 async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
@@ -36,23 +49,27 @@ def error_text(error: BaseException) -> str | None:
     if isinstance(original, MemberError):
         return str(original)
     if isinstance(error, app_commands.MissingPermissions):
-        return "You need the Manage Server permission for this."
+        return _("You need the Manage Server permission for this.")
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This works in a server, not in DMs."
+        return _("This works in a server, not in DMs.")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this here."
+        return _("You can't use this here.")
     if isinstance(error, app_commands.TransformerError):
-        return "That value is not valid for this option."
+        return _("That value is not valid for this option.")
     return None
 
 
 class LumaTree(app_commands.CommandTree[Any]):
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        speak_to(interaction)  # every command answers its member in their language
+        return True
+
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         text = error_text(error)
         if text is None:
             name = interaction.command.qualified_name if interaction.command else "?"
             log.error("command %s failed", name, exc_info=getattr(error, "original", error))
-            text = BUG
+            text = _(BUG)
         try:
             await reply_privately(interaction, text)
         except discord.HTTPException:

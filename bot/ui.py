@@ -11,6 +11,7 @@ from typing import Any
 import discord
 
 from bot.history import PAGE_SIZE
+from bot.i18n import N_, _, duration, ngettext, sentences
 from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
 from bot.media.links import Links
 from bot.store import Job, Video
@@ -69,7 +70,7 @@ def link_text(text: str, limit: int) -> str:
 
 def timestamp(moment: datetime | None, style: str = "R") -> str:
     """A Discord timestamp: every member sees it in their own time zone, kept live by the client."""
-    return f"<t:{int(moment.timestamp())}:{style}>" if moment else "just now"
+    return f"<t:{int(moment.timestamp())}:{style}>" if moment else _("just now")
 
 
 @dataclass(slots=True)
@@ -89,35 +90,37 @@ def _prompt_block(prompt: str) -> str:
 
 
 def about(seconds: float) -> str:
-    """'about 4 min', 'under a minute'."""
+    """'about 4 minutes', 'under a minute' (in the current language)."""
     if seconds < 60:
-        return "under a minute"
-    return f"about {round(seconds / 60)} min"
+        return _("under a minute")
+    return _("about {duration}").format(duration=duration(round(seconds / 60) * 60))
 
 
 def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None = None) -> Rendered:
     """ "Generating…" while Luma renders; while the job waits for a slot, its place and a rough wait, with
     a Cancel button (nothing is charged for a job that leaves the line)."""
-    verb = "Extending" if job.action == "extend" else "Generating"
-    title = "🕒 Waiting for a free slot…" if waiting is not None else f"⏳ {verb} your video…"
+    working = _("⏳ Extending your video…") if job.action == "extend" else _("⏳ Generating your video…")
+    title = _("🕒 Waiting for a free slot…") if waiting is not None else working
     embed = discord.Embed(title=title, description=_prompt_block(job.request.prompt), color=COLOR_WORKING)
     started = job.created_at or now
     elapsed = max(0, int((now - started).total_seconds()))
     if waiting is not None:
         ahead, wait = waiting
-        state = f"Waiting for a free slot · {ahead} ahead · {about(wait)}"
+        state = _("Waiting for a free slot · {ahead} ahead · {wait}").format(ahead=ahead, wait=about(wait))
     else:
-        state = f"Luma is rendering · {elapsed // 60}m {elapsed % 60:02d}s elapsed"
-    embed.add_field(name="Status", value=state, inline=True)
-    embed.add_field(name="Started", value=timestamp(started), inline=True)
+        state = _("Luma is rendering · {minutes}m {seconds}s elapsed").format(
+            minutes=elapsed // 60, seconds=f"{elapsed % 60:02d}"
+        )
+    embed.add_field(name=_("Status"), value=state, inline=True)
+    embed.add_field(name=_("Started"), value=timestamp(started), inline=True)
     if job.parent_video_id or job.request.video_id:
-        embed.add_field(name="Continuing", value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
+        embed.add_field(name=_("Continuing"), value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
     if waiting is not None:
-        embed.set_footer(text="Luma takes a few videos at a time; yours starts when a slot frees up.")
+        embed.set_footer(text=_("Luma takes a few videos at a time; yours starts when a slot frees up."))
         view = discord.ui.View(timeout=None)
         view.add_item(cancel_button(job.id))
         return Rendered(content=None, embed=embed, view=view)
-    embed.set_footer(text="Videos usually take 1–2 minutes, sometimes up to 5. You'll be notified here.")
+    embed.set_footer(text=_("Videos usually take 1–2 minutes, sometimes up to 5. You'll be notified here."))
     return Rendered(content=None, embed=embed, view=None)
 
 
@@ -135,7 +138,7 @@ def result_message(
     message, one player. Behind a spoiler: the file is marked (by the sender), the link and the prompt are
     wrapped, and no preview image is shown."""
     link = links.lasting(video)
-    title = "🎬 Extended video" if video.action == "extend" else "🎬 Your Luma video"
+    title = _("🎬 Extended video") if video.action == "extend" else _("🎬 Your Luma video")
     description = f">>> ||{plain(video.prompt, DESCRIPTION_BUDGET)}||" if spoiler else _prompt_block(video.prompt)
     embed = discord.Embed(title=title, description=description, color=COLOR_OK)
     if len(link) <= 2048:
@@ -144,19 +147,19 @@ def result_message(
     if thumbnail and not attached and not spoiler:
         embed.set_image(url=thumbnail)
     if video.width and video.height:
-        embed.add_field(name="Size", value=f"{video.width}×{video.height}", inline=True)
-    embed.add_field(name="Requested by", value=f"<@{video.user_id}>", inline=True)
-    embed.add_field(name="Video ID", value=f"`{video.video_id}`", inline=False)
+        embed.add_field(name=_("Size"), value=f"{video.width}×{video.height}", inline=True)
+    embed.add_field(name=_("Requested by"), value=f"<@{video.user_id}>", inline=True)
+    embed.add_field(name=_("Video ID"), value=f"`{video.video_id}`", inline=False)
     if video.parent_video_id:
-        embed.add_field(name="Extended from", value=f"`{video.parent_video_id}`", inline=False)
+        embed.add_field(name=_("Extended from"), value=f"`{video.parent_video_id}`", inline=False)
     elif video.parent_video_url:
-        embed.add_field(name="Extended from", value=shorten(video.parent_video_url, 1000), inline=False)
-    embed.set_footer(text="Reply to this message with a prompt, or press Extend, to continue it.")
+        embed.add_field(name=_("Extended from"), value=shorten(video.parent_video_url, 1000), inline=False)
+    embed.set_footer(text=_("Reply to this message with a prompt, or press Extend, to continue it."))
     view = discord.ui.View(timeout=None)
     view.add_item(extend_button(video.video_id))
     view.add_item(again_button(video.video_id))
     if not attached and len(link) <= LINK_MAX:
-        view.add_item(discord.ui.Button(label="Open video", style=discord.ButtonStyle.link, url=link))
+        view.add_item(discord.ui.Button(label=_("Open video"), style=discord.ButtonStyle.link, url=link))
     if deletable:
         view.add_item(delete_button(video.video_id))
     if attached:
@@ -168,9 +171,9 @@ def result_message(
 
 def failure_message(job: Job, *, mention: bool = False) -> Rendered:
     reason = failure_reason(job.error_kind, job.error_message)
-    embed = discord.Embed(title="❌ The video could not be made", description=reason, color=COLOR_FAILED)
-    embed.add_field(name="Prompt", value=plain(job.request.prompt, 1000), inline=False)
-    embed.set_footer(text="You were not charged for this video.")
+    embed = discord.Embed(title=_("❌ The video could not be made"), description=reason, color=COLOR_FAILED)
+    embed.add_field(name=_("Prompt"), value=plain(job.request.prompt, 1000), inline=False)
+    embed.set_footer(text=_("You were not charged for this video."))
     return Rendered(content=f"<@{job.user_id}>" if mention else None, embed=embed, view=None)
 
 
@@ -180,9 +183,9 @@ _BY_KIND = {cls.kind: cls for cls in LumaError.__subclasses__()}
 def failure_reason(kind: str | None, message: str | None) -> str:
     """A member-facing sentence for a failure kind; the API's own words only where they help the member."""
     cls = _BY_KIND.get(kind or "", LumaError)
-    text = cls.member_message
+    text = _(cls.member_message)
     if kind in ("bad_request", "task_failed") and message:
-        text = f"{text.rstrip('.')}: {plain(message, 300)}"
+        text = _("{reason}: {api_message}").format(reason=text.rstrip(".。"), api_message=plain(message, 300))
     return text
 
 
@@ -194,7 +197,7 @@ CANCEL_BUTTON_TEMPLATE = r"luma:cancel:(?P<job_id>[\w-]{8,40})"
 
 
 def cancel_button(job_id: str) -> discord.ui.Button[Any]:
-    return discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary, custom_id=f"luma:cancel:{job_id}")
+    return discord.ui.Button(label=_("Cancel"), style=discord.ButtonStyle.secondary, custom_id=f"luma:cancel:{job_id}")
 
 
 EXTEND_BUTTON_PREFIX = "luma:extend:"
@@ -203,7 +206,7 @@ EXTEND_BUTTON_TEMPLATE = r"luma:extend:(?P<video_id>[\w:.-]{1,80})"
 
 def extend_button(video_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Extend", style=discord.ButtonStyle.primary, emoji="➕", custom_id=f"{EXTEND_BUTTON_PREFIX}{video_id}"
+        label=_("Extend"), style=discord.ButtonStyle.primary, emoji="➕", custom_id=f"{EXTEND_BUTTON_PREFIX}{video_id}"
     )
 
 
@@ -215,19 +218,19 @@ DELETE_BUTTON_TEMPLATE = r"luma:delete:(?P<video_id>[\w:.-]{1,80})"
 
 def again_button(video_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Again", style=discord.ButtonStyle.secondary, emoji="🔁", custom_id=f"luma:again:{video_id}"
+        label=_("Again"), style=discord.ButtonStyle.secondary, emoji="🔁", custom_id=f"luma:again:{video_id}"
     )
 
 
 def again_form_button(video_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Open the form", style=discord.ButtonStyle.primary, emoji="📝", custom_id=f"luma:again-form:{video_id}"
+        label=_("Open the form"), style=discord.ButtonStyle.primary, emoji="📝", custom_id=f"luma:again-form:{video_id}"
     )
 
 
 def delete_button(video_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
-        label="Delete", style=discord.ButtonStyle.secondary, emoji="🗑️", custom_id=f"luma:delete:{video_id}"
+        label=_("Delete"), style=discord.ButtonStyle.secondary, emoji="🗑️", custom_id=f"luma:delete:{video_id}"
     )
 
 
@@ -242,9 +245,9 @@ class ExtendModal(discord.ui.Modal):
     """
 
     def __init__(self, video: Video) -> None:
-        super().__init__(title="Extend this video", timeout=900, custom_id=f"{EXTEND_MODAL_PREFIX}{video.video_id}")
-        self.add_item(_prompt_input("What happens next?", video.prompt))
-        self.add_item(_frame_input("End frame image link (optional)", "end_image_url", None))
+        super().__init__(title=_("Extend this video"), timeout=900, custom_id=f"{EXTEND_MODAL_PREFIX}{video.video_id}")
+        self.add_item(_prompt_input(_("What happens next?"), video.prompt))
+        self.add_item(_frame_input(_("End frame image link (optional)"), "end_image_url", None))
 
 
 def _prompt_input(label: str, default: str | None = None) -> discord.ui.TextInput[Any]:
@@ -263,7 +266,7 @@ def _frame_input(label: str, custom_id: str, default: str | None) -> discord.ui.
         label=label,
         required=False,
         default=default if default and len(default) <= 1000 else None,
-        placeholder="https://…/frame.png (leave empty for none)",
+        placeholder=_("https://…/frame.png (leave empty for none)"),
         max_length=1000,
         custom_id=custom_id,
     )
@@ -274,11 +277,12 @@ class AgainModal(discord.ui.Modal):
     still work. Handled by custom_id in the cog, like the Extend form."""
 
     def __init__(self, video_id: str, request: Any, working: dict[str, str | None]) -> None:
-        super().__init__(title="Make it again", timeout=900, custom_id=f"{AGAIN_MODAL_PREFIX}{video_id}")
-        self.add_item(_prompt_input("Prompt", request.prompt))
+        super().__init__(title=_("Make it again"), timeout=900, custom_id=f"{AGAIN_MODAL_PREFIX}{video_id}")
+        self.add_item(_prompt_input(_("Prompt"), request.prompt))
         if request.action == "generate":
-            self.add_item(_frame_input("Start frame image link", "start_image_url", working.get("start_image_url")))
-        self.add_item(_frame_input("End frame image link", "end_image_url", working.get("end_image_url")))
+            start = working.get("start_image_url")
+            self.add_item(_frame_input(_("Start frame image link"), "start_image_url", start))
+        self.add_item(_frame_input(_("End frame image link"), "end_image_url", working.get("end_image_url")))
 
 
 ANIMATE_MODAL_PREFIX = "luma:animate-modal:"
@@ -291,9 +295,9 @@ class AnimateModal(discord.ui.Modal):
 
     def __init__(self, channel_id: int, message_id: int) -> None:
         super().__init__(
-            title="Animate this image", timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{channel_id}:{message_id}"
+            title=_("Animate this image"), timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{channel_id}:{message_id}"
         )
-        self.add_item(_prompt_input("What should happen?"))
+        self.add_item(_prompt_input(_("What should happen?")))
 
 
 def modal_values(data: dict[str, Any]) -> dict[str, str]:
@@ -312,16 +316,18 @@ def modal_values(data: dict[str, Any]) -> dict[str, str]:
 def history_embed(
     videos: list[Video], *, page: int, pages: int, total: int, member_id: int | None, links: Links = API_LINKS
 ) -> discord.Embed:
-    scope = f"<@{member_id}>'s videos" if member_id else "This server's videos"
+    scope = _("<@{member}>'s videos").format(member=member_id) if member_id else _("This server's videos")
     if not videos:
         return discord.Embed(
-            title="📼 Video history", description=f"{scope}: none yet. Try `/luma generate`!", color=COLOR_OK
+            title=_("📼 Video history"),
+            description=_("{scope}: none yet. Try `/luma generate`!").format(scope=scope),
+            color=COLOR_OK,
         )
 
     def line(index: int, video: Video, linked: bool) -> str:
         prompt = link_text(video.prompt, 80)
         label = f"[{prompt}]({links.lasting(video)})" if linked else prompt
-        lineage = " ↪ extension" if video.parent_video_id or video.parent_video_url else ""
+        lineage = " ↪ " + _("extension") if video.parent_video_id or video.parent_video_url else ""
         return f"**{index}.** {label}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
 
     numbered = list(enumerate(videos, start=(page - 1) * PAGE_SIZE + 1))
@@ -338,8 +344,13 @@ def history_embed(
     while len(description) > HISTORY_BUDGET and by_length:
         linked.discard(by_length.pop(0)[1])
         description = render()
-    embed = discord.Embed(title="📼 Video history", description=description[:EMBED_DESCRIPTION_MAX], color=COLOR_OK)
-    embed.set_footer(text=f"Page {page} of {pages} · {total} videos · /luma video <id> shows one")
+    embed = discord.Embed(title=_("📼 Video history"), description=description[:EMBED_DESCRIPTION_MAX], color=COLOR_OK)
+    videos_count = ngettext("{n} video", "{n} videos", total).format(n=total)
+    embed.set_footer(
+        text=_("Page {page} of {pages} · {videos} · /luma video <id> shows one").format(
+            page=page, pages=pages, videos=videos_count
+        )
+    )
     return embed
 
 
@@ -361,6 +372,7 @@ class HistoryView(discord.ui.View):
         self.pages = pages
         self.load = load
         self.message: discord.InteractionMessage | None = None
+        self.__init_labels()
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -370,7 +382,7 @@ class HistoryView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
-                "Only the member who asked can turn these pages. Use `/luma history` for your own.", ephemeral=True
+                _("Only the member who asked can turn these pages. Use `/luma history` for your own."), ephemeral=True
             )
             return False
         return True
@@ -379,6 +391,10 @@ class HistoryView(discord.ui.View):
         embed, self.page, self.pages = await self.load(self.page + delta)
         self._sync_buttons()
         await interaction.response.edit_message(embed=embed, view=self)
+
+    def __init_labels(self) -> None:
+        self.previous.label = _("◀ Newer")
+        self.next.label = _("Older ▶")
 
     @discord.ui.button(label="◀ Newer", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
@@ -405,118 +421,158 @@ def video_page(video: Video, parent: Video | None, children: list[Video], links:
     embed = rendered.embed
     if parent is not None:
         embed.set_field_at(
-            next(i for i, f in enumerate(embed.fields) if f.name == "Extended from"),
-            name="Extended from",
+            next(i for i, f in enumerate(embed.fields) if f.name == _("Extended from")),
+            name=_("Extended from"),
             value=f"[{link_text(parent.prompt, 60)}]({links.lasting(parent)}) · `{parent.video_id}`"[:1024],
             inline=False,
         )
     if children:
         lines = [f"[{link_text(c.prompt, 50)}]({links.lasting(c)}) · `{c.video_id}`" for c in children[:8]]
-        more = f"\n…and {len(children) - 8} more" if len(children) > 8 else ""
-        embed.add_field(name=f"Extensions ({len(children)})", value=("\n".join(lines) + more)[:1024], inline=False)
+        more = "\n" + _("…and {n} more").format(n=len(children) - 8) if len(children) > 8 else ""
+        title = _("Extensions ({n})").format(n=len(children))
+        embed.add_field(name=title, value=("\n".join(lines) + more)[:1024], inline=False)
     if video.created_at:
-        embed.add_field(name="Made", value=timestamp(video.created_at), inline=True)
+        embed.add_field(name=_("Made"), value=timestamp(video.created_at), inline=True)
     return rendered
 
 
 # --- quotas and admin ------------------------------------------------------------------------------
 
 
+_VERBS = {
+    "used": N_("{used} used · no limit"),
+    "rendering": N_("{used} rendering · no limit"),
+    "waiting": N_("{used} waiting · no limit"),
+}
+_VERBS_OF = {
+    "used": N_("{used} of {value} used · **{left} left**"),
+    "rendering": N_("{used} of {value} rendering · **{left} left**"),
+    "waiting": N_("{used} of {value} waiting · **{left} left**"),
+}
+
+
 def _usage(status: Any, limit: str, used: int, verb: str = "used") -> str:
     value = getattr(status.limits, limit)
     if value is None:
-        return f"{used} {verb} · no limit"
+        return _(_VERBS[verb]).format(used=used)
     if value == 0:
-        return "closed"
-    return f"{used} of {value} {verb} · **{status.left(limit, used)} left**"
+        return _("closed")
+    return _(_VERBS_OF[verb]).format(used=used, value=value, left=status.left(limit, used))
 
 
 def quota_embed(status: Any, line: Any = None) -> discord.Embed:
     """A member's view of the quotas: theirs and the server's, with when each resets; with `line` (a
     QueueView), what renders and what waits."""
     usage = status.usage
-    embed = discord.Embed(title="🎟️ Your video quota", color=COLOR_OK)
+    embed = discord.Embed(title=_("🎟️ Your video quota"), color=COLOR_OK)
+
+    def resets(moment: datetime) -> str:
+        return _("resets {when}").format(when=timestamp(moment))
+
     embed.add_field(
-        name="You, today",
-        value=f"{_usage(status, 'member_daily', usage.member_day)}\nresets {timestamp(status.day_resets)}",
+        name=_("You, today"),
+        value=f"{_usage(status, 'member_daily', usage.member_day)}\n{resets(status.day_resets)}",
         inline=False,
     )
     embed.add_field(
-        name="This server, today",
-        value=f"{_usage(status, 'guild_daily', usage.guild_day)}\nresets {timestamp(status.day_resets)}",
+        name=_("This server, today"),
+        value=f"{_usage(status, 'guild_daily', usage.guild_day)}\n{resets(status.day_resets)}",
         inline=True,
     )
     embed.add_field(
-        name="This server, this month",
-        value=f"{_usage(status, 'guild_monthly', usage.guild_month)}\nresets {timestamp(status.month_resets)}",
+        name=_("This server, this month"),
+        value=f"{_usage(status, 'guild_monthly', usage.guild_month)}\n{resets(status.month_resets)}",
         inline=True,
     )
     mine_waiting = len(line.mine) if line is not None else 0
     guild_waiting = line.guild_waiting if line is not None else 0
     running = [
-        f"yours: {_usage(status, 'member_concurrent', usage.member_held - mine_waiting, 'rendering')}"
-        f" · {_usage(status, 'member_waiting', mine_waiting, 'waiting')}",
-        f"server: {_usage(status, 'guild_concurrent', usage.guild_held - guild_waiting, 'rendering')}"
-        f" · {_usage(status, 'guild_waiting', guild_waiting, 'waiting')}",
+        _("yours: {rendering} · {waiting}").format(
+            rendering=_usage(status, "member_concurrent", usage.member_held - mine_waiting, "rendering"),
+            waiting=_usage(status, "member_waiting", mine_waiting, "waiting"),
+        ),
+        _("server: {rendering} · {waiting}").format(
+            rendering=_usage(status, "guild_concurrent", usage.guild_held - guild_waiting, "rendering"),
+            waiting=_usage(status, "guild_waiting", guild_waiting, "waiting"),
+        ),
     ]
-    embed.add_field(name="In progress now", value="\n".join(running), inline=False)
+    embed.add_field(name=_("In progress now"), value="\n".join(running), inline=False)
     if status.cooldown_until is not None:
         embed.add_field(
-            name="Cooldown", value=f"you can start another {timestamp(status.cooldown_until)}", inline=False
+            name=_("Cooldown"),
+            value=_("you can start another {when}").format(when=timestamp(status.cooldown_until)),
+            inline=False,
         )
-    embed.set_footer(text="Failed videos are refunded. Days are UTC days; months are calendar months.")
+    embed.set_footer(text=_("Failed videos are refunded. Days are UTC days; months are calendar months."))
     return embed
 
 
 def queue_embed(view: Any) -> discord.Embed:
     """/luma queue: the bot-wide slots, this server's share, and the member's own places in line."""
-    embed = discord.Embed(title="🕒 The line for Luma", color=COLOR_OK)
-    slots = f"{view.rendering} of {view.cap} in use"
+    embed = discord.Embed(title=_("🕒 The line for Luma"), color=COLOR_OK)
+    slots = _("{used} of {cap} in use").format(used=view.rendering, cap=view.cap)
     if view.cap < view.max_in_flight:
-        slots += f" (lowered from {view.max_in_flight} while Luma is busy)"
-    embed.add_field(name="Slots (the whole bot)", value=f"{slots} · {view.waiting} waiting", inline=False)
+        slots += _(" (lowered from {usual} while Luma is busy)").format(usual=view.max_in_flight)
+    waiting = _("{n} waiting").format(n=view.waiting)
+    embed.add_field(name=_("Slots (the whole bot)"), value=f"{slots} · {waiting}", inline=False)
     embed.add_field(
-        name="This server", value=f"{view.guild_rendering} rendering · {view.guild_waiting} waiting", inline=False
+        name=_("This server"),
+        value=_("{rendering} rendering · {waiting} waiting").format(
+            rendering=view.guild_rendering, waiting=view.guild_waiting
+        ),
+        inline=False,
     )
     if view.mine:
         lines = [
-            f"**{i}.** {plain(prompt, 60)} · {ahead} ahead · {about(wait)}"
+            f"**{i}.** {plain(prompt, 60)} · " + _("{ahead} ahead · {wait}").format(ahead=ahead, wait=about(wait))
             for i, (prompt, ahead, wait) in enumerate(view.mine[:10], start=1)
         ]
-        embed.add_field(name="Yours, waiting", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name=_("Yours, waiting"), value="\n".join(lines)[:1024], inline=False)
     else:
-        embed.add_field(name="Yours, waiting", value="none", inline=False)
-    embed.set_footer(text="Free slots go round the servers in turn, then round their members, oldest request first.")
+        embed.add_field(name=_("Yours, waiting"), value=_("none"), inline=False)
+    embed.set_footer(text=_("Free slots go round the servers in turn, then round their members, oldest request first."))
     return embed
 
 
+def _on(flag: bool | None) -> str:
+    return _("on") if flag else _("off")
+
+
 def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
-    embed = discord.Embed(title="⚙️ luma-bot settings for this server", color=COLOR_OK)
-    embed.add_field(name="State", value="⏸️ paused" if settings.paused else "▶️ running", inline=True)
-    channels = ", ".join(f"<#{c}>" for c in settings.allowed_channels) or "every channel"
-    embed.add_field(name="Channels", value=channels[:1024], inline=True)
-    role = f"<@&{settings.role_id}> ({settings.role_mode})" if settings.role_id and settings.role_mode else "none"
-    embed.add_field(name="Role rule", value=role, inline=True)
+    embed = discord.Embed(title=_("⚙️ luma-bot settings for this server"), color=COLOR_OK)
+    embed.add_field(name=_("State"), value=_("⏸️ paused") if settings.paused else _("▶️ running"), inline=True)
+    channels = ", ".join(f"<#{c}>" for c in settings.allowed_channels) or _("every channel")
+    embed.add_field(name=_("Channels"), value=channels[:1024], inline=True)
+    role = _("none")
+    if settings.role_id and settings.role_mode:
+        role = f"<@&{settings.role_id}> ({settings.role_mode})"
+    embed.add_field(name=_("Role rule"), value=role, inline=True)
+
+    def shown(value: int | None) -> str:
+        return _("unlimited") if value is None else str(value)
+
     lines = []
     for name, label in labels.items():
         value = getattr(limits, name)
         default = getattr(defaults, name)
-        shown = "unlimited" if value is None else str(value)
-        note = "" if value == default else f" (default {'unlimited' if default is None else default})"
-        lines.append(f"`{name}` {shown}{note}: {label}")
-    embed.add_field(name="Limits", value="\n".join(lines)[:1024], inline=False)
-    options = (
-        f"aspect ratio {settings.default_aspect_ratio or 'bot default'}, "
-        f"loop {'on' if settings.default_loop else 'off'}, "
-        f"enhancement {'off' if settings.default_enhancement is False else 'on'}"
+        note = "" if value == default else _(" (default {value})").format(value=shown(default))
+        lines.append(f"`{name}` {shown(value)}{note}: " + _(label))
+    embed.add_field(name=_("Limits"), value="\n".join(lines)[:1024], inline=False)
+    options = _("aspect ratio {ratio}, loop {loop}, enhancement {enhancement}").format(
+        ratio=settings.default_aspect_ratio or _("bot default"),
+        loop=_on(settings.default_loop),
+        enhancement=_on(settings.default_enhancement is not False),
     )
-    embed.add_field(name="Default options", value=options, inline=False)
-    moderation = (
-        f"mod log: {f'<#{settings.mod_log_channel_id}>' if settings.mod_log_channel_id else 'off'} · "
-        f"spoiler: {'on' if settings.spoiler else 'off'} · "
-        f"age-restricted channels only: {'on' if settings.age_restricted_only else 'off'}"
+    embed.add_field(name=_("Default options"), value=options, inline=False)
+    moderation = _(
+        "mod log: {mod_log} · spoiler: {spoiler} · age-restricted channels only: {age} · language: {language}"
+    ).format(
+        mod_log=f"<#{settings.mod_log_channel_id}>" if settings.mod_log_channel_id else _("off"),
+        spoiler=_on(settings.spoiler),
+        age=_on(settings.age_restricted_only),
+        language=settings.language or _("the server's"),
     )
-    embed.add_field(name="Moderation", value=moderation, inline=False)
+    embed.add_field(name=_("Moderation"), value=moderation, inline=False)
     return embed
 
 
@@ -536,33 +592,44 @@ def usage_embed(
         return "" if spend is None else f" · {wallet.shown(spend)}"
 
     lines = [f"**{i}.** <@{user}>: {n}{cost(n)}" for i, (user, n) in enumerate(rows, start=1)]
-    embed = discord.Embed(title=f"📊 Usage in {month}", description="\n".join(lines) or "No videos this month.")
-    embed.add_field(name="This server", value=f"{server_videos} videos{cost(server_videos)}", inline=True)
+    embed = discord.Embed(
+        title=_("📊 Usage in {month}").format(month=month), description="\n".join(lines) or _("No videos this month.")
+    )
+    server = ngettext("{n} video", "{n} videos", server_videos).format(n=server_videos)
+    embed.add_field(name=_("This server"), value=f"{server}{cost(server_videos)}", inline=True)
     if wallet.budget is not None:
         spent = wallet.spend(bot_videos) or 0.0
         embed.add_field(
-            name="The bot's monthly budget",
-            value=f"{wallet.shown(spent)} of {wallet.shown(wallet.budget)} ({round(100 * spent / wallet.budget)}%)",
+            name=_("The bot's monthly budget"),
+            value=_("{spent} of {budget} ({percent}%)").format(
+                spent=wallet.shown(spent),
+                budget=wallet.shown(wallet.budget),
+                percent=round(100 * spent / wallet.budget),
+            ),
             inline=True,
         )
     if blocked:
         shown = [
-            f"<@{b.user_id}> {f'until {timestamp(b.until)}' if b.until else 'until unblocked'}"
+            f"<@{b.user_id}> "
+            + (_("until {when}").format(when=timestamp(b.until)) if b.until else _("until unblocked"))
             + (f": {plain(b.reason, 80)}" if b.reason else "")
             for b in blocked[:15]
         ]
-        more = f"\n…and {len(blocked) - 15} more" if len(blocked) > 15 else ""
-        embed.add_field(name=f"Blocked ({len(blocked)})", value=("\n".join(shown) + more)[:1024], inline=False)
-    embed.set_footer(text="Videos charged or in progress (refunds not counted)")
+        more = "\n" + _("…and {n} more").format(n=len(blocked) - 15) if len(blocked) > 15 else ""
+        title = _("Blocked ({n})").format(n=len(blocked))
+        embed.add_field(name=title, value=("\n".join(shown) + more)[:1024], inline=False)
+    embed.set_footer(text=_("Videos charged or in progress (refunds not counted)"))
     return embed
 
 
 def block_refusal(block: Any) -> str:
     """What a blocked member is told (privately): when the block ends, and the moderators' reason."""
-    when = (
-        f"until {timestamp(block.until, 'f')} ({timestamp(block.until)})"
-        if block.until
-        else "until a moderator lifts the block"
-    )
-    reason = f" Reason: {plain(block.reason, 300)}" if block.reason else ""
-    return f"You can't make videos in this server {when}.{reason}"
+    if block.until:
+        text = _("You can't make videos in this server until {when} ({relative}).").format(
+            when=timestamp(block.until, "f"), relative=timestamp(block.until)
+        )
+    else:
+        text = _("You can't make videos in this server until a moderator lifts the block.")
+    if block.reason:
+        text = sentences(text, _("Reason: {reason}").format(reason=plain(block.reason, 300)))
+    return text

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Settings
+from bot.i18n import _, number
 
 __all__ = ["ALERT_PERCENTS", "BudgetSpent", "Wallet"]
 
@@ -35,8 +36,7 @@ class Wallet:
         return None if self.price is None else videos * self.price
 
     def shown(self, amount: float) -> str:
-        number = f"{amount:,.2f}".rstrip("0").rstrip(".") if amount % 1 else f"{amount:,.0f}"
-        return f"{number} {self.unit}".strip()
+        return f"{number(amount)} {self.unit}".strip()
 
     def alert_due(self, videos: int) -> list[int]:
         """The alert levels (percent of the budget) reached with this many videos this month."""
@@ -57,4 +57,4 @@ class BudgetSpent(Exception):
         super().__init__(self.describe())
 
     def describe(self) -> str:
-        return "This bot's budget for this month is spent."
+        return _("This bot's budget for this month is spent.")

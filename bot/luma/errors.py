@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_
+
 __all__ = [
     "JobCancelled",
     "LumaAuthError",
@@ -34,7 +36,7 @@ class LumaError(Exception):
 
     kind = "error"
     #: What a member is told; admins additionally get `detail`.
-    member_message = "Luma could not make this video. You were not charged; please try again later."
+    member_message = N_("Luma could not make this video. You were not charged; please try again later.")
     #: Whether the problem is the owner's setup rather than the member's input.
     owner_problem = False
 
@@ -70,35 +72,35 @@ class LumaError(Exception):
 
 class LumaAuthError(LumaError):
     kind = "auth"
-    member_message = "The bot is not set up correctly (its Luma API token was refused). An admin has been told."
+    member_message = N_("The bot is not set up correctly (its Luma API token was refused). An admin has been told.")
     owner_problem = True
 
 
 class LumaBalanceError(LumaError):
     kind = "balance"
-    member_message = "This server's Luma credits are used up. An admin has been told; you were not charged."
+    member_message = N_("This server's Luma credits are used up. An admin has been told; you were not charged.")
     owner_problem = True
 
 
 class LumaBadRequest(LumaError):
     kind = "bad_request"
-    member_message = "Luma did not accept this request"
+    member_message = N_("Luma did not accept this request")
 
 
 class LumaRefused(LumaError):
     kind = "refused"
-    member_message = "This prompt was refused by Luma's content rules. Try wording it differently."
+    member_message = N_("This prompt was refused by Luma's content rules. Try wording it differently.")
 
 
 class LumaNotFound(LumaError):
     kind = "not_found"
-    member_message = "The bot is misconfigured (the Luma API address is wrong). An admin has been told."
+    member_message = N_("The bot is misconfigured (the Luma API address is wrong). An admin has been told.")
     owner_problem = True
 
 
 class LumaRateLimited(LumaError):
     kind = "rate_limited"
-    member_message = "Luma is busy right now. Please try again in a minute; you were not charged."
+    member_message = N_("Luma is busy right now. Please try again in a minute; you were not charged.")
 
     def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
@@ -107,22 +109,24 @@ class LumaRateLimited(LumaError):
 
 class LumaServerError(LumaError):
     kind = "server"
-    member_message = "Luma failed to make this video. You were not charged; please try again."
+    member_message = N_("Luma failed to make this video. You were not charged; please try again.")
 
 
 class LumaTimeoutError(LumaError):
     kind = "timeout"
-    member_message = "Luma took too long to make this video. You were not charged; please try again."
+    member_message = N_("Luma took too long to make this video. You were not charged; please try again.")
 
 
 class LumaNetworkError(LumaError):
     kind = "network"
-    member_message = "The bot could not reach Luma. You were not charged; please try again later."
+    member_message = N_("The bot could not reach Luma. You were not charged; please try again later.")
 
 
 class LumaProtocolError(LumaError):
     kind = "protocol"
-    member_message = "Luma answered in a way the bot did not understand. You were not charged; an admin has been told."
+    member_message = N_(
+        "Luma answered in a way the bot did not understand. You were not charged; an admin has been told."
+    )
     owner_problem = True  # an HTML page from a proxy, a 200 without a task: the owner should look
 
 
@@ -130,21 +134,21 @@ class JobCancelled(LumaError):
     """Not the API's: the member (or a moderator) took the job out of the line before it started."""
 
     kind = "cancelled"
-    member_message = "Cancelled before it started. Nothing was charged."
+    member_message = N_("Cancelled before it started. Nothing was charged.")
 
 
 class RemovedByModerator(LumaError):
     """Not the API's: the member was blocked while this job waited for a slot, so it left the line."""
 
     kind = "removed"
-    member_message = "A moderator stopped this request before it started. Nothing was charged."
+    member_message = N_("A moderator stopped this request before it started. Nothing was charged.")
 
 
 class QueueTimeout(LumaError):
     """Not the API's: no slot freed up for this job within QUEUE_TIMEOUT."""
 
     kind = "queue_timeout"
-    member_message = (
+    member_message = N_(
         "No slot freed up in time: this video waited longer than this bot allows. Nothing was charged; "
         "please try again later."
     )
@@ -154,7 +158,7 @@ class LumaTaskFailed(LumaError):
     """A task that the API accepted and later reported as failed."""
 
     kind = "task_failed"
-    member_message = "Luma could not make this video. You were not charged."
+    member_message = N_("Luma could not make this video. You were not charged.")
 
 
 _BY_CODE: dict[str, type[LumaError]] = {

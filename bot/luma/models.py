@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from bot.config import ASPECT_RATIOS
 from bot.errors import InputError
+from bot.i18n import N_, _
 
 from .errors import LumaProtocolError, LumaTaskFailed, split_error
 
@@ -104,18 +105,23 @@ class VideoRequest:
     def validate(self) -> None:
         """Raise InputError with a sentence a member understands."""
         if len(self.prompt) < PROMPT_MIN:
-            raise InputError(f"The prompt must be at least {PROMPT_MIN} characters long.")
+            raise InputError(_("The prompt must be at least {n} characters long.").format(n=PROMPT_MIN))
         if self.aspect_ratio not in ASPECT_RATIOS:
-            raise InputError(f"The aspect ratio must be one of {', '.join(ASPECT_RATIOS)}.")
-        for name in ("start_image_url", "end_image_url", "video_url"):
+            raise InputError(_("The aspect ratio must be one of {ratios}.").format(ratios=", ".join(ASPECT_RATIOS)))
+        links = {
+            "start_image_url": N_("The start image link must be an http or https link."),
+            "end_image_url": N_("The end image link must be an http or https link."),
+            "video_url": N_("The video link must be an http or https link."),
+        }
+        for name, sentence in links.items():
             value = getattr(self, name)
             if value is not None and not is_http_url(value):
-                raise InputError(f"The {name.replace('_', ' ')} must be an http or https link.")
+                raise InputError(_(sentence))
         if self.action == "extend":
             if not (self.video_id or self.video_url):
-                raise InputError("Say which video to extend.")
+                raise InputError(_("Say which video to extend."))
             if self.start_image_url:
-                raise InputError("An extension continues a video; it takes no start image.")
+                raise InputError(_("An extension continues a video; it takes no start image."))
         # No local rule against loop with an end frame, nor a length limit: no public source states them,
         # so the API's own 400 speaks (its message is shown to the member).
 

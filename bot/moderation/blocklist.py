@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from bot.i18n import _
+
 __all__ = ["TERM_MAX", "Blocklist", "fold"]
 
 TERM_MAX = 100
@@ -86,7 +88,7 @@ class Blocklist:
         """The term as it will be stored, or ValueError with a sentence for the admin."""
         cleaned = " ".join(term.split())
         if not cleaned or len(cleaned) > TERM_MAX:
-            raise ValueError(f"A blocked term is 1 to {TERM_MAX} characters.")
+            raise ValueError(_("A blocked term is 1 to {n} characters.").format(n=TERM_MAX))
         if _pattern(cleaned) is None:
-            raise ValueError("A blocked term needs at least one letter or digit.")
+            raise ValueError(_("A blocked term needs at least one letter or digit."))
         return cleaned

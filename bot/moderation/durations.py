@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.i18n import _
+
 __all__ = ["DURATION_MAX", "parse_duration"]
 
 DURATION_MAX = timedelta(days=366)
@@ -20,10 +22,12 @@ def parse_duration(text: str | None) -> timedelta | None:
         return None
     parts = _PART.findall(cleaned)
     if not parts or "".join(n + u for n, u in parts) != cleaned:
-        raise ValueError("Give a duration like `30m`, `12h`, `7d`, `2w` or `1d12h`, or leave it empty for permanent.")
+        raise ValueError(
+            _("Give a duration like `30m`, `12h`, `7d`, `2w` or `1d12h`, or leave it empty for permanent.")
+        )
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
-        raise ValueError("A block lasts at least a minute.")
+        raise ValueError(_("A block lasts at least a minute."))
     if seconds > DURATION_MAX.total_seconds():
-        raise ValueError("A block with an end lasts at most a year; leave the duration empty for permanent.")
+        raise ValueError(_("A block with an end lasts at most a year; leave the duration empty for permanent."))
     return timedelta(seconds=seconds)

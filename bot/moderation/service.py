@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import MemberError
+from bot.i18n import N_, _, ngettext
 from bot.store import Database, GuildStore, MemberBlock, ModerationStore
 
 from .blocklist import Blocklist
@@ -17,7 +18,7 @@ __all__ = ["BLOCKLIST_MAX", "Moderation", "ModerationError", "Refusal"]
 BLOCKLIST_MAX = 500  # terms per server
 REASON_MAX = 300
 
-PROMPT_REFUSED = "This prompt can't be used in this server. Please word it differently. Nothing was charged."
+PROMPT_REFUSED = N_("This prompt can't be used in this server. Please word it differently. Nothing was charged.")
 
 
 class ModerationError(MemberError):
@@ -26,11 +27,11 @@ class ModerationError(MemberError):
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """Why a request is refused: `text` for the member (no rule detail), `detail` for the moderators."""
+    """Why a request is refused: `text` for the member (no rule detail), `term` for the moderators."""
 
-    kind: str  # blocked_member | blocked_term
+    kind: str  # blocked_term
     text: str
-    detail: str
+    term: str
 
 
 class Moderation:
@@ -68,7 +69,7 @@ class Moderation:
         term = (await self.blocklist(guild_id)).match(prompt)
         if term is None:
             return None
-        return Refusal("blocked_term", PROMPT_REFUSED, f"matched the blocked term “{term}”")
+        return Refusal("blocked_term", _(PROMPT_REFUSED), term)
 
     # --- changes, each with its audit entry -----------------------------------------------------
 
@@ -79,12 +80,17 @@ class Moderation:
         except ValueError as exc:
             raise ModerationError(str(exc)) from None
         if not terms:
-            raise ModerationError("Give a word or phrase (several: separate them with commas).")
+            raise ModerationError(_("Give a word or phrase (several: separate them with commas)."))
         async with self.db.transaction() as tx:
             added = [t for t in terms if await self.store.add_term(tx, guild_id, t, actor_id)]
             if await self.store.count_terms(tx, guild_id) > BLOCKLIST_MAX:
-                raise ModerationError(f"A server's blocklist holds at most {BLOCKLIST_MAX} terms.")
-            detail = f"blocklist: added {len(added)} term(s)" if added else "blocklist: already listed"
+                raise ModerationError(_("A server's blocklist holds at most {n} terms.").format(n=BLOCKLIST_MAX))
+            if added:
+                detail = ngettext("blocklist: added {n} term", "blocklist: added {n} terms", len(added)).format(
+                    n=len(added)
+                )
+            else:
+                detail = _("blocklist: already listed")
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
         self._lists.pop(guild_id, None)
         return detail
@@ -94,8 +100,10 @@ class Moderation:
         async with self.db.transaction() as tx:
             removed = [t for t in terms if await self.store.remove_term(tx, guild_id, t)]
             if not removed:
-                raise ModerationError("None of those terms is on the blocklist (`/luma-admin blocklist list`).")
-            detail = f"blocklist: removed {len(removed)} term(s)"
+                raise ModerationError(_("None of those terms is on the blocklist (`/luma-admin blocklist list`)."))
+            detail = ngettext("blocklist: removed {n} term", "blocklist: removed {n} terms", len(removed)).format(
+                n=len(removed)
+            )
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
         self._lists.pop(guild_id, None)
         return detail
@@ -110,10 +118,12 @@ class Moderation:
         reason = " ".join((reason or "").split())[:REASON_MAX] or None
         now = self.db.clock()
         until: datetime | None = now + length if length else None
-        shown = f"until {until:%Y-%m-%d %H:%M} UTC" if until else "until unblocked"
+        shown = _("until {when} UTC").format(when=f"{until:%Y-%m-%d %H:%M}") if until else _("until unblocked")
         async with self.db.transaction() as tx:
             await self.store.block(tx, guild_id, user_id, reason, until, actor_id)
-            detail = f"blocked <@{user_id}> {shown}" + (f": {reason}" if reason else "")
+            detail = _("blocked <@{member}> {until}").format(member=user_id, until=shown) + (
+                f": {reason}" if reason else ""
+            )
             await self.guilds.audit(tx, guild_id, actor_id, "block", detail)
         self._blocks.pop(guild_id, None)
         return MemberBlock(guild_id, user_id, reason, until, actor_id, now)
@@ -121,8 +131,8 @@ class Moderation:
     async def unblock(self, guild_id: int, actor_id: int, user_id: int) -> str:
         async with self.db.transaction() as tx:
             if not await self.store.unblock(tx, guild_id, user_id):
-                raise ModerationError("That member is not blocked.")
-            detail = f"unblocked <@{user_id}>"
+                raise ModerationError(_("That member is not blocked."))
+            detail = _("unblocked <@{member}>").format(member=user_id)
             await self.guilds.audit(tx, guild_id, actor_id, "unblock", detail)
         self._blocks.pop(guild_id, None)
         return detail

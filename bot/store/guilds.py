@@ -27,6 +27,7 @@ class GuildSettings:
     mod_log_channel_id: int | None = None  # where requests, refusals and admin changes are posted
     spoiler: bool = False  # results behind Discord's spoiler
     age_restricted_only: bool = False  # videos only in age-restricted channels (a thread: its parent's flag)
+    language: str | None = None  # public messages in this Discord locale; None: the server's own
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ _EDITABLE = {
     "mod_log_channel_id",
     "spoiler",
     "age_restricted_only",
+    "language",
 }
 
 
@@ -85,6 +87,7 @@ class GuildStore:
             mod_log_channel_id=row["mod_log_channel_id"],
             spoiler=bool(row["spoiler"]),
             age_restricted_only=bool(row["age_restricted_only"]),
+            language=row["language"],
         )
 
     async def update(self, tx: Tx, guild_id: int, **changes: Any) -> None:

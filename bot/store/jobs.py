@@ -23,7 +23,7 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler"
+    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler, member_locale"
 )
 
 
@@ -55,6 +55,7 @@ class Job:
     submit_started_at: datetime | None = None
     attach_limit: int | None = None  # the largest file the interaction's response may carry (0: none)
     spoiler: bool = False  # post the result behind a spoiler
+    member_locale: str | None = None  # the requester's language, for what only they are told
 
     @property
     def action(self) -> str:
@@ -99,6 +100,7 @@ class Job:
             submit_started_at=when("submit_started_at"),
             attach_limit=row["attach_limit"],
             spoiler=bool(row["spoiler"]),
+            member_locale=row["member_locale"],
         )
 
 
@@ -111,7 +113,8 @@ class JobStore:
         await tx.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
             " application_id, interaction_token, interaction_at, reply_to_message_id, progress_message_id,"
-            " created_at, attach_limit, spoiler) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, attach_limit, spoiler, member_locale)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 job.guild_id,
@@ -128,6 +131,7 @@ class JobStore:
                 self.db.now(),
                 job.attach_limit,
                 int(job.spoiler),
+                job.member_locale,
             ),
         )
 

@@ -11,10 +11,11 @@ from discord.ext import commands
 from bot.again import FRAMES, again_request, gone_frames
 from bot.errors import MemberError
 from bot.history import ExtendTarget
+from bot.i18n import N_, _
 from bot.inputs import image_in_message, pick_image
 from bot.luma import VideoRequest
 from bot.store import Job, Video
-from bot.tree import reply_privately
+from bot.tree import reply_privately, speak_to
 from bot.ui import (
     AGAIN_MODAL_PREFIX,
     ANIMATE_MODAL_PREFIX,
@@ -33,8 +34,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GONE = "That video is not in this server's history any more."
-NOT_YOURS = "Only the member who asked for this video, or someone with Manage Messages, can delete it."
+GONE = N_("That video is not in this server's history any more.")
+NOT_YOURS = N_("Only the member who asked for this video, or someone with Manage Messages, can delete it.")
+
+
+GONE_FRAMES = {
+    ("start_frame",): N_(
+        "The start frame of this video is gone (Discord keeps links to uploaded images for about a day). Open the "
+        "form to make it again with a new link, or without it."
+    ),
+    ("end_frame",): N_(
+        "The end frame of this video is gone (Discord keeps links to uploaded images for about a day). Open the "
+        "form to make it again with a new link, or without it."
+    ),
+    ("start_frame", "end_frame"): N_(
+        "The start and end frames of this video are gone (Discord keeps links to uploaded images for about a day). "
+        "Open the form to make it again with new links, or without them."
+    ),
+}
 
 
 class ActionCommands:
@@ -47,16 +64,18 @@ class ActionCommands:
     async def _result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> tuple[Video, Job] | None:
         """The video and the request it was made from, or None after telling the member why not."""
         if interaction.guild_id is None:  # the result reached the member by DM
-            await reply_privately(interaction, "Use it in the server where the video was made: the button works there.")
+            await reply_privately(
+                interaction, _("Use it in the server where the video was made: the button works there.")
+            )
             return None
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None or video.deleted_at is not None:
-            await reply_privately(interaction, GONE)
+            await reply_privately(interaction, _(GONE))
             return None
         job = await self.bot.jobs.jobs.get(video.job_id) if video.job_id else None
         if job is None:
             await reply_privately(
-                interaction, "The request behind this video is not known any more: use `/luma generate`."
+                interaction, _("The request behind this video is not known any more: use `/luma generate`.")
             )
             return None
         return video, job
@@ -77,14 +96,13 @@ class ActionCommands:
         found = await self._result(interaction, video_id)
         if found is None:
             return
-        _, job = found
+        job = found[1]
         gone = gone_frames(job.request, self.bot.clock())
         if gone:
             view = discord.ui.View(timeout=None)
             view.add_item(again_form_button(video_id))
             await interaction.response.send_message(
-                f"The {' and '.join(gone)} of this video is gone (Discord keeps links to uploaded images for about "
-                "a day). Open the form to make it again with a new link, or without it.",
+                _(GONE_FRAMES[tuple(gone)]),
                 view=view,
                 ephemeral=True,
             )
@@ -98,7 +116,7 @@ class ActionCommands:
         found = await self._result(interaction, video_id)
         if found is None:
             return
-        _, job = found
+        job = found[1]
         gone = gone_frames(job.request, self.bot.clock())
         working = {f: getattr(job.request, f) for f, label in FRAMES.items() if label not in gone}
         await interaction.response.send_modal(AgainModal(video_id, job.request, working))
@@ -107,7 +125,7 @@ class ActionCommands:
         found = await self._result(interaction, video_id)
         if found is None:
             return
-        _, job = found
+        job = found[1]
         values = modal_values(data)
         frames = {
             field: pick_image(label, None, values.get(field) or None)
@@ -137,7 +155,9 @@ class ActionCommands:
             message = await channel.fetch_message(message_id)  # its image link, signed afresh
         except discord.HTTPException as exc:
             log.info("could not read the message to animate (%s)", exc.status)
-            await reply_privately(interaction, "I can't read that message any more (deleted, or I lost access to it).")
+            await reply_privately(
+                interaction, _("I can't read that message any more (deleted, or I lost access to it).")
+            )
             return
         image = image_in_message(*_images_of(message))
         settings, options = await guild_options(self.bot, interaction.guild_id)
@@ -157,6 +177,9 @@ class ActionCommands:
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is not discord.InteractionType.modal_submit or interaction.guild_id is None:
             return
+        if not custom_id.startswith((AGAIN_MODAL_PREFIX, ANIMATE_MODAL_PREFIX)):
+            return
+        speak_to(interaction)
         try:
             if custom_id.startswith(AGAIN_MODAL_PREFIX):
                 await self._again_submitted(interaction, custom_id.removeprefix(AGAIN_MODAL_PREFIX), data)
@@ -171,14 +194,14 @@ class ActionCommands:
         """Its requester, or anyone with Manage Messages, removes the result message; the history row stays,
         marked deleted (hidden from members), and the bot's copy goes."""
         if interaction.guild_id is None:
-            await reply_privately(interaction, "Delete it in the server where it was made.")
+            await reply_privately(interaction, _("Delete it in the server where it was made."))
             return
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None or video.deleted_at is not None:
-            await reply_privately(interaction, GONE)
+            await reply_privately(interaction, _(GONE))
             return
         if interaction.user.id != video.user_id and not interaction.permissions.manage_messages:
-            await reply_privately(interaction, NOT_YOURS)
+            await reply_privately(interaction, _(NOT_YOURS))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.jobs.videos.mark_deleted(video_id, interaction.user.id)
@@ -196,7 +219,7 @@ class ActionCommands:
                 log.warning("could not delete the result message of %s (%s)", video_id, exc.status)
         await self.bot.archiver.forget(video_id)
         self.bot.mod_log.deleted(video, interaction.user.id)
-        await interaction.followup.send("🗑️ Deleted. It no longer shows in `/luma history`.", ephemeral=True)
+        await interaction.followup.send(_("🗑️ Deleted. It no longer shows in `/luma history`."), ephemeral=True)
 
 
 def _images_of(message: discord.Message) -> tuple[list[Any], list[str]]:

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.admin import AdminError, GuildAdmin
+from bot.i18n import _, ngettext
 from bot.moderation.blocklist import TERM_MAX
 from bot.quota import LIMIT_LABELS
 from bot.ui import plain, settings_embed, timestamp, usage_embed
@@ -22,7 +24,11 @@ from ._generate import ASPECT_CHOICES
 if TYPE_CHECKING:
     from bot.app import LumaBot
 
-LIMIT_CHOICES = [app_commands.Choice(name=f"{name}: {label}"[:100], value=name) for name, label in LIMIT_LABELS.items()]
+# "guild_daily: videos per day for this server": the limit's own name stays, its label is translated
+LIMIT_CHOICES = [
+    app_commands.Choice(name=locale_str(f"{name}: {label}"[:100], label=label, prefix=f"{name}: "), value=name)
+    for name, label in LIMIT_LABELS.items()
+]
 
 
 def admin_only() -> Any:
@@ -37,7 +43,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     admin = app_commands.Group(
         name="luma-admin",
-        description="luma-bot settings for this server's admins",
+        description=locale_str("luma-bot settings for this server's admins"),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
     )
@@ -66,8 +72,10 @@ class AdminCog(commands.Cog, name="luma-admin"):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @admin.command(name="quota", description="Show the limits, or set one")
-    @app_commands.describe(limit="Which limit", value="A whole number, 0 to close, none for unlimited, or default")
+    @admin.command(name="quota", description=locale_str("Show the limits, or set one"))
+    @app_commands.describe(
+        limit=locale_str("Which limit"), value=locale_str("A whole number, 0 to close, none for unlimited, or default")
+    )
     @app_commands.choices(limit=LIMIT_CHOICES)
     @admin_only()
     async def admin_quota(
@@ -79,30 +87,45 @@ class AdminCog(commands.Cog, name="luma-admin"):
         assert interaction.guild_id is not None
         if limit is None or value is None:
             if limit is not None or value is not None:
-                raise AdminError("Give both a limit and a value (or neither, to see them all).")
+                raise AdminError(_("Give both a limit and a value (or neither, to see them all)."))
             await self._show_settings(interaction)
             return
         note = await self.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
         await self._show_settings(interaction, self._logged(interaction, note))
 
-    @admin.command(name="settings", description="Show the settings, or change channels, the role rule and defaults")
+    @admin.command(
+        name="settings", description=locale_str("Show the settings, or change channels, the role rule and defaults")
+    )
     @app_commands.describe(
-        allow_channel="Allow videos in this channel (once any is allowed, only those are)",
-        disallow_channel="Stop allowing videos in this channel",
-        all_channels="Allow videos in every channel again",
-        role="The role for the role rule",
-        role_mode="exempt: the role skips member limits; only: only the role may make videos; none: no rule",
-        aspect_ratio="Default aspect ratio",
-        loop="Loop by default",
-        enhancement="Prompt enhancement by default",
-        mod_log_channel="Post every request, refusal and admin change to this channel",
-        mod_log_off="Stop posting to the mod log",
-        spoiler="Post results behind a spoiler",
-        age_restricted_only="Allow videos only in age-restricted channels",
+        allow_channel=locale_str("Allow videos in this channel (once any is allowed, only those are)"),
+        disallow_channel=locale_str("Stop allowing videos in this channel"),
+        all_channels=locale_str("Allow videos in every channel again"),
+        role=locale_str("The role for the role rule"),
+        role_mode=locale_str(
+            "exempt: the role skips member limits; only: only the role may make videos; none: no rule"
+        ),
+        aspect_ratio=locale_str("Default aspect ratio"),
+        loop=locale_str("Loop by default"),
+        enhancement=locale_str("Prompt enhancement by default"),
+        mod_log_channel=locale_str("Post every request, refusal and admin change to this channel"),
+        mod_log_off=locale_str("Stop posting to the mod log"),
+        spoiler=locale_str("Post results behind a spoiler"),
+        age_restricted_only=locale_str("Allow videos only in age-restricted channels"),
+        language=locale_str("The language of public messages here (default: the server's own)"),
     )
     @app_commands.choices(
         aspect_ratio=ASPECT_CHOICES,
-        role_mode=[app_commands.Choice(name=m, value=m) for m in ("exempt", "only", "none")],
+        role_mode=[
+            app_commands.Choice(name=locale_str("exempt"), value="exempt"),
+            app_commands.Choice(name=locale_str("only"), value="only"),
+            app_commands.Choice(name=locale_str("none"), value="none"),
+        ],
+        language=[
+            app_commands.Choice(name=locale_str("the server's own"), value="auto"),
+            app_commands.Choice(name="English", value="en-US"),
+            app_commands.Choice(name="简体中文", value="zh-CN"),
+            app_commands.Choice(name="繁體中文", value="zh-TW"),
+        ],
     )
     @admin_only()
     async def admin_settings(
@@ -120,6 +143,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
         mod_log_off: bool | None = None,
         spoiler: bool | None = None,
         age_restricted_only: bool | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         guild, actor, admin = interaction.guild_id, interaction.user.id, self.guild_admin
@@ -147,7 +171,8 @@ class AdminCog(commands.Cog, name="luma-admin"):
                     enhancement=enhancement,
                 )
             )
-        if mod_log_channel or mod_log_off or spoiler is not None or age_restricted_only is not None:
+        moderation = (mod_log_channel, mod_log_off, spoiler, age_restricted_only, language)
+        if any(v is not None for v in moderation):
             notes.append(
                 await admin.set_moderation(
                     guild,
@@ -156,36 +181,37 @@ class AdminCog(commands.Cog, name="luma-admin"):
                     stop_mod_log=bool(mod_log_off),
                     spoiler=spoiler,
                     age_restricted_only=age_restricted_only,
+                    language=None if language is None else ("" if language.value == "auto" else language.value),
                 )
             )
         await self._show_settings(interaction, self._logged(interaction, *notes))
 
-    @admin.command(name="pause", description="Stop members from making videos here until resumed")
+    @admin.command(name="pause", description=locale_str("Stop members from making videos here until resumed"))
     @admin_only()
     async def admin_pause(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
         await self._show_settings(interaction, self._logged(interaction, note))
 
-    @admin.command(name="resume", description="Let members make videos here again")
+    @admin.command(name="resume", description=locale_str("Let members make videos here again"))
     @admin_only()
     async def admin_resume(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
         await self._show_settings(interaction, self._logged(interaction, note))
 
-    @admin.command(name="log", description="Who changed what, and when")
+    @admin.command(name="log", description=locale_str("Who changed what, and when"))
     @admin_only()
     async def admin_log(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         entries = await self.bot.guild_store.audit_log(interaction.guild_id, limit=20)
         lines = [f"{timestamp(e.created_at, 'f')} <@{e.user_id}> **{e.action}**: {e.detail}" for e in entries]
-        embed = discord.Embed(title="📜 Admin log", description="\n".join(lines)[:4000] or "No changes yet.")
+        embed = discord.Embed(title=_("📜 Admin log"), description="\n".join(lines)[:4000] or _("No changes yet."))
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    @admin.command(name="usage", description="This month's videos and spend by member, and who is blocked")
+    @admin.command(name="usage", description=locale_str("This month's videos and spend by member, and who is blocked"))
     @admin_only()
     async def admin_usage(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
@@ -201,10 +227,14 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     # --- moderation -------------------------------------------------------------------------------
 
-    blocklist = app_commands.Group(name="blocklist", description="Words and phrases kept out of prompts", parent=admin)
+    blocklist = app_commands.Group(
+        name="blocklist", description=locale_str("Words and phrases kept out of prompts"), parent=admin
+    )
 
-    @blocklist.command(name="add", description="Keep a word or phrase out of prompts (several: comma-separated)")
-    @app_commands.describe(terms="A word or phrase; several separated by commas")
+    @blocklist.command(
+        name="add", description=locale_str("Keep a word or phrase out of prompts (several: comma-separated)")
+    )
+    @app_commands.describe(terms=locale_str("A word or phrase; several separated by commas"))
     @admin_only()
     async def blocklist_add(
         self, interaction: discord.Interaction[LumaBot], terms: app_commands.Range[str, 1, 1000]
@@ -213,8 +243,10 @@ class AdminCog(commands.Cog, name="luma-admin"):
         note = await self.bot.moderation.add_terms(interaction.guild_id, interaction.user.id, terms)
         await self._show_blocklist(interaction, self._logged(interaction, note))
 
-    @blocklist.command(name="remove", description="Allow a blocked word or phrase again (several: comma-separated)")
-    @app_commands.describe(terms="A blocked word or phrase; several separated by commas")
+    @blocklist.command(
+        name="remove", description=locale_str("Allow a blocked word or phrase again (several: comma-separated)")
+    )
+    @app_commands.describe(terms=locale_str("A blocked word or phrase; several separated by commas"))
     @admin_only()
     async def blocklist_remove(
         self, interaction: discord.Interaction[LumaBot], terms: app_commands.Range[str, 1, 1000]
@@ -223,7 +255,7 @@ class AdminCog(commands.Cog, name="luma-admin"):
         note = await self.bot.moderation.remove_terms(interaction.guild_id, interaction.user.id, terms)
         await self._show_blocklist(interaction, self._logged(interaction, note))
 
-    @blocklist.command(name="list", description="The words and phrases kept out of prompts here")
+    @blocklist.command(name="list", description=locale_str("The words and phrases kept out of prompts here"))
     @admin_only()
     async def blocklist_list(self, interaction: discord.Interaction[LumaBot]) -> None:
         await self._show_blocklist(interaction)
@@ -233,11 +265,11 @@ class AdminCog(commands.Cog, name="luma-admin"):
         terms = (await self.bot.moderation.blocklist(interaction.guild_id)).terms
         shown = ", ".join(f"`{plain(t, TERM_MAX)}`" for t in sorted(terms, key=str.casefold))
         embed = discord.Embed(
-            title=f"🚫 Blocked in prompts ({len(terms)})",
-            description=(shown[:3900] + (" …" if len(shown) > 3900 else "")) or "Nothing is blocked.",
+            title=_("🚫 Blocked in prompts ({n})").format(n=len(terms)),
+            description=(shown[:3900] + (" …" if len(shown) > 3900 else "")) or _("Nothing is blocked."),
         )
         embed.set_footer(
-            text="Matched as whole words, ignoring case, accents, invisible characters and look-alike letters."
+            text=_("Matched as whole words, ignoring case, accents, invisible characters and look-alike letters.")
         )
         await interaction.response.send_message(
             content=f"✅ {note}" if note else None,
@@ -246,9 +278,13 @@ class AdminCog(commands.Cog, name="luma-admin"):
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @admin.command(name="block", description="Stop a member from making videos here, for a while or until unblocked")
+    @admin.command(
+        name="block", description=locale_str("Stop a member from making videos here, for a while or until unblocked")
+    )
     @app_commands.describe(
-        member="Who", reason="Told to the member when refused", duration="e.g. 30m, 12h, 7d, 2w; empty: until unblocked"
+        member=locale_str("Who"),
+        reason=locale_str("Told to the member when refused"),
+        duration=locale_str("e.g. 30m, 12h, 7d, 2w; empty: until unblocked"),
     )
     @admin_only()
     async def admin_block(
@@ -260,20 +296,23 @@ class AdminCog(commands.Cog, name="luma-admin"):
     ) -> None:
         assert interaction.guild_id is not None
         if member.bot:
-            raise AdminError("Bots don't make videos.")
+            raise AdminError(_("Bots don't make videos."))
         block = await self.bot.moderation.block(interaction.guild_id, interaction.user.id, member.id, reason, duration)
         left = await self.bot.jobs.remove_member(interaction.guild_id, member.id)
-        when = f"until {timestamp(block.until, 'f')}" if block.until else "until unblocked"
-        note = f"blocked {member.mention} {when}" + (f": {block.reason}" if block.reason else "")
+        when = _("until {when}").format(when=timestamp(block.until, "f")) if block.until else _("until unblocked")
+        note = _("blocked {member} {until}").format(member=member.mention, until=when)
+        note += f": {block.reason}" if block.reason else ""
         if left:
-            note += f"; {left} waiting request(s) left the line, refunded"
+            note += "; " + ngettext(
+                "{n} waiting request left the line, refunded", "{n} waiting requests left the line, refunded", left
+            ).format(n=left)
         self._logged(interaction, note)
         await interaction.response.send_message(
             f"✅ {note}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    @admin.command(name="unblock", description="Let a blocked member make videos here again")
-    @app_commands.describe(member="Who")
+    @admin.command(name="unblock", description=locale_str("Let a blocked member make videos here again"))
+    @app_commands.describe(member=locale_str("Who"))
     @admin_only()
     async def admin_unblock(self, interaction: discord.Interaction[LumaBot], member: discord.Member) -> None:
         assert interaction.guild_id is not None

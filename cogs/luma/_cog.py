@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from ._actions import ActionCommands
@@ -27,7 +28,7 @@ class LumaCog(
     QuotaCommands,
     commands.GroupCog,
     group_name="luma",
-    group_description="Make AI videos with Luma",
+    group_description=locale_str("Make AI videos with Luma"),
 ):
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot

@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.errors import MemberError
 from bot.history import ExtendTarget, age, resolve_extend_target
+from bot.i18n import N_, _, use
 from bot.inputs import pick_image
 from bot.luma import PROMPT_MAX, PROMPT_MIN
 from bot.store import Video
-from bot.tree import reply_privately
+from bot.tree import reply_privately, speak_to
 from bot.ui import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
 from ._flow import answer_reply, guild_options, start_from_interaction, start_from_reply
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_A_VIDEO = "That message holds no video of mine. Use it on one of my results, or try `/luma extend`."
+NOT_A_VIDEO = N_("That message holds no video of mine. Use it on one of my results, or try `/luma extend`.")
 
 
 async def video_autocomplete(interaction: discord.Interaction[LumaBot], current: str) -> list[app_commands.Choice[str]]:
@@ -46,12 +48,12 @@ async def video_autocomplete(interaction: discord.Interaction[LumaBot], current:
 class ExtendCommands:
     bot: LumaBot
 
-    @app_commands.command(name="extend", description="Continue one of this server's videos")
+    @app_commands.command(name="extend", description=locale_str("Continue one of this server's videos"))
     @app_commands.describe(
-        video="The video: pick from the list, or paste its id or link",
-        prompt="What happens next",
-        end_image="An image for the last frame",
-        end_image_url="A link to an image for the last frame (instead of uploading one)",
+        video=locale_str("The video: pick from the list, or paste its id or link"),
+        prompt=locale_str("What happens next"),
+        end_image=locale_str("An image for the last frame"),
+        end_image_url=locale_str("A link to an image for the last frame (instead of uploading one)"),
     )
     @app_commands.autocomplete(video=video_autocomplete)
     async def extend(
@@ -64,7 +66,7 @@ class ExtendCommands:
     ) -> None:
         assert interaction.guild_id is not None
         target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
-        end = pick_image("end image", image_file(end_image), end_image_url)
+        end = pick_image("end_image", image_file(end_image), end_image_url)
         settings, options = await guild_options(self.bot, interaction.guild_id)
         request = target.request(prompt, options, end, await self._link_now(target))
         await start_from_interaction(
@@ -75,11 +77,13 @@ class ExtendCommands:
 
     async def open_extend_modal(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
         if interaction.guild_id is None:  # the result reached the member by DM
-            await reply_privately(interaction, "Extend it from the server where it was made: the button works there.")
+            await reply_privately(
+                interaction, _("Extend it from the server where it was made: the button works there.")
+            )
             return
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None:
-            await reply_privately(interaction, "That video is not in this server's history any more.")
+            await reply_privately(interaction, _("That video is not in this server's history any more."))
             return
         await interaction.response.send_modal(ExtendModal(video))
 
@@ -94,14 +98,15 @@ class ExtendCommands:
             return
         if interaction.guild_id is None:
             return
+        speak_to(interaction)
         video = await self.bot.jobs.videos.get(interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX))
         if video is None:
-            await reply_privately(interaction, "That video is not in this server's history any more.")
+            await reply_privately(interaction, _("That video is not in this server's history any more."))
             return
         values = modal_values(data)
         settings, options = await guild_options(self.bot, interaction.guild_id)
         try:
-            end = pick_image("end frame", None, values.get("end_image_url") or None)
+            end = pick_image("end_frame", None, values.get("end_image_url") or None)
             target = ExtendTarget(video=video)
             request = target.request(values.get("prompt", ""), options, end, await self._link_now(target))
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
@@ -114,7 +119,7 @@ class ExtendCommands:
         assert interaction.guild_id is not None
         video = await self._video_of(interaction.guild_id, message)
         if video is None:
-            await reply_privately(interaction, NOT_A_VIDEO)
+            await reply_privately(interaction, _(NOT_A_VIDEO))
             return
         await interaction.response.send_modal(ExtendModal(video))
 
@@ -173,8 +178,11 @@ class ExtendCommands:
             video = await self.bot.jobs.videos.by_message(message.guild.id, reference.message_id)
         if video is None:
             return
+        use(await self.bot.public_locale(message.guild.id))  # a message carries no locale: the server's
         if not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
-            text = f"To extend a video, reply with a prompt of {PROMPT_MIN} to {PROMPT_MAX} characters."
+            text = _("To extend a video, reply with a prompt of {min} to {max} characters.").format(
+                min=PROMPT_MIN, max=PROMPT_MAX
+            )
             await answer_reply(self.bot, message, text)
             return
         settings, options = await guild_options(self.bot, message.guild.id)

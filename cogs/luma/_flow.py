@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.access import access_refusal, is_exempt
+from bot.i18n import N_, _, sentences
 from bot.jobs import LineFull, NewJob
 from bot.luma import VideoRequest
 from bot.options import VideoOptions, resolve_options
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_STARTED = "⏹️ This request was not started."
+NOT_STARTED = N_("⏹️ This request was not started.")
 
 
 Refused = QuotaExceeded | LineFull | BudgetSpent  # decided at the reservation, refused at no cost
@@ -34,13 +35,13 @@ def refusal_sentence(exc: Refused) -> str:
     """A refusal at the moment of the request, with when to try again; nothing is ever charged for it."""
     if isinstance(exc, LineFull):
         again = discord.utils.utcnow() + timedelta(seconds=exc.retry_in)
-        return f"{exc} Please try again {timestamp(again)}. Nothing was charged."
-    text = exc.describe()
+        return sentences(str(exc), _("Please try again {when}. Nothing was charged.").format(when=timestamp(again)))
+    parts = [exc.describe()]
     if exc.frees_at is not None:
-        text += f" You can make another video {timestamp(exc.frees_at)}."
+        parts.append(_("You can make another video {when}.").format(when=timestamp(exc.frees_at)))
     elif not exc.closed:
-        text += " You can make another as soon as one in progress finishes."
-    return text + " Nothing was charged."
+        parts.append(_("You can make another as soon as one in progress finishes."))
+    return sentences(*parts, _("Nothing was charged."))
 
 
 def member_roles(member: discord.abc.User | discord.Member) -> list[int]:
@@ -87,13 +88,16 @@ async def request_refusal(
     block = await bot.moderation.block_of(guild_id, user_id)
     if block is not None:
         log.info("refused a request of blocked member %s in guild %s", user_id, guild_id)
-        bot.mod_log.refused(guild_id, user_id, channel.id, prompt, "the member is blocked")
+        bot.mod_log.refused(guild_id, user_id, channel.id, prompt, lambda: _("the member is blocked"))
         bot.jobs.stats["refused_blocked_member"] += 1
         return block_refusal(block), True
     found = await bot.moderation.prompt_refusal(guild_id, prompt)
     if found is not None:
-        log.info("refused a prompt in guild %s: %s", guild_id, found.detail)
-        bot.mod_log.refused(guild_id, user_id, channel.id, prompt, found.detail)
+        log.info("refused a prompt in guild %s: it matched a blocked term", guild_id)
+        term = found.term
+        bot.mod_log.refused(
+            guild_id, user_id, channel.id, prompt, lambda: _("matched the blocked term “{term}”").format(term=term)
+        )
         bot.jobs.stats["refused_blocked_term"] += 1
         return found.text, False
     return None
@@ -115,7 +119,7 @@ async def _refuse_after_defer(interaction: discord.Interaction[LumaBot], text: s
         pass  # already gone: a follow-up is a new message
     except discord.HTTPException as exc:
         log.info("could not remove the deferred message (%s); neutralising it", exc.text)
-        await interaction.edit_original_response(content=NOT_STARTED, embed=None, view=None)
+        await interaction.edit_original_response(content=_(NOT_STARTED), embed=None, view=None)
     await interaction.followup.send(text, ephemeral=True)
 
 
@@ -162,6 +166,7 @@ async def start_from_interaction(
         # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
         attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
         spoiler=settings.spoiler if spoiler is None else spoiler,
+        member_locale=str(interaction.locale),
     )
     try:
         job = await bot.jobs.accept(new)
@@ -185,10 +190,10 @@ async def answer_reply(bot: LumaBot, message: discord.Message, text: str, person
     if personal:
         try:
             await message.author.send(text)
-            text = "I can't start this; I sent you a DM saying why."
+            text = _("I can't start this; I sent you a DM saying why.")
         except discord.HTTPException as exc:
             log.info("could not DM a member (%s); answering in the channel without details", exc.text)
-            text = "I can't start videos for you in this server right now."
+            text = _("I can't start videos for you in this server right now.")
     try:
         await message.reply(text, delete_after=30, mention_author=False)
         return

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.inputs import ImageFile, pick_image
 from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
@@ -16,10 +17,18 @@ if TYPE_CHECKING:
     from bot.app import LumaBot
 
 ASPECT_CHOICES = [
-    app_commands.Choice(name=f"{ratio}{label}", value=ratio)
-    for ratio, label in zip(
+    app_commands.Choice(name=name, value=ratio)
+    for ratio, name in zip(
         ASPECT_RATIOS,
-        (" (landscape)", " (portrait)", " (square)", "", "", " (cinema)", " (tall)"),
+        (
+            locale_str("16:9 (landscape)"),
+            locale_str("9:16 (portrait)"),
+            locale_str("1:1 (square)"),
+            "4:3",
+            "3:4",
+            locale_str("21:9 (cinema)"),
+            locale_str("9:21 (tall)"),
+        ),
         strict=True,
     )
 ]
@@ -34,17 +43,19 @@ def image_file(attachment: discord.Attachment | None) -> ImageFile | None:
 class GenerateCommands:
     bot: LumaBot
 
-    @app_commands.command(name="generate", description="Make a video from a prompt, optionally from a start/end frame")
+    @app_commands.command(
+        name="generate", description=locale_str("Make a video from a prompt, optionally from a start/end frame")
+    )
     @app_commands.describe(
-        prompt="What should happen in the video",
-        start_image="An image for the first frame",
-        end_image="An image for the last frame",
-        start_image_url="A link to an image for the first frame (instead of uploading one)",
-        end_image_url="A link to an image for the last frame (instead of uploading one)",
-        aspect_ratio="The shape of the video (default: this server's setting)",
-        loop="Make the video loop seamlessly (not with an end frame)",
-        enhancement="Let Luma improve the prompt (default: on)",
-        spoiler="Post the result behind a spoiler (default: this server's setting)",
+        prompt=locale_str("What should happen in the video"),
+        start_image=locale_str("An image for the first frame"),
+        end_image=locale_str("An image for the last frame"),
+        start_image_url=locale_str("A link to an image for the first frame (instead of uploading one)"),
+        end_image_url=locale_str("A link to an image for the last frame (instead of uploading one)"),
+        aspect_ratio=locale_str("The shape of the video (default: this server's setting)"),
+        loop=locale_str("Make the video loop seamlessly (not with an end frame)"),
+        enhancement=locale_str("Let Luma improve the prompt (default: on)"),
+        spoiler=locale_str("Post the result behind a spoiler (default: this server's setting)"),
     )
     @app_commands.choices(aspect_ratio=ASPECT_CHOICES)
     async def generate(
@@ -70,8 +81,8 @@ class GenerateCommands:
         )
         request = VideoRequest.generate(
             prompt,
-            start_image_url=pick_image("start image", image_file(start_image), start_image_url),
-            end_image_url=pick_image("end image", image_file(end_image), end_image_url),
+            start_image_url=pick_image("start_image", image_file(start_image), start_image_url),
+            end_image_url=pick_image("end_image", image_file(end_image), end_image_url),
             aspect_ratio=options.aspect_ratio,
             loop=options.loop,
             enhancement=options.enhancement,

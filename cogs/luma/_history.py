@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.history import find_video, history_page
 from bot.ui import HistoryView, history_embed, video_page
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 class HistoryCommands:
     bot: LumaBot
 
-    @app_commands.command(name="history", description="This server's videos, newest first")
-    @app_commands.describe(member="Only this member's videos", page="Which page to start at")
+    @app_commands.command(name="history", description=locale_str("This server's videos, newest first"))
+    @app_commands.describe(member=locale_str("Only this member's videos"), page=locale_str("Which page to start at"))
     async def history(
         self,
         interaction: discord.Interaction[LumaBot],
@@ -50,8 +51,10 @@ class HistoryCommands:
         await interaction.response.send_message(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
         view.message = await interaction.original_response()
 
-    @app_commands.command(name="video", description="One video's page: the result, its parent and its extensions")
-    @app_commands.describe(id="The video: pick from the list, or paste its id")
+    @app_commands.command(
+        name="video", description=locale_str("One video's page: the result, its parent and its extensions")
+    )
+    @app_commands.describe(id=locale_str("The video: pick from the list, or paste its id"))
     @app_commands.autocomplete(id=video_autocomplete)
     async def video(self, interaction: discord.Interaction[LumaBot], id: app_commands.Range[str, 1, 100]) -> None:
         assert interaction.guild_id is not None

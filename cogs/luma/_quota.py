@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.ui import queue_embed, quota_embed
 
@@ -16,14 +17,14 @@ if TYPE_CHECKING:
 class QuotaCommands:
     bot: LumaBot
 
-    @app_commands.command(name="quota", description="What you and this server have used and have left")
+    @app_commands.command(name="quota", description=locale_str("What you and this server have used and have left"))
     async def quota(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         status = await self.bot.quota.status(interaction.guild_id, interaction.user.id)
         line = self.bot.jobs.queue_view(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message(embed=quota_embed(status, line), ephemeral=True)
 
-    @app_commands.command(name="queue", description="What waits and renders, and your place in line")
+    @app_commands.command(name="queue", description=locale_str("What waits and renders, and your place in line"))
     async def queue(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         view = self.bot.jobs.queue_view(interaction.guild_id, interaction.user.id)

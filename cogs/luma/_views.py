@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
-from bot.tree import reply_privately
+from bot.tree import reply_privately, speak_to
 from bot.ui import (
     AGAIN_BUTTON_TEMPLATE,
     AGAIN_FORM_TEMPLATE,
@@ -52,6 +52,7 @@ class VideoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"lum
         return cls(match["video_id"])
 
     async def callback(self, interaction: discord.Interaction[LumaBot]) -> None:
+        speak_to(interaction)
         if VideoButton.handler is not None:
             await getattr(VideoButton.handler, self.action)(interaction, self.video_id)
 
@@ -93,6 +94,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANC
         return cls(match["job_id"])
 
     async def callback(self, interaction: discord.Interaction[LumaBot]) -> None:
+        speak_to(interaction)
         may_manage = bool(interaction.permissions.manage_guild)
         text = await interaction.client.jobs.cancel(self.job_id, interaction.user.id, may_manage=may_manage)
         await reply_privately(interaction, text)
