@@ -181,9 +181,14 @@ class World:
         return str(message["content"])
 
     def video_messages(self) -> list[dict[str, Any]]:
-        """Every message showing a finished video (an embed with the video id field)."""
+        """Every message showing a finished video (one with its Extend button: in any language)."""
         return [
             m
             for m in self.discord.messages.values()
-            if any(f.get("name") == "Video ID" for e in m.get("embeds", []) for f in e.get("fields", []))
+            if m.get("embeds")
+            and any(
+                str(c.get("custom_id", "")).startswith("luma:extend:")
+                for row in m.get("components", [])
+                for c in row.get("components", [])
+            )
         ]

@@ -76,7 +76,7 @@ async def test_blocked_words_are_refused_on_every_path_at_no_cost_and_logged(tmp
         added = await world.discord.slash(
             world.guild, world.channel, world.admin, ["luma-admin", "blocklist", "add"], {"terms": "lava, red wine"}
         )
-        assert "added 2 term(s)" in (await answer(world, added))["content"]
+        assert "added 2 terms" in (await answer(world, added))["content"]
         message, _ = await make_video(world, "a quiet mountain lake")
         requests_before = len(world.luma.videos_requests())
 
@@ -142,7 +142,7 @@ async def test_a_blocked_member_is_refused_privately_everywhere_and_leaves_the_l
             "block",
             {"member": world.discord.user_option(world.member), "reason": "spamming the channel", "duration": "2d"},
         )
-        assert "blocked" in data["content"] and "1 waiting request(s) left the line" in data["content"]
+        assert "blocked" in data["content"] and "1 waiting request left the line, refunded" in data["content"]
         await world.wait_for(lambda: not world.bot.jobs.line.waiting)  # type: ignore[union-attr]
         assert await reserved(world) == 2, "the waiting job was refunded"
 

@@ -20,7 +20,7 @@ async def test_the_budget_refuses_once_spent_and_tells_the_owner_at_80_and_100_p
         dms = await world.wait_for(
             lambda: len(world.discord.dm_messages(owner)) == 2 and world.discord.dm_messages(owner)
         )
-        assert "80% of its budget" in dms[0]["content"] and "2 USD of 2.5 USD" in dms[0]["content"]
+        assert "at 80%** of its budget" in dms[0]["content"] and "2 USD of 2.5 USD" in dms[0]["content"]
         assert "spent its budget" in dms[1]["content"] and "2.5 USD of 2.5 USD" in dms[1]["content"]
 
         refused = await world.generate("one over budget")
