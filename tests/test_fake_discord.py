@@ -293,3 +293,32 @@ async def test_deleting_others_messages_needs_manage_messages_and_spoiler_files_
         fake.members[(guild, int(fake.bot_user["id"]))]["roles"].append(str(moderators))
         async with http.delete(f"{base}/{theirs['id']}") as r:
             assert r.status == 204, "with Manage Messages"
+
+
+async def test_command_localizations_follow_discords_rules(fake: FakeDiscord) -> None:
+    """docs/interactions "Localization": only Discord's locales as keys; a localised description is 1-100
+    characters; a chat-input name keeps the name rule in every locale; choice names up to 100."""
+    guild = fake.add_guild("g")
+    base = {"name": "luma", "type": 1, "description": "Make AI videos with Luma"}
+    url = f"{fake.api_base}/applications/{fake.application_id}/guilds/{guild}/commands"
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def put(command: dict[str, Any]) -> int:
+            async with http.put(url, json=[command]) as r:
+                return r.status
+
+        assert await put({**base, "description_localizations": {"zh-CN": "用 Luma 制作 AI 视频"}}) == 200
+        assert await put({**base, "description_localizations": {"zh": "用 Luma"}}) == 400, "zh is not a locale"
+        assert await put({**base, "description_localizations": {"zh-TW": "長" * 101}}) == 400
+        assert await put({**base, "name_localizations": {"zh-CN": "生成 视频"}}) == 400, "no spaces in a name"
+        option = {"name": "ratio", "type": 3, "description": "d", "choices": [{"name": "16:9", "value": "16:9"}]}
+        option["choices"][0]["name_localizations"] = {"zh-CN": "横" * 101}
+        assert await put({**base, "options": [option]}) == 400
+        option["choices"][0]["name_localizations"] = {"zh-CN": "16:9（横屏）"}
+        assert await put({**base, "options": [option]}) == 200
+    user = fake.add_user("小明", locale="zh-CN")
+    fake.add_member(guild, user)
+    fake.guilds[guild]["locale"] = "zh-TW"
+    interaction = fake._interaction_base(2, guild, fake.guilds[guild]["channel_ids"][0], user)
+    assert interaction.payload["locale"] == "zh-CN" and interaction.payload["guild_locale"] == "zh-TW"
+    assert fake.guild_payload(guild)["preferred_locale"] == "zh-TW"
