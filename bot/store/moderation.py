@@ -39,7 +39,8 @@ class ModerationStore:
 
     async def add_term(self, tx: Tx, guild_id: int, term: str, user_id: int) -> bool:
         added = await tx.execute(
-            "INSERT OR IGNORE INTO blocked_terms (guild_id, term, added_by, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO blocked_terms (guild_id, term, added_by, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (guild_id, term, user_id, self.db.now()),
         )
         return added == 1

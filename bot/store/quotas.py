@@ -134,7 +134,7 @@ class QuotaStore:
     async def record_alert(self, tx: Tx, month: str, percent: int) -> bool:
         """Note that this month's alert at `percent` is being sent; False when it was already."""
         added = await tx.execute(
-            "INSERT OR IGNORE INTO budget_alerts (month, percent, sent_at) VALUES (?, ?, ?)",
+            "INSERT INTO budget_alerts (month, percent, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (month, percent, self.db.now()),
         )
         return added == 1

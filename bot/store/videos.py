@@ -63,7 +63,7 @@ class VideoStore:
     async def insert(self, tx: Tx, video: Video) -> None:
         video.serve_key = video.serve_key or secrets.token_urlsafe(18)
         await tx.execute(
-            f"INSERT OR IGNORE INTO videos ({_COLUMNS}) VALUES ({_MARKS})",
+            f"INSERT INTO videos ({_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING",
             (
                 video.video_id,
                 video.luma_video_id,
@@ -149,9 +149,9 @@ class VideoStore:
             params.append(user_id)
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            sql += " AND (prompt LIKE ? ESCAPE '\\' OR video_id LIKE ? ESCAPE '\\')"
+            sql += " AND (LOWER(prompt) LIKE LOWER(?) ESCAPE '\\' OR LOWER(video_id) LIKE LOWER(?) ESCAPE '\\')"
             params += [pattern, pattern]
-        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        sql += " ORDER BY created_at DESC, video_id DESC LIMIT ? OFFSET ?"
         params += [limit, offset]
         return [Video.from_row(r) for r in await self.db.fetchall(sql, params)]
 
