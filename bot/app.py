@@ -32,6 +32,7 @@ from bot.modlog import ModLog
 from bot.quota import Limits, QuotaService
 from bot.serving import ConnectionGuard
 from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, ModerationStore, QuotaStore
+from bot.store.opening import open_database
 from bot.translator import CatalogTranslator
 from bot.tree import LumaTree
 from bot.wallet import Wallet
@@ -105,24 +106,7 @@ class LumaBot(commands.Bot):
             return
         settings = self.settings
         assert settings.api_token is not None
-        try:
-            self.instance_lock.acquire()
-        except AlreadyRunning as exc:
-            raise StartupError(
-                f"another luma-bot (pid {exc}) is already running on the database at {settings.database_path}: "
-                "stop it first (two would both deliver, and bill, every video)"
-            ) from None
-        except OSError as exc:
-            raise StartupError(
-                f"the database at {settings.database_path} cannot be opened ({exc.strerror}): check DATABASE_PATH"
-            ) from None
-        self.session = aiohttp.ClientSession()
-        try:
-            self.db = await Database.open(settings.database_path, clock=self.clock)
-        except (OSError, sqlite3.Error) as exc:
-            raise StartupError(
-                f"the database at {settings.database_path} cannot be opened ({exc}): check DATABASE_PATH"
-            ) from None
+        await self._open_database()
         secret = settings.callback_secret or await self._stored_callback_secret()
         signer = CallbackSigner(secret, settings.public_base_url)
         luma = LumaClient(self.session, settings.api_base, settings.api_token)
@@ -213,6 +197,41 @@ class LumaBot(commands.Bot):
             return settings.language
         guild = self.get_guild(guild_id)
         return str(guild.preferred_locale) if guild is not None else None
+
+    async def _open_database(self) -> None:
+        """Take the one-bot-per-database lock, then open (and migrate) SQLite or PostgreSQL."""
+        settings = self.settings
+        where, setting = settings.database_name, "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+        try:
+            if settings.database_url:
+                from bot.store.postgres import PostgresInstanceLock
+
+                self.instance_lock = PostgresInstanceLock(settings.database_url)
+                await self.instance_lock.acquire()
+            else:
+                self.instance_lock.acquire()
+        except AlreadyRunning as exc:
+            raise StartupError(
+                f"another luma-bot (pid {exc}) is already running on the database at {where}: "
+                "stop it first (two would both deliver, and bill, every video)"
+            ) from None
+        except OSError as exc:
+            raise StartupError(
+                f"the database at {where} cannot be opened ({exc.strerror or exc}): check {setting}"
+            ) from None
+        except Exception as exc:  # asyncpg's own errors: a wrong password, no such database
+            if not type(exc).__module__.startswith("asyncpg"):
+                raise
+            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+        self.session = aiohttp.ClientSession()
+        try:
+            self.db = await open_database(settings.database_path, settings.database_url, clock=self.clock)
+        except (OSError, sqlite3.Error) as exc:
+            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+        except Exception as exc:
+            if not settings.database_url or not type(exc).__module__.startswith("asyncpg"):
+                raise
+            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
 
     async def _stored_callback_secret(self) -> Secret:
         assert self.db is not None
@@ -311,7 +330,9 @@ class LumaBot(commands.Bot):
             await self.session.close()
         if self.db is not None:
             await self.db.close()
-        self.instance_lock.release()
+        released = self.instance_lock.release()
+        if released is not None:  # PostgreSQL's lock is released over its connection
+            await released
 
 
 async def wait_for_discord(settings: Settings) -> None:

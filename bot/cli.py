@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one guild only (instant)")
     sub.add_parser("check", help="check the settings, the database and the API token")
+    move = sub.add_parser("migrate-db", help="copy this bot's SQLite database into an empty PostgreSQL one")
+    move.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
     fake = sub.add_parser("fake-luma", help="run a fake Luma API for trying the bot without credits")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8787)
@@ -48,15 +50,16 @@ def _settings(*required: str) -> Settings:
 async def _check(settings: Settings) -> int:
     """One line per check; non-zero when any fails."""
     from bot.luma import LumaClient, LumaError
-    from bot.store import Database, JobStore, MediaStore
+    from bot.store import JobStore, MediaStore
+    from bot.store.opening import open_database
 
     ok = True
     print(
-        f"settings: OK (API {settings.api_base}, database {settings.database_path}, "
+        f"settings: OK (API {settings.api_base}, database {settings.database_name}, "
         f"{'callbacks to ' + settings.public_base_url if settings.public_base_url else 'polling mode'})"
     )
     try:
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings.database_path, settings.database_url)
         version = await db.schema_version()
         waiting, rendering = await JobStore(db).line_counts()
         files, size = await MediaStore(db).usage()
@@ -99,6 +102,40 @@ async def _check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
+async def _migrate_db(settings: Settings, url: str) -> int:
+    """Copy DATABASE_PATH into the PostgreSQL database at `url`, verify the counts; exit 2 when it cannot."""
+    from bot.store import Database
+    from bot.store.postgres import PostgresDatabase
+    from bot.store.transfer import TransferError, copy_database
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        print("luma-bot: --to is not a postgresql:// URL", file=sys.stderr)
+        return EXIT_CONFIG
+    if not settings.database_path.is_file():
+        print(f"luma-bot: there is no SQLite database at {settings.database_path} (DATABASE_PATH)", file=sys.stderr)
+        return EXIT_CONFIG
+    source = await Database.open(settings.database_path)
+    try:
+        target = await PostgresDatabase.open(url)
+    except Exception as exc:
+        await source.close()
+        print(f"luma-bot: the PostgreSQL database cannot be opened ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = await copy_database(source, target)
+    except TransferError as exc:
+        print(f"luma-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    finally:
+        await source.close()
+        await target.close()
+    for table, count in report.counts.items():
+        print(f"{table}: {count} rows")
+    print(f"migrate-db: OK ({report.rows} rows in {len(report.counts)} tables, every count verified)")
+    print("now set DATABASE_URL to that database and start the bot; keep the SQLite file until you are satisfied")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -120,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             except KeyboardInterrupt:
                 pass
             return 0
+        if args.command == "migrate-db":
+            settings = _settings()
+            return asyncio.run(_migrate_db(settings, args.to))
         if args.command == "check":
             settings = _settings("discord_token", "api_token")
             return asyncio.run(_check(settings))

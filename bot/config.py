@@ -160,6 +160,13 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _postgres_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"postgresql", "postgres"} or not parts.netloc:
+        raise ValueError("is not a postgresql:// URL")
+    return raw
+
+
 def _ws_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in {"ws", "wss"} or not parts.netloc:
@@ -192,6 +199,8 @@ class Settings:
     api_token: Secret | None = _setting("ACEDATACLOUD_API_TOKEN", _secret)
     api_base: str = _setting("ACEDATACLOUD_API_BASE_URL", _http_url, "https://api.acedata.cloud")
     database_path: Path = _setting("DATABASE_PATH", Path, Path("./data/luma-bot.sqlite3"))
+    # PostgreSQL instead of the SQLite file (hosts whose disk does not last): needs pip install 'luma-bot[postgres]'
+    database_url: str | None = _setting("DATABASE_URL", _postgres_url)
     # The bot's copies of the results (the API's links expire): empty means a media/ folder beside the database.
     media_dir: Path | None = _setting("MEDIA_DIR", Path)
     media_max_file_mb: int = _setting("MEDIA_MAX_FILE_MB", _positive_int, 200)
@@ -287,6 +296,14 @@ class Settings:
     @property
     def media_path(self) -> Path:
         return self.media_dir or self.database_path.parent / "media"
+
+    @property
+    def database_name(self) -> str:
+        """Where the data lives, for messages: the SQLite file, or the PostgreSQL database (no password)."""
+        if self.database_url:
+            parts = urlsplit(self.database_url)
+            return f"{parts.scheme}://{parts.hostname}:{parts.port or 5432}{parts.path}"
+        return str(self.database_path)
 
     @property
     def callbacks_enabled(self) -> bool:

@@ -10,7 +10,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -112,7 +112,36 @@ def load_migrations() -> list[Migration]:
     return found
 
 
-class Database:
+class SharedQueries:
+    """What both databases (SQLite here, PostgreSQL in postgres.py) build the same way on their own
+    fetchone / transaction."""
+
+    clock: Clock
+
+    def now(self) -> str:
+        return iso(self.clock())
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")  # type: ignore[attr-defined]
+        return int(row["v"]) if row else 0
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))  # type: ignore[attr-defined]
+        return row["value"] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement in its own transaction; returns the number of rows changed."""
+        async with self.transaction() as tx:  # type: ignore[attr-defined]
+            return int(await tx.execute(sql, params))
+
+
+class Database(SharedQueries):
     """One aiosqlite connection. Every statement runs under one asyncio lock, so a transaction
     (`async with db.transaction()`) is never interleaved with another coroutine's statements."""
 
@@ -156,9 +185,6 @@ class Database:
                 self._closed = True
                 await self._conn.close()
 
-    def now(self) -> str:
-        return iso(self.clock())
-
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         """Apply the migrations not yet recorded, each in its own transaction; return those applied."""
         async with self._lock:
@@ -188,10 +214,6 @@ class Database:
                 applied.append(migration)
             return applied
 
-    async def schema_version(self) -> int:
-        row = await self.fetchone("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
-        return int(row["v"]) if row else 0
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), holding the connection for the whole block.
@@ -201,8 +223,9 @@ class Database:
         """
         await self._begin()
         try:
+            tx = Tx(self._conn)
             try:
-                yield Tx(self._conn)
+                yield tx
             except BaseException:
                 with contextlib.suppress(sqlite3.Error, ValueError):
                     await self._conn.execute("ROLLBACK")
@@ -215,6 +238,7 @@ class Database:
                     await self._conn.execute("ROLLBACK")
                 raise
             self.write_error = None
+            tx.committed()
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
             if not isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError) and not _is_busy(exc):
                 self.write_error = f"{type(exc).__name__}: {exc}"  # a full disk, an I/O error
@@ -250,16 +274,6 @@ class Database:
             return self.write_error or f"{type(exc).__name__}: {exc}"
         return self.write_error
 
-    async def get_meta(self, key: str) -> str | None:
-        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return row["value"] if row else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        await self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._lock, self._conn.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
@@ -268,17 +282,22 @@ class Database:
         async with self._lock, self._conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """One statement in its own transaction; returns the number of rows changed."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
-
 
 class Tx:
     """The statements of one open transaction."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self._after: list[Callable[[], None]] = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (e.g. drop a cached copy: a read on another
+        connection meanwhile may have cached the value from before it)."""
+        self._after.append(action)
+
+    def committed(self) -> None:
+        for action in self._after:
+            action()
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         async with self._conn.execute(sql, tuple(params)) as cursor:

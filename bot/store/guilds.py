@@ -95,6 +95,7 @@ class GuildStore:
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
         self._cache.pop(guild_id, None)
+        tx.after_commit(lambda: self._cache.pop(guild_id, None))  # a read meanwhile saw the old row
         await tx.execute(
             "INSERT INTO guild_settings (guild_id, updated_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
             (guild_id, self.db.now()),
