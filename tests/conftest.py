@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,9 @@ import pytest
 from bot.luma import LumaClient, RetryPolicy
 from bot.luma.fake import FakeLuma
 from bot.store import Database
+from bot.store.postgres import PostgresDatabase
+
+from .pg import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"  # copies of ../shared/fixtures: the seed's real responses
@@ -43,8 +46,48 @@ def luma(fake_luma: FakeLuma, http: aiohttp.ClientSession, fast_retry: RetryPoli
     return LumaClient(http, fake_luma.url, TOKEN, retry=fast_retry)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the session (tests/pg.py)."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_databases(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test's Worlds on SQLite, then on a real PostgreSQL (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("both_databases")`)."""
+    from . import harness
+
+    harness.POSTGRES = request.getfixturevalue("postgres") if request.param == "postgresql" else None
+    try:
+        yield request.param
+    finally:
+        harness.POSTGRES = None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Opens a fresh database on SQLite or on a real PostgreSQL (the test runs on both), with a clock."""
+
+    async def opener(clock: Any = None) -> Any:
+        kwargs = {"clock": clock} if clock is not None else {}
+        if request.param == "sqlite":
+            return await Database.open(tmp_path / f"{id(kwargs)}.sqlite3", **kwargs)
+        server = request.getfixturevalue("postgres")
+        return await PostgresDatabase.open(await server.new_database(), **kwargs)
+
+    return opener
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The store, on SQLite and on a real PostgreSQL: every store test runs on both."""
+    if request.param == "sqlite":
+        database: Any = await Database.open(tmp_path / "bot.sqlite3")
+    else:
+        server = request.getfixturevalue("postgres")
+        database = await PostgresDatabase.open(await server.new_database())
     yield database
     await database.close()

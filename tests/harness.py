@@ -18,6 +18,9 @@ from bot.serving import free_port
 from .fakes.discord import FakeDiscord, Interaction
 
 DISCORD_TOKEN = "fake-discord-token"
+# set by the `both_databases` fixture (tests/conftest.py): when set, each World's bot runs on a fresh database
+# of this real PostgreSQL server instead of a SQLite file
+POSTGRES: Any = None
 LUMA_TOKEN = "fake-luma-token"
 
 
@@ -47,6 +50,7 @@ class World:
         self.clock = MutableClock()
         self.bot: LumaBot | None = None
         self._task: asyncio.Task[None] | None = None
+        self.database_url: str | None = None
         self.guild = self.discord.add_guild("Creators")
         self.channel, self.other_channel = self.discord.guilds[self.guild]["channel_ids"]
         self.member = self.discord.add_user("member")
@@ -82,10 +86,14 @@ class World:
         }
         if self.callbacks:
             env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.web_port}"
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         env.update(self.env)
         return Settings.from_env(env, dotenv=None)
 
     async def __aenter__(self) -> World:
+        if POSTGRES is not None and self.database_url is None:
+            self.database_url = await POSTGRES.new_database()
         await self.discord.start()
         await self.luma.start()
         try:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .harness import World
 from .test_admin import admin
 from .test_moderation import mod_log, reserved
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
 def button(message: dict[str, Any], label: str) -> str:

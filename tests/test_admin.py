@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .harness import World
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
 async def answer(world: World, interaction) -> dict[str, Any]:
@@ -110,7 +114,8 @@ async def test_role_rules_and_pause(tmp_path: Path) -> None:
         paused = await generate(world, "while paused", user=world.other_member)
         assert "paused" in (await answer(world, paused))["content"]
         await admin(world, "resume")
-        assert (await generate(world, "after resume")).response_type == 5
+        after = await generate(world, "after resume")
+        assert after.response_type == 5, after.response_data
 
         log = await admin(world, "log")
         text = log["embeds"][0]["description"]

@@ -16,6 +16,8 @@ from bot.store import Database, MediaStore
 
 from .harness import World
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

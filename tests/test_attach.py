@@ -22,6 +22,8 @@ from .fakes.discord_files import MIB
 from .harness import World
 from .test_extend import make_video
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 SAMPLE = MEDIA.joinpath("sample.mp4").read_bytes()
 
 

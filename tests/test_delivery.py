@@ -12,6 +12,8 @@ import pytest
 from .conftest import fixture
 from .harness import World
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 
 def failure_messages(world: World) -> list[dict[str, Any]]:
     return [

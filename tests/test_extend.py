@@ -11,6 +11,8 @@ from bot.store import Video
 
 from .harness import World
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 
 async def make_video(world: World, prompt: str, *, user: int | None = None) -> tuple[dict[str, Any], str]:
     """Generate through the real path; return the result message and its video id."""

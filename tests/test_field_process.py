@@ -11,11 +11,13 @@ import stat
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.luma.fake import FakeLuma
 from bot.serving import free_port
 from bot.store import Database
 
+from . import harness
 from .disk import read_only, small_disk
 from .fakes.discord import FakeDiscord, Interaction
 from .processes import Stage, finish, stage, start, stop, until_healthy, videos
@@ -89,9 +91,11 @@ async def test_a_crash_mid_submit_in_poll_mode_refunds_and_tells_the_owner(tmp_p
 # --- point 10: one bot per database ----------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_databases")
 async def test_a_second_bot_on_the_same_database_stops_at_start(tmp_path: Path) -> None:
+    """On SQLite a flock beside the file; on PostgreSQL a session advisory lock: either way one sentence, exit 2."""
     async with stage(tmp_path) as s:
-        env = s.env()
+        env = s.env(**({"DATABASE_URL": await harness.POSTGRES.new_database()} if harness.POSTGRES else {}))
         first = await start(env)
         try:
             await until_healthy(env, first)
@@ -106,6 +110,15 @@ async def test_a_second_bot_on_the_same_database_stops_at_start(tmp_path: Path) 
         again = await start(env)
         await until_healthy(env, again)
         assert (await stop(again))[0] == 0
+
+
+async def test_an_unreachable_postgresql_stops_run_with_one_sentence(tmp_path: Path) -> None:
+    async with stage(tmp_path) as s:
+        env = s.env(DATABASE_URL=f"postgresql://luma:secret-password@127.0.0.1:{free_port()}/luma")
+        code, output = await finish(await start(env), timeout=30)
+        assert code == 2
+        assert "the database at postgresql://127.0.0.1:" in output and "check DATABASE_URL" in output
+        assert "secret-password" not in output and "Traceback" not in output
 
 
 # --- point 11: a corrupt or read-only database ---------------------------------------------------------

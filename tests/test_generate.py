@@ -9,7 +9,7 @@ import pytest
 from .conftest import fixture
 from .harness import World
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("both_databases")]
 
 
 @pytest.mark.parametrize("callbacks", [True, False], ids=["callback", "poll"])

@@ -9,6 +9,8 @@ import pytest
 
 from .harness import World
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 
 def attachment(name: str, content_type: str, size: int = 1000) -> dict[str, Any]:
     return {

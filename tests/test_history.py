@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.store import Video
 
 from .harness import World
 from .test_extend import extension_messages, make_video
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
 async def add_videos(world: World, count: int, guild: int | None = None, user: int | None = None) -> None:

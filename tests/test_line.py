@@ -7,10 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.line import Line
 
 from .harness import World
 from .test_delivery import failure_messages
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 # --- the fair order, as plain logic ---------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from .harness import World
 from .test_admin import admin, answer
 from .test_extend import make_video
 
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
 # --- the blocklist's matching, on its own ------------------------------------------------------------
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.jobs import JobService, NewJob
 from bot.luma import LumaClient, LumaServerError, LumaTaskFailed, TaskRecord, VideoRequest, VideoResult
 from bot.quota import Limits, QuotaExceeded, QuotaService
-from bot.store import Database, QuotaStore
+from bot.store import QuotaStore
 
 G, U, U2 = 1, 10, 11
 
@@ -29,8 +29,8 @@ def clock() -> Clock:
     return Clock(datetime(2026, 1, 31, 23, 59, 0, tzinfo=UTC))
 
 
-async def service(tmp_path: Path, clock: Clock, **limits: int | None) -> tuple[JobService, QuotaService]:
-    db = await Database.open(tmp_path / "q.sqlite3", clock=clock)
+async def service(open_db: Any, clock: Clock, **limits: int | None) -> tuple[JobService, QuotaService]:
+    db = await open_db(clock)
     quota = QuotaService(db, QuotaStore(db), Limits(**limits))
     return JobService(db, LumaClient(None, "http://unused", "t"), quota), quota  # type: ignore[arg-type]
 
@@ -50,8 +50,8 @@ async def held(jobs: JobService) -> int:
     return int(row["n"])
 
 
-async def test_200_simultaneous_reservations_against_50_grant_exactly_50(tmp_path: Path, clock: Clock) -> None:
-    jobs, _ = await service(tmp_path, clock, guild_daily=50)
+async def test_200_simultaneous_reservations_against_50_grant_exactly_50(open_db: Any, clock: Clock) -> None:
+    jobs, _ = await service(open_db, clock, guild_daily=50)
     results = await asyncio.gather(*(jobs.accept(new(user=1000 + i)) for i in range(200)), return_exceptions=True)
     granted = [r for r in results if not isinstance(r, BaseException)]
     refusals = [r for r in results if isinstance(r, QuotaExceeded)]
@@ -62,8 +62,8 @@ async def test_200_simultaneous_reservations_against_50_grant_exactly_50(tmp_pat
     await jobs.db.close()
 
 
-async def test_member_daily_and_the_day_boundary(tmp_path: Path, clock: Clock) -> None:
-    jobs, _ = await service(tmp_path, clock, member_daily=2)
+async def test_member_daily_and_the_day_boundary(open_db: Any, clock: Clock) -> None:
+    jobs, _ = await service(open_db, clock, member_daily=2)
     await jobs.accept(new())
     await jobs.accept(new())
     exc = await refused(jobs, new())
@@ -75,8 +75,8 @@ async def test_member_daily_and_the_day_boundary(tmp_path: Path, clock: Clock) -
     await jobs.db.close()
 
 
-async def test_guild_monthly_resets_on_the_first(tmp_path: Path, clock: Clock) -> None:
-    jobs, _ = await service(tmp_path, clock, guild_monthly=3)
+async def test_guild_monthly_resets_on_the_first(open_db: Any, clock: Clock) -> None:
+    jobs, _ = await service(open_db, clock, guild_monthly=3)
     clock.now = datetime(2026, 1, 2, tzinfo=UTC)
     for user in (1, 2, 3):
         await jobs.accept(new(user=user))
@@ -90,9 +90,9 @@ async def test_guild_monthly_resets_on_the_first(tmp_path: Path, clock: Clock) -
     await jobs.db.close()
 
 
-async def test_guild_daily_and_concurrency_limits(tmp_path: Path, clock: Clock) -> None:
+async def test_guild_daily_and_concurrency_limits(open_db: Any, clock: Clock) -> None:
     jobs, _ = await service(
-        tmp_path, clock, guild_daily=3, guild_concurrent=2, member_concurrent=1, guild_waiting=0, member_waiting=0
+        open_db, clock, guild_daily=3, guild_concurrent=2, member_concurrent=1, guild_waiting=0, member_waiting=0
     )
     first = await jobs.accept(new(user=1))
     exc = await refused(jobs, new(user=1))
@@ -108,8 +108,8 @@ async def test_guild_daily_and_concurrency_limits(tmp_path: Path, clock: Clock) 
     await jobs.db.close()
 
 
-async def test_cooldown_and_closed_and_unlimited(tmp_path: Path, clock: Clock) -> None:
-    jobs, quota = await service(tmp_path, clock, member_cooldown=60)
+async def test_cooldown_and_closed_and_unlimited(open_db: Any, clock: Clock) -> None:
+    jobs, quota = await service(open_db, clock, member_cooldown=60)
     await jobs.accept(new())
     exc = await refused(jobs, new())
     assert exc.limit == "member_cooldown" and exc.frees_at == clock.now + timedelta(seconds=60)
@@ -127,8 +127,8 @@ async def test_cooldown_and_closed_and_unlimited(tmp_path: Path, clock: Clock) -
     await jobs.db.close()
 
 
-async def test_an_exempt_member_skips_member_limits_but_not_the_servers(tmp_path: Path, clock: Clock) -> None:
-    jobs, _ = await service(tmp_path, clock, member_daily=1, member_concurrent=1, member_cooldown=3600, guild_daily=3)
+async def test_an_exempt_member_skips_member_limits_but_not_the_servers(open_db: Any, clock: Clock) -> None:
+    jobs, _ = await service(open_db, clock, member_daily=1, member_concurrent=1, member_cooldown=3600, guild_daily=3)
     for _ in range(3):
         await jobs.accept(new(exempt=True))
     exc = await refused(jobs, new(exempt=True))
@@ -136,8 +136,8 @@ async def test_an_exempt_member_skips_member_limits_but_not_the_servers(tmp_path
     await jobs.db.close()
 
 
-async def test_every_failure_refunds_and_success_charges(tmp_path: Path, clock: Clock) -> None:
-    jobs, quota = await service(tmp_path, clock, member_daily=5)
+async def test_every_failure_refunds_and_success_charges(open_db: Any, clock: Clock) -> None:
+    jobs, quota = await service(open_db, clock, member_daily=5)
     ok, api_error, task_failed, timed_out = [await jobs.accept(new()) for _ in range(4)]
     await jobs.complete(ok.id, VideoResult("t-ok", "v-ok", "https://cdn.example/ok.mp4"))
     await jobs.fail(api_error.id, LumaServerError("boom"))
@@ -153,8 +153,8 @@ async def test_every_failure_refunds_and_success_charges(tmp_path: Path, clock: 
     await jobs.db.close()
 
 
-async def test_a_restart_releases_reservations_of_jobs_that_are_gone(tmp_path: Path, clock: Clock) -> None:
-    jobs, quota = await service(tmp_path, clock)
+async def test_a_restart_releases_reservations_of_jobs_that_are_gone(open_db: Any, clock: Clock) -> None:
+    jobs, quota = await service(open_db, clock)
     stuck = await jobs.accept(new())
     async with jobs.db.transaction() as tx:  # a job that ended without its reservation being settled
         await tx.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (stuck.id,))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .harness import World
 from .test_admin import admin
 from .test_attach import SAMPLE
 from .test_moderation import reserved
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
 async def test_the_budget_refuses_once_spent_and_tells_the_owner_at_80_and_100_percent(tmp_path: Path) -> None:
