@@ -8,6 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.caching import FreshCache
 from bot.luma import VideoRequest
 from bot.store import Database, Job, JobStore, Video, VideoStore
 from bot.store.db import load_migrations
@@ -138,3 +139,26 @@ async def test_videos_are_kept_per_guild_with_lineage(db: Database) -> None:
     assert await videos.by_link(2, "x", None, key) is None, "another server's key finds nothing"
     assert (await videos.by_message(1, 99)).video_id == "v1"  # type: ignore[union-attr]
     assert await videos.count(1) == 2 and await videos.count(2) == 1
+
+
+async def test_a_value_read_while_it_was_being_changed_is_not_kept() -> None:
+    """FreshCache: a load that overlapped a change (a pooled PostgreSQL read during another connection's
+    transaction sees the old row) is returned but not cached; the next read loads the new value."""
+    cache: FreshCache[int, str] = FreshCache()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def old() -> str:
+        started.set()
+        await release.wait()
+        return "old"
+
+    async def new() -> str:
+        return "new"
+
+    reading = asyncio.create_task(cache.get(1, old))
+    await started.wait()
+    cache.invalidate(1)  # the change commits while the read is under way
+    release.set()
+    assert await reading == "old"
+    assert await cache.get(1, new) == "new", "the stale value was not kept"
+    assert await cache.get(1, old) == "new", "and the fresh one is"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.caching import FreshCache
 from bot.errors import MemberError
 from bot.i18n import N_, _, ngettext
 from bot.store import Database, GuildStore, MemberBlock, ModerationStore
@@ -39,22 +40,22 @@ class Moderation:
         self.db = db
         self.store = store
         self.guilds = guilds
-        self._lists: dict[int, Blocklist] = {}
-        self._blocks: dict[int, dict[int, MemberBlock]] = {}
+        self._lists: FreshCache[int, Blocklist] = FreshCache()
+        self._blocks: FreshCache[int, dict[int, MemberBlock]] = FreshCache()
 
     # --- reading (cached) -----------------------------------------------------------------------
 
     async def blocklist(self, guild_id: int) -> Blocklist:
-        found = self._lists.get(guild_id)
-        if found is None:
-            found = self._lists[guild_id] = Blocklist(await self.store.terms(guild_id))
-        return found
+        async def load() -> Blocklist:
+            return Blocklist(await self.store.terms(guild_id))
+
+        return await self._lists.get(guild_id, load)
 
     async def _guild_blocks(self, guild_id: int) -> dict[int, MemberBlock]:
-        found = self._blocks.get(guild_id)
-        if found is None:
-            found = self._blocks[guild_id] = {b.user_id: b for b in await self.store.blocks(guild_id)}
-        return found
+        async def load() -> dict[int, MemberBlock]:
+            return {b.user_id: b for b in await self.store.blocks(guild_id)}
+
+        return await self._blocks.get(guild_id, load)
 
     async def block_of(self, guild_id: int, user_id: int) -> MemberBlock | None:
         """The member's block in force now, or None (one that ran out counts as none)."""
@@ -81,6 +82,7 @@ class Moderation:
             raise ModerationError(str(exc)) from None
         if not terms:
             raise ModerationError(_("Give a word or phrase (several: separate them with commas)."))
+        self._lists.invalidate(guild_id)
         async with self.db.transaction() as tx:
             added = [t for t in terms if await self.store.add_term(tx, guild_id, t, actor_id)]
             if await self.store.count_terms(tx, guild_id) > BLOCKLIST_MAX:
@@ -92,11 +94,12 @@ class Moderation:
             else:
                 detail = _("blocklist: already listed")
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        self._lists.pop(guild_id, None)
+        self._lists.invalidate(guild_id)
         return detail
 
     async def remove_terms(self, guild_id: int, actor_id: int, text: str) -> str:
         terms = [" ".join(t.split()) for t in text.split(",") if t.strip()]
+        self._lists.invalidate(guild_id)
         async with self.db.transaction() as tx:
             removed = [t for t in terms if await self.store.remove_term(tx, guild_id, t)]
             if not removed:
@@ -105,7 +108,7 @@ class Moderation:
                 n=len(removed)
             )
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        self._lists.pop(guild_id, None)
+        self._lists.invalidate(guild_id)
         return detail
 
     async def block(
@@ -119,20 +122,22 @@ class Moderation:
         now = self.db.clock()
         until: datetime | None = now + length if length else None
         shown = _("until {when} UTC").format(when=f"{until:%Y-%m-%d %H:%M}") if until else _("until unblocked")
+        self._blocks.invalidate(guild_id)
         async with self.db.transaction() as tx:
             await self.store.block(tx, guild_id, user_id, reason, until, actor_id)
             detail = _("blocked <@{member}> {until}").format(member=user_id, until=shown) + (
                 f": {reason}" if reason else ""
             )
             await self.guilds.audit(tx, guild_id, actor_id, "block", detail)
-        self._blocks.pop(guild_id, None)
+        self._blocks.invalidate(guild_id)
         return MemberBlock(guild_id, user_id, reason, until, actor_id, now)
 
     async def unblock(self, guild_id: int, actor_id: int, user_id: int) -> str:
+        self._blocks.invalidate(guild_id)
         async with self.db.transaction() as tx:
             if not await self.store.unblock(tx, guild_id, user_id):
                 raise ModerationError(_("That member is not blocked."))
             detail = _("unblocked <@{member}>").format(member=user_id)
             await self.guilds.audit(tx, guild_id, actor_id, "unblock", detail)
-        self._blocks.pop(guild_id, None)
+        self._blocks.invalidate(guild_id)
         return detail

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.caching import FreshCache
 from bot.clock import from_iso
 
 from .db import Database, Tx
@@ -59,12 +60,10 @@ class GuildStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._cache: dict[int, GuildSettings] = {}
+        self._cache: FreshCache[int, GuildSettings] = FreshCache()
 
     async def get(self, guild_id: int) -> GuildSettings:
-        cached = self._cache.get(guild_id)
-        if cached is None:
-            cached = self._cache[guild_id] = await self._load(guild_id)
+        cached = await self._cache.get(guild_id, lambda: self._load(guild_id))
         return replace(cached, allowed_channels=list(cached.allowed_channels))
 
     async def _load(self, guild_id: int) -> GuildSettings:
@@ -94,8 +93,8 @@ class GuildStore:
         unknown = set(changes) - _EDITABLE
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
-        self._cache.pop(guild_id, None)
-        tx.after_commit(lambda: self._cache.pop(guild_id, None))  # a read meanwhile saw the old row
+        self._cache.invalidate(guild_id)
+        tx.after_commit(lambda: self._cache.invalidate(guild_id))  # a read meanwhile may have seen the old row
         await tx.execute(
             "INSERT INTO guild_settings (guild_id, updated_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
             (guild_id, self.db.now()),
