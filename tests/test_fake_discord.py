@@ -322,3 +322,34 @@ async def test_command_localizations_follow_discords_rules(fake: FakeDiscord) ->
     interaction = fake._interaction_base(2, guild, fake.guilds[guild]["channel_ids"][0], user)
     assert interaction.payload["locale"] == "zh-CN" and interaction.payload["guild_locale"] == "zh-TW"
     assert fake.guild_payload(guild)["preferred_locale"] == "zh-TW"
+
+
+async def test_the_gateway_follows_discords_shard_rules(fake: FakeDiscord) -> None:
+    """docs/events "Sharding": a shard id below num_shards (4010 Invalid shard), at most 2,500 servers on a shard
+    (4011 Sharding required), each server's events on shard (guild_id >> 22) % num_shards."""
+    first, second = fake.add_guild("a"), fake.add_guild("b")
+    assert fake.shard_of(first, 2) != fake.shard_of(second, 2)
+
+    async def identify(shard: list[int]) -> tuple[int | None, list[str]]:
+        async with aiohttp.ClientSession() as http, http.ws_connect(fake.gateway_url) as ws:
+            await ws.receive_json()  # hello
+            await ws.send_json({"op": 2, "d": {"token": "t", "intents": 0, "shard": shard, "properties": {}}})
+            events: list[str] = []
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                data = msg.json()
+                if data.get("t") == "GUILD_CREATE":
+                    events.append(data["d"]["id"])
+                if data.get("t") == "GUILD_CREATE" and len(events) == 1:
+                    await ws.close()
+            return ws.close_code, events
+
+    code, _ = await identify([2, 2])
+    assert code == 4010
+    _, servers = await identify([fake.shard_of(second, 2), 2])
+    assert servers == [str(second)], "a shard is sent its own servers only"
+    for _ in range(2500):
+        fake.guilds[next(fake._ids)] = {**fake.guilds[first], "id": "0", "channel_ids": []}  # bulk, never sent
+    code, _ = await identify([0, 1])
+    assert code == 4011

@@ -38,6 +38,7 @@ ATTACH_FILES = 1 << 15
 CDN = "https://cdn.discordapp.com"
 TIER_FILE_LIMIT = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}  # by the guild's boost tier
 DEADLINE = 3.0
+GUILDS_PER_SHARD = 2500  # Discord closes a shard holding more with 4011 "Sharding required"
 TOKEN_TTL = 15 * 60
 
 
@@ -114,7 +115,12 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.ready = asyncio.Event()
         self._rate_limits: list[tuple[str, re.Pattern[str], float]] = []
-        self._ws: web.WebSocketResponse | None = None
+        self._shards: dict[int, web.WebSocketResponse] = {}  # shard id -> its gateway connection
+        self.shard_count = 1  # what the connected bot identified with
+        self.recommended_shards = 1  # what GET /gateway/bot recommends
+        self.max_concurrency = 1  # shards that may identify per 5 s (large bots: 16)
+        self.identified: list[list[int]] = []  # every IDENTIFY's [shard_id, num_shards]
+        self._ready_shards: set[int] = set()
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -134,13 +140,13 @@ class FakeDiscord:
     async def drop_gateway(self) -> None:
         """Discord goes away: the connection closes and reconnects are refused until `gateway_down` is False."""
         self.gateway_down = True
-        if self._ws is not None:
-            await self._ws.close(code=1011, message=b"gone")
+        for ws in list(self._shards.values()):
+            await ws.close(code=1011, message=b"gone")
 
     async def stop(self) -> None:
-        if self._ws is not None:
+        for ws in list(self._shards.values()):
             with contextlib.suppress(Exception):
-                await self._ws.close()
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -173,7 +179,8 @@ class FakeDiscord:
     def add_guild(
         self, name: str = "Test Guild", channels: int = 2, premium_tier: int = 0, locale: str = "en-US"
     ) -> int:
-        guild_id = next(self._ids)
+        # each guild a millisecond apart in its snowflake: guilds spread over shards as Discord's do
+        guild_id = next(self._ids) + ((len(self.guilds) + 1) << 22)
         everyone = {
             "id": str(guild_id),
             "name": "@everyone",
@@ -410,7 +417,7 @@ class FakeDiscord:
             return web.Response(status=503, text="upstream connect error")
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        self._ws = ws
+        shard_id = -1
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -426,39 +433,66 @@ class FakeDiscord:
                 if int(data["d"].get("intents", 0)) & MESSAGE_CONTENT and not self.message_content_allowed:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
-                self.identify = data["d"]
-                await self._send_ready()
+                shard_id, count = data["d"].get("shard") or [0, 1]
+                if not 0 <= shard_id < count or (self._shards and count != self.shard_count):
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    break
+                mine = [g for g in self.guilds if self.shard_of(g, count) == shard_id]
+                if len(mine) > GUILDS_PER_SHARD:
+                    await ws.close(code=4011, message=b"Sharding required.")
+                    break
+                self.identify, self.shard_count = data["d"], count
+                self.identified.append([shard_id, count])
+                self._shards[shard_id] = ws
+                await self._send_ready(shard_id, mine)
             elif op == 6:  # resume: make it identify again
                 await ws.send_json({"op": 9, "d": False})
-        if self._ws is ws:
-            self._ws = None
+        if self._shards.get(shard_id) is ws:
+            del self._shards[shard_id]
+            self._ready_shards.discard(shard_id)
             self.ready.clear()
         return ws
 
-    async def _send_ready(self) -> None:
-        await self.dispatch(
+    @staticmethod
+    def shard_of(guild_id: int, count: int) -> int:
+        """Discord's rule: a guild's events go to shard (guild_id >> 22) % num_shards."""
+        return (guild_id >> 22) % count
+
+    async def _send_ready(self, shard_id: int, guilds: list[int]) -> None:
+        await self._send(
+            shard_id,
             "READY",
             {
                 "v": 10,
                 "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-                "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds.values()],
-                "session_id": "fake-session",
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                "session_id": f"fake-session-{shard_id}",
                 "resume_gateway_url": self.gateway_url,
-                "shard": [0, 1],
+                "shard": [shard_id, self.shard_count],
                 "application": {"id": str(self.application_id), "flags": 0},
                 "private_channels": [],
                 "relationships": [],
             },
         )
-        for guild_id in self.guilds:
-            await self.dispatch("GUILD_CREATE", self.guild_payload(guild_id))
-        self.ready.set()
+        for guild_id in guilds:
+            await self._send(shard_id, "GUILD_CREATE", self.guild_payload(guild_id))
+        self._ready_shards.add(shard_id)
+        if len(self._ready_shards) == self.shard_count:
+            self.ready.set()
+
+    async def _send(self, shard_id: int, event: str, data: dict[str, Any]) -> None:
+        ws = self._shards.get(shard_id)
+        if ws is None:
+            raise RuntimeError(f"shard {shard_id} of the bot is not connected")
+        self._seq += 1
+        await ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        if self._ws is None:
+        """An event, on the connection of the shard its guild belongs to (shard 0 for events of no guild)."""
+        if not self._shards:
             raise RuntimeError("the bot is not connected")
-        self._seq += 1
-        await self._ws.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+        guild = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        await self._send(self.shard_of(int(guild), self.shard_count) if guild else 0, event, data)
 
     async def wait_ready(self, timeout: float = 20.0) -> None:
         await asyncio.wait_for(self.ready.wait(), timeout)
@@ -788,8 +822,13 @@ class FakeDiscord:
             case ["gateway"] | ["gateway", "bot"]:
                 return 200, {
                     "url": self.gateway_url,
-                    "shards": 1,
-                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 0,
+                        "max_concurrency": self.max_concurrency,
+                    },
                 }
             case ["applications", a, "commands"] if a == app:
                 return self._commands(None, method, body)
