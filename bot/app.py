@@ -63,7 +63,7 @@ def configure_discord_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-class LumaBot(commands.Bot):
+class LumaBot(commands.AutoShardedBot):
     def __init__(self, settings: Settings, *, clock: Clock = system_clock, sync_only: bool = False) -> None:
         configure_discord_endpoints(settings)
         intents = discord.Intents.default()
@@ -75,6 +75,7 @@ class LumaBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=True),
             max_messages=200,
             tree_cls=LumaTree,
+            shard_count=settings.shard_count,  # None: Discord's recommendation
         )
         self.settings = settings
         self.clock = clock
@@ -89,6 +90,7 @@ class LumaBot(commands.Bot):
         self._connected = False
         self._gateway_lost_at: float | None = None
         self.owner_locale: str | None = None  # known once the application's owner has used a command
+        self._max_concurrency: int | None = None  # Discord's identify concurrency (GET /gateway/bot)
 
     # services, available once setup_hook ran
     jobs: JobService
@@ -232,6 +234,16 @@ class LumaBot(commands.Bot):
             if not settings.database_url or not type(exc).__module__.startswith("asyncpg"):
                 raise
             raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord lets `max_concurrency` shards identify per 5 s (shard i in bucket i % max_concurrency; large
+        bots get 16); discord.py's default waits 5 s before every shard's. Wait only when a bucket comes round."""
+        if initial or shard_id is None:
+            return
+        if self._max_concurrency is None:
+            self._max_concurrency = max(1, (await self.fetch_session_start_limits()).max_concurrency)
+        if shard_id % self._max_concurrency == 0:
+            await asyncio.sleep(5.0)
 
     async def _stored_callback_secret(self) -> Secret:
         assert self.db is not None

@@ -225,6 +225,8 @@ class Settings:
     discord_api_base: str | None = _setting("DISCORD_API_BASE", _http_url)
     discord_gateway_url: str | None = _setting("DISCORD_GATEWAY_URL", _ws_url)
     message_content_intent: bool = _setting("MESSAGE_CONTENT_INTENT", _bool, False)
+    # Shards in this one process: empty follows Discord's recommendation (GET /gateway/bot), a number overrides it.
+    shard_count: int | None = _setting("SHARD_COUNT", _positive_int)
     log_level: str = _setting("LOG_LEVEL", _log_level, "INFO")
     # Quota defaults for every guild; each guild's admins can change theirs.
     quota_guild_daily: int | None = _setting("QUOTA_GUILD_DAILY", _limit, 50)
