@@ -204,6 +204,13 @@ class LumaBot(commands.AutoShardedBot):
         """Take the one-bot-per-database lock, then open (and migrate) SQLite or PostgreSQL."""
         settings = self.settings
         where, setting = settings.database_name, "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+
+        def cannot_open(detail: object) -> StartupError:
+            return StartupError(f"the database at {where} cannot be opened ({detail}): check {setting}")
+
+        def from_asyncpg(exc: BaseException) -> bool:  # a wrong password, no such database, refused
+            return type(exc).__module__.startswith("asyncpg")
+
         try:
             if settings.database_url:
                 from bot.store.postgres import PostgresInstanceLock
@@ -218,22 +225,20 @@ class LumaBot(commands.AutoShardedBot):
                 "stop it first (two would both deliver, and bill, every video)"
             ) from None
         except OSError as exc:
-            raise StartupError(
-                f"the database at {where} cannot be opened ({exc.strerror or exc}): check {setting}"
-            ) from None
-        except Exception as exc:  # asyncpg's own errors: a wrong password, no such database
-            if not type(exc).__module__.startswith("asyncpg"):
+            raise cannot_open(exc.strerror or exc) from None
+        except Exception as exc:
+            if not from_asyncpg(exc):
                 raise
-            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+            raise cannot_open(exc) from None
         self.session = aiohttp.ClientSession()
         try:
             self.db = await open_database(settings.database_path, settings.database_url, clock=self.clock)
         except (OSError, sqlite3.Error) as exc:
-            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+            raise cannot_open(exc) from None
         except Exception as exc:
-            if not settings.database_url or not type(exc).__module__.startswith("asyncpg"):
+            if not from_asyncpg(exc):
                 raise
-            raise StartupError(f"the database at {where} cannot be opened ({exc}): check {setting}") from None
+            raise cannot_open(exc) from None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Discord lets `max_concurrency` shards identify per 5 s (shard i in bucket i % max_concurrency; large

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["FreshCache"]
 
@@ -35,3 +35,8 @@ class FreshCache(Generic[K, V]):
     def invalidate(self, key: K) -> None:
         self._versions[key] += 1
         self._values.pop(key, None)
+
+    def changing(self, key: K, tx: Any) -> None:
+        """`key` is being changed in the open transaction `tx`: forget it now and again once it commits."""
+        self.invalidate(key)
+        tx.after_commit(lambda: self.invalidate(key))

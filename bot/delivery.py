@@ -42,6 +42,11 @@ OWNER_ACTIONS = {
 }
 
 
+def _only_the_member(job: Job) -> discord.AllowedMentions:
+    """A message in the channel pings the member who asked, and nobody else."""
+    return discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
+
+
 class Delivery:
     def __init__(self, bot: LumaBot) -> None:
         self.bot = bot
@@ -242,7 +247,7 @@ class Delivery:
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT:
                 raise
-        mention = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
+        mention = _only_the_member(job)
         try:
             await channel.send(f"<@{job.user_id}> {text}", allowed_mentions=mention, delete_after=60)
         except discord.HTTPException as exc:
@@ -334,7 +339,7 @@ class Delivery:
 
             return send
 
-        mentions = discord.AllowedMentions(users=[discord.Object(job.user_id)], roles=False, everyone=False)
+        mentions = _only_the_member(job)
         channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
         extra: dict[str, Any] = {"allowed_mentions": mentions}
         try:

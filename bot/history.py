@@ -63,6 +63,7 @@ class ExtendTarget:
         return VideoRequest.extend(prompt, video_url=url, **common)
 
 
+VIDEO_GONE = N_("That video is not in this server's history any more.")  # a button or form on an old message
 NOT_IN_THIS_SERVER = N_("No such video in this server's history. Pick one from the list, or paste a video link.")
 
 

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
@@ -129,13 +130,9 @@ def size(num_bytes: int) -> str:
 
 def ago(seconds: float) -> str:
     """How long ago, briefly: "5m ago" / "5分钟前" (Babel's narrow units, with the direction)."""
-    from babel.dates import format_timedelta
-
     return format_timedelta(-seconds, format="narrow", add_direction=True, locale=_babel_locale())
 
 
 def duration(seconds: float) -> str:
     """A rough duration: "about 4 minutes" / "约 4 分钟" (Babel's CLDR units, plural rules included)."""
-    from babel.dates import format_timedelta
-
     return format_timedelta(seconds, threshold=1.1, format="long", locale=_babel_locale())

@@ -372,7 +372,7 @@ class HistoryView(discord.ui.View):
         self.pages = pages
         self.load = load
         self.message: discord.InteractionMessage | None = None
-        self.__init_labels()
+        self.previous.label, self.next.label = _("◀ Newer"), _("Older ▶")  # the decorators' are English
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -391,10 +391,6 @@ class HistoryView(discord.ui.View):
         embed, self.page, self.pages = await self.load(self.page + delta)
         self._sync_buttons()
         await interaction.response.edit_message(embed=embed, view=self)
-
-    def __init_labels(self) -> None:
-        self.previous.label = _("◀ Newer")
-        self.next.label = _("Older ▶")
 
     @discord.ui.button(label="◀ Newer", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:

@@ -82,8 +82,8 @@ class Moderation:
             raise ModerationError(str(exc)) from None
         if not terms:
             raise ModerationError(_("Give a word or phrase (several: separate them with commas)."))
-        self._lists.invalidate(guild_id)
         async with self.db.transaction() as tx:
+            self._lists.changing(guild_id, tx)
             added = [t for t in terms if await self.store.add_term(tx, guild_id, t, actor_id)]
             if await self.store.count_terms(tx, guild_id) > BLOCKLIST_MAX:
                 raise ModerationError(_("A server's blocklist holds at most {n} terms.").format(n=BLOCKLIST_MAX))
@@ -94,13 +94,12 @@ class Moderation:
             else:
                 detail = _("blocklist: already listed")
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        self._lists.invalidate(guild_id)
         return detail
 
     async def remove_terms(self, guild_id: int, actor_id: int, text: str) -> str:
         terms = [" ".join(t.split()) for t in text.split(",") if t.strip()]
-        self._lists.invalidate(guild_id)
         async with self.db.transaction() as tx:
+            self._lists.changing(guild_id, tx)
             removed = [t for t in terms if await self.store.remove_term(tx, guild_id, t)]
             if not removed:
                 raise ModerationError(_("None of those terms is on the blocklist (`/luma-admin blocklist list`)."))
@@ -108,7 +107,6 @@ class Moderation:
                 n=len(removed)
             )
             await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        self._lists.invalidate(guild_id)
         return detail
 
     async def block(
@@ -122,22 +120,20 @@ class Moderation:
         now = self.db.clock()
         until: datetime | None = now + length if length else None
         shown = _("until {when} UTC").format(when=f"{until:%Y-%m-%d %H:%M}") if until else _("until unblocked")
-        self._blocks.invalidate(guild_id)
         async with self.db.transaction() as tx:
+            self._blocks.changing(guild_id, tx)
             await self.store.block(tx, guild_id, user_id, reason, until, actor_id)
             detail = _("blocked <@{member}> {until}").format(member=user_id, until=shown) + (
                 f": {reason}" if reason else ""
             )
             await self.guilds.audit(tx, guild_id, actor_id, "block", detail)
-        self._blocks.invalidate(guild_id)
         return MemberBlock(guild_id, user_id, reason, until, actor_id, now)
 
     async def unblock(self, guild_id: int, actor_id: int, user_id: int) -> str:
-        self._blocks.invalidate(guild_id)
         async with self.db.transaction() as tx:
+            self._blocks.changing(guild_id, tx)
             if not await self.store.unblock(tx, guild_id, user_id):
                 raise ModerationError(_("That member is not blocked."))
             detail = _("unblocked <@{member}>").format(member=user_id)
             await self.guilds.audit(tx, guild_id, actor_id, "unblock", detail)
-        self._blocks.invalidate(guild_id)
         return detail

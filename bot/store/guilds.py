@@ -93,8 +93,7 @@ class GuildStore:
         unknown = set(changes) - _EDITABLE
         if unknown:
             raise ValueError(f"unknown guild settings: {sorted(unknown)}")
-        self._cache.invalidate(guild_id)
-        tx.after_commit(lambda: self._cache.invalidate(guild_id))  # a read meanwhile may have seen the old row
+        self._cache.changing(guild_id, tx)
         await tx.execute(
             "INSERT INTO guild_settings (guild_id, updated_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING",
             (guild_id, self.db.now()),

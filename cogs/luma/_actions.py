@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.again import FRAMES, again_request, gone_frames
 from bot.errors import MemberError
-from bot.history import ExtendTarget
+from bot.history import VIDEO_GONE, ExtendTarget
 from bot.i18n import N_, _
 from bot.inputs import image_in_message, pick_image
 from bot.luma import VideoRequest
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GONE = N_("That video is not in this server's history any more.")
 NOT_YOURS = N_("Only the member who asked for this video, or someone with Manage Messages, can delete it.")
 
 
@@ -61,16 +60,24 @@ class ActionCommands:
 
         async def _link_now(self, target: ExtendTarget) -> str | None: ...
 
-    async def _result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> tuple[Video, Job] | None:
-        """The video and the request it was made from, or None after telling the member why not."""
-        if interaction.guild_id is None:  # the result reached the member by DM
-            await reply_privately(
-                interaction, _("Use it in the server where the video was made: the button works there.")
-            )
+    async def _video(self, interaction: discord.Interaction[LumaBot], video_id: str, elsewhere: str) -> Video | None:
+        """This server's video (not deleted), or None after telling the member why not (`elsewhere`: pressed in
+        a DM, where the result reached them)."""
+        if interaction.guild_id is None:
+            await reply_privately(interaction, elsewhere)
             return None
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None or video.deleted_at is not None:
-            await reply_privately(interaction, _(GONE))
+            await reply_privately(interaction, _(VIDEO_GONE))
+            return None
+        return video
+
+    async def _result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> tuple[Video, Job] | None:
+        """The video and the request it was made from, or None after telling the member why not."""
+        video = await self._video(
+            interaction, video_id, _("Use it in the server where the video was made: the button works there.")
+        )
+        if video is None:
             return None
         job = await self.bot.jobs.jobs.get(video.job_id) if video.job_id else None
         if job is None:
@@ -193,23 +200,18 @@ class ActionCommands:
     async def delete_result(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
         """Its requester, or anyone with Manage Messages, removes the result message; the history row stays,
         marked deleted (hidden from members), and the bot's copy goes."""
-        if interaction.guild_id is None:
-            await reply_privately(interaction, _("Delete it in the server where it was made."))
-            return
-        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
-        if video is None or video.deleted_at is not None:
-            await reply_privately(interaction, _(GONE))
+        video = await self._video(interaction, video_id, _("Delete it in the server where it was made."))
+        if video is None:
             return
         if interaction.user.id != video.user_id and not interaction.permissions.manage_messages:
             await reply_privately(interaction, _(NOT_YOURS))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.jobs.videos.mark_deleted(video_id, interaction.user.id)
-        message = interaction.message
-        if message is None or (video.message_id and message.id != video.message_id):
-            if video.message_id and video.message_channel_id:
-                channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
-                message = channel.get_partial_message(video.message_id)  # type: ignore[assignment]
+        message: discord.Message | discord.PartialMessage | None = interaction.message  # the pressed one
+        if video.message_id and video.message_channel_id:  # the result message, wherever it was pressed
+            channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
+            message = channel.get_partial_message(video.message_id)
         if message is not None:
             try:
                 await message.delete()

@@ -11,7 +11,7 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.errors import MemberError
-from bot.history import ExtendTarget, age, resolve_extend_target
+from bot.history import VIDEO_GONE, ExtendTarget, age, resolve_extend_target
 from bot.i18n import N_, _, use
 from bot.inputs import pick_image
 from bot.luma import PROMPT_MAX, PROMPT_MIN
@@ -83,7 +83,7 @@ class ExtendCommands:
             return
         video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
         if video is None:
-            await reply_privately(interaction, _("That video is not in this server's history any more."))
+            await reply_privately(interaction, _(VIDEO_GONE))
             return
         await interaction.response.send_modal(ExtendModal(video))
 
@@ -101,7 +101,7 @@ class ExtendCommands:
         speak_to(interaction)
         video = await self.bot.jobs.videos.get(interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX))
         if video is None:
-            await reply_privately(interaction, _("That video is not in this server's history any more."))
+            await reply_privately(interaction, _(VIDEO_GONE))
             return
         values = modal_values(data)
         settings, options = await guild_options(self.bot, interaction.guild_id)
