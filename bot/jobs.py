@@ -49,6 +49,19 @@ __all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "LineFull"
 
 log = logging.getLogger(__name__)
 
+
+async def woken(event: asyncio.Event, timeout: float) -> bool:
+    """Wait for `event` at most `timeout` seconds; whether it was set. Not `asyncio.wait_for`: on Python 3.11
+    that returns normally when a cancellation arrives just as the event is set (gh-86296), and a loop told to
+    stop would go on waiting, holding the bot's shutdown. `asyncio.timeout` keeps the cancellation."""
+    try:
+        async with asyncio.timeout(timeout):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 POLL_BATCH = 50
 FAST_POLL = 1.5  # while every job in flight fits in one batch, all are looked at together this often
 LINE_TICK = 1.0  # how often the line checks its back-off, its cap's recovery and its time-outs
@@ -221,10 +234,16 @@ class JobService:
             asyncio.create_task(self._line_loop(), name="luma-line"),
         ]
 
-    async def stop(self) -> None:
-        for task in [*self._loops, *self._tasks]:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Cancel the loops and background tasks and wait for them, at most `grace` seconds: a task that
+        will not end is named in the log rather than holding the shutdown (and the restart) forever."""
+        tasks = [*self._loops, *self._tasks]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._loops, *self._tasks, return_exceptions=True)
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=grace)
+            if stuck:
+                log.error("%d tasks did not stop: %s", len(stuck), ", ".join(sorted(t.get_name() for t in stuck)))
         self._loops.clear()
 
     @property
@@ -361,10 +380,7 @@ class JobService:
     async def _line_loop(self) -> None:
         """Every LINE_TICK (or when a slot frees): refuse the waits that grew too long, then pump."""
         while True:
-            try:
-                await asyncio.wait_for(self._line_wake.wait(), LINE_TICK)
-            except TimeoutError:
-                pass
+            await woken(self._line_wake, LINE_TICK)
             self._line_wake.clear()
             try:
                 now = self._now()
@@ -644,10 +660,7 @@ class JobService:
             if delay <= 0:
                 break
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=min(delay, 3600.0))
-            except TimeoutError:
-                pass
+            await woken(self._wake, min(delay, 3600.0))
         # keep to the request-rate budget
         wait = self._last_request + spacing - time.monotonic()
         if wait > 0:

@@ -111,7 +111,8 @@ class WebServer:
             log.info("refused a callback with a bad signature from %s", request.remote)
             return self._refuse(403, "bad signature", "callback_forged", self.jobs)
         try:
-            raw = await asyncio.wait_for(request.read(), self.guard.request_deadline)
+            async with asyncio.timeout(self.guard.request_deadline):  # not wait_for: it can swallow a cancel
+                raw = await request.read()
         except TimeoutError:
             return self._refuse(408, "the body did not arrive in time", "callback_malformed", self.jobs)
         except web.HTTPRequestEntityTooLarge:

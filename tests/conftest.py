@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,36 @@ TOKEN = "test-token-123"
 
 def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+WATCHDOG = float(os.environ.get("LUMA_TEST_WATCHDOG", "120"))  # seconds: a test still running then is stuck
+
+
+@pytest.fixture(autouse=True)
+async def watchdog(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A test that hangs fails after WATCHDOG seconds with the stack of every task still running (what it was
+    waiting on), instead of holding CI until its time runs out."""
+    loop = asyncio.get_running_loop()
+
+    def expire() -> None:
+        out = io.StringIO()
+        out.write(f"watchdog: {request.node.nodeid} still running after {WATCHDOG:.0f} s; its tasks:\n")
+        for task in asyncio.all_tasks(loop):
+            out.write(f"- {task.get_name()}:\n")
+            awaited: Any = task.get_coro()
+            while awaited is not None:  # down the chain of awaits: where it really waits
+                frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+                if frame is not None:
+                    out.write(f"    {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}\n")
+                awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        sys.stderr.write(out.getvalue())
+        for task in asyncio.all_tasks(loop):
+            if task is not asyncio.current_task():
+                task.cancel(f"watchdog: stuck for {WATCHDOG:.0f} s")
+
+    handle = loop.call_later(WATCHDOG, expire)
+    yield
+    handle.cancel()
 
 
 @pytest.fixture

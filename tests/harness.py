@@ -129,7 +129,8 @@ class World:
 
     async def stop_bot(self) -> None:
         if self.bot is not None:
-            await self.bot.close()
+            async with asyncio.timeout(30):  # a shutdown that hangs is a failure, not a stuck test run
+                await self.bot.close()
         if self._task is not None:
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(self._task, 10)

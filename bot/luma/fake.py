@@ -285,7 +285,8 @@ class FakeLuma:
 
     async def wait_done(self, task_id: str, timeout: float = 10.0) -> FakeTask:
         task = self.tasks[task_id]
-        await asyncio.wait_for(task.done.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await task.done.wait()
         return task
 
     # --- handlers -------------------------------------------------------------------------------
@@ -422,7 +423,8 @@ class FakeLuma:
             return web.json_response(ack)
         timeout = float(body.get("timeout", 300))
         try:
-            await asyncio.wait_for(task.done.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await task.done.wait()
         except TimeoutError:
             return self._error(504, "timeout", "generation timed out")
         assert task.response is not None

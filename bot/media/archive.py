@@ -116,8 +116,9 @@ class Archiver:
             return None
         first = self._first.get((video.video_id, "video"))
         if first is not None:  # under way: its first try decides (a failing CDN does not hold the result back)
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                return await asyncio.wait_for(asyncio.shield(first), wait)
+            with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow a cancellation
+                async with asyncio.timeout(wait):
+                    return await asyncio.shield(first)
             return None
         for item in items:  # kept before (a redelivery): the file, if it is still on disk
             if item.kind == "video" and item.state == "kept" and item.path and item.bytes is not None:
