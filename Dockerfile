@@ -1,6 +1,8 @@
 # luma-bot: `docker build -t luma-bot .` then
 # `docker run --env-file .env -v luma-data:/data -p 127.0.0.1:8080:8080 luma-bot` (values unquoted: see README)
+# For hosting without a lasting disk (PostgreSQL, an S3 bucket): --build-arg LOCK=requirements-hosted.lock
 FROM python:3.11-slim
+ARG LOCK=requirements.lock
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,8 +14,8 @@ RUN useradd --create-home --uid 10001 luma && mkdir /data && chown luma:luma /da
 
 WORKDIR /app
 # the same install steps CI runs: the locked versions, then a plain, non-editable install
-COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
+COPY requirements.lock requirements-hosted.lock ./
+RUN pip install --no-cache-dir -r "$LOCK"
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs

@@ -23,9 +23,10 @@ from bot.callbacks import CallbackSigner
 from bot.clock import Clock, system_clock
 from bot.config import Secret, Settings
 from bot.delivery import Delivery
+from bot.extras import MissingExtra, needs_extra
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
-from bot.media import Archiver, Links, MediaRoute
+from bot.media import Archiver, Links, MediaRoute, Shelf, ShelfError, open_shelf
 from bot.metrics import Metrics
 from bot.moderation import Moderation
 from bot.modlog import ModLog
@@ -137,6 +138,7 @@ class LumaBot(commands.AutoShardedBot):
             max_in_flight=settings.luma_max_in_flight,
             queue_timeout=settings.queue_timeout,
         )
+        shelf = await self._open_shelf()
         self.archiver = Archiver(
             self.session,
             self.jobs.media,
@@ -144,6 +146,7 @@ class LumaBot(commands.AutoShardedBot):
             max_bytes=settings.media_max_file_mb * 1024 * 1024,
             max_total_bytes=None if settings.media_max_gb is None else int(settings.media_max_gb * 1024**3),
             retry_every=settings.media_retry_interval,
+            shelf=shelf,
         )
         self.jobs.copy = self.archiver.copy
         self.jobs.archive_wait = settings.archive_wait
@@ -173,7 +176,7 @@ class LumaBot(commands.AutoShardedBot):
             metrics_public=settings.metrics_public,
             metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
             guard=guard,
-            media=MediaRoute(self.jobs.videos, self.jobs.media) if settings.public_base_url else None,
+            media=MediaRoute(self.jobs.videos, self.jobs.media, shelf) if settings.public_base_url else None,
         )
         try:
             await self.web.start()
@@ -200,6 +203,14 @@ class LumaBot(commands.AutoShardedBot):
         guild = self.get_guild(guild_id)
         return str(guild.preferred_locale) if guild is not None else None
 
+    async def _open_shelf(self) -> Shelf:
+        """Where the kept copies go: MEDIA_DIR, or the bucket of MEDIA_S3_BUCKET (reached once at start, so a
+        wrong key or name is said now, in one sentence, not at the first video)."""
+        try:
+            return await open_shelf(self.settings)
+        except ShelfError as exc:
+            raise StartupError(f"the media bucket cannot be used ({exc}): check MEDIA_S3_*") from None
+
     async def _open_database(self) -> None:
         """Take the one-bot-per-database lock, then open (and migrate) SQLite or PostgreSQL."""
         settings = self.settings
@@ -213,9 +224,8 @@ class LumaBot(commands.AutoShardedBot):
 
         try:
             if settings.database_url:
-                from bot.store.postgres import PostgresInstanceLock
-
-                self.instance_lock = PostgresInstanceLock(settings.database_url)
+                postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
+                self.instance_lock = postgres.PostgresInstanceLock(settings.database_url)
                 await self.instance_lock.acquire()
             else:
                 self.instance_lock.acquire()
@@ -340,6 +350,7 @@ class LumaBot(commands.AutoShardedBot):
             await self.jobs.stop()
         if getattr(self, "archiver", None) is not None:
             await self.archiver.stop()
+            await self.archiver.shelf.close()
         if self.web is not None:
             await self.web.stop()
         await super().close()
@@ -402,7 +413,7 @@ async def _run(settings: Settings) -> None:
         async with bot:
             await bot.start(settings.discord_token.get())
         await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
-    except StartupError as exc:
+    except (StartupError, MissingExtra) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None
     except discord.LoginFailure:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import aiohttp
 
 from bot.config import Settings, SettingsError
+from bot.extras import MissingExtra, needs_extra
 from bot.logs import configure_logging, raise_open_file_limit
 
 __all__ = ["main"]
@@ -50,6 +51,7 @@ def _settings(*required: str) -> Settings:
 async def _check(settings: Settings) -> int:
     """One line per check; non-zero when any fails."""
     from bot.luma import LumaClient, LumaError
+    from bot.media import S3Place, ShelfError, open_shelf
     from bot.store import JobStore, MediaStore
     from bot.store.opening import open_database
 
@@ -65,10 +67,18 @@ async def _check(settings: Settings) -> int:
         files, size = await MediaStore(db).usage()
         await db.close()
         print(f"database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)")
-        print(f"media: {files} files kept, {size / 1048576:.1f} MiB in {settings.media_path}")
+        where = S3Place.from_settings(settings) or settings.media_path
+        print(f"media: {files} files kept, {size / 1048576:.1f} MiB in {where}")
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({type(exc).__name__}: {exc})")
+    if settings.media_s3_bucket:
+        try:
+            await (await open_shelf(settings)).close()
+            print("media bucket: OK (it answers)")
+        except (ShelfError, MissingExtra) as exc:
+            ok = False
+            print(f"media bucket: FAILED ({exc})")
     assert settings.api_token is not None and settings.discord_token is not None
     async with aiohttp.ClientSession() as session:
         discord_api = settings.discord_api_base or "https://discord.com/api/v10"
@@ -105,7 +115,8 @@ async def _check(settings: Settings) -> int:
 async def _migrate_db(settings: Settings, url: str) -> int:
     """Copy DATABASE_PATH into the PostgreSQL database at `url`, verify the counts; exit 2 when it cannot."""
     from bot.store import Database
-    from bot.store.postgres import PostgresDatabase
+
+    PostgresDatabase = needs_extra("postgres", "bot.store.postgres", "migrate-db --to").PostgresDatabase
     from bot.store.transfer import TransferError, copy_database
 
     if not url.startswith(("postgresql://", "postgres://")):
@@ -179,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"luma-bot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except MissingExtra as exc:
+        print(f"luma-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     return 0
 

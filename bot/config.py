@@ -187,6 +187,16 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _bucket_problems(values: dict[str, Any]) -> list[str]:
+    parts = ("endpoint_url", "region", "access_key_id", "secret_access_key", "prefix")
+    given = [f"MEDIA_S3_{part.upper()}" for part in parts if f"media_s3_{part}" in values]
+    if given and "media_s3_bucket" not in values:
+        return [f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set but MEDIA_S3_BUCKET is not"]
+    if ("media_s3_access_key_id" in values) != ("media_s3_secret_access_key" in values):
+        return ["MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY go together (or neither, for AWS's own)"]
+    return []
+
+
 def _setting(env: str, parse: Callable[[str], Any], default: Any = None) -> Any:
     return field(default=default, metadata={"env": env, "parse": parse})
 
@@ -204,14 +214,23 @@ class Settings:
     # The bot's copies of the results (the API's links expire): empty means a media/ folder beside the database.
     media_dir: Path | None = _setting("MEDIA_DIR", Path)
     media_max_file_mb: int = _setting("MEDIA_MAX_FILE_MB", _positive_int, 200)
-    # At most this much disk for the copies: the oldest are pruned first (their history and Discord
-    # attachments stay). `none` for no limit.
+    # At most this much storage (disk or bucket) for the copies: the oldest are pruned first (their history
+    # and Discord attachments stay). `none` for no limit.
     media_max_gb: float | None = _setting("MEDIA_MAX_GB", _gigabytes, 20.0)
     # How long a finished video waits for its copy before it is posted (with the file, or with the link).
     archive_wait: float = _setting("ARCHIVE_WAIT", _seconds, 10.0)
     # A copy that failed for a reason that passes (the CDN, the network, a full disk) is tried again this
     # often (seconds), for up to a day.
     media_retry_interval: float = _setting("MEDIA_RETRY_INTERVAL", _positive_float, 600.0)
+    # The copies in an S3-compatible bucket instead of MEDIA_DIR (hosts whose disk does not last): needs
+    # pip install 'luma-bot[s3]'. MEDIA_DIR is then only a scratch folder for downloads on their way.
+    media_s3_bucket: str | None = _setting("MEDIA_S3_BUCKET", _text)
+    media_s3_endpoint_url: str | None = _setting("MEDIA_S3_ENDPOINT_URL", _http_url)  # empty: AWS S3 itself
+    media_s3_region: str | None = _setting("MEDIA_S3_REGION", _text)
+    # Empty: the usual AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a role of the machine).
+    media_s3_access_key_id: str | None = _setting("MEDIA_S3_ACCESS_KEY_ID", _text)
+    media_s3_secret_access_key: Secret | None = _setting("MEDIA_S3_SECRET_ACCESS_KEY", _secret)
+    media_s3_prefix: str = _setting("MEDIA_S3_PREFIX", _text, "luma-bot/")
     public_base_url: str | None = _setting("PUBLIC_BASE_URL", _http_url)
     web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
     web_port: int = _setting("WEB_PORT", _port, 8080)
@@ -276,6 +295,7 @@ class Settings:
                 problems.append(f"{name} {exc}")  # never the value: it may be a secret pasted in the wrong place
         if "monthly_budget" in values and not values.get("video_price"):
             problems.append("MONTHLY_BUDGET needs VIDEO_PRICE (what one video costs, in the same unit)")
+        problems.extend(_bucket_problems(values))
         if problems:
             raise SettingsError(problems)
         return cls(**values)

@@ -18,6 +18,7 @@ from bot.store import Database
 from bot.store.postgres import PostgresDatabase
 
 from .pg import PostgresServer
+from .s3 import S3Server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"  # copies of ../shared/fixtures: the seed's real responses
@@ -99,6 +100,26 @@ def both_databases(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.param
     finally:
         harness.POSTGRES = None
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One real S3-compatible server for the session (tests/s3.py)."""
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["disk", "s3"])
+def both_shelves(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test's Worlds with their copies in MEDIA_DIR, then in a bucket of a real S3-compatible server."""
+    from . import harness
+
+    harness.S3 = request.getfixturevalue("s3_server") if request.param == "s3" else None
+    try:
+        yield request.param
+    finally:
+        harness.S3 = None
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

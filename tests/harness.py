@@ -21,6 +21,9 @@ DISCORD_TOKEN = "fake-discord-token"
 # set by the `both_databases` fixture (tests/conftest.py): when set, each World's bot runs on a fresh database
 # of this real PostgreSQL server instead of a SQLite file
 POSTGRES: Any = None
+# set by the `both_shelves` fixture: when set, each World's bot keeps its copies in a fresh bucket of this real
+# S3-compatible server (tests/s3.py) instead of MEDIA_DIR
+S3: Any = None
 LUMA_TOKEN = "fake-luma-token"
 
 
@@ -51,6 +54,7 @@ class World:
         self.bot: LumaBot | None = None
         self._task: asyncio.Task[None] | None = None
         self.database_url: str | None = None
+        self.bucket: str | None = None
         self.guild = self.discord.add_guild("Creators")
         self.channel, self.other_channel = self.discord.guilds[self.guild]["channel_ids"]
         self.member = self.discord.add_user("member")
@@ -94,6 +98,9 @@ class World:
     async def __aenter__(self) -> World:
         if POSTGRES is not None and self.database_url is None:
             self.database_url = await POSTGRES.new_database()
+        if S3 is not None and self.bucket is None:
+            self.bucket = await S3.new_bucket()
+            self.env = {**S3.env(self.bucket), **self.env}
         await self.discord.start()
         await self.luma.start()
         try:
@@ -188,6 +195,17 @@ class World:
         message = await self.wait_for(followup, timeout)
         assert interaction.original_message_id not in self.discord.messages, "the public placeholder is gone"
         return str(message["content"])
+
+    async def copies(self) -> dict[str, bytes]:
+        """The kept copies where the bot keeps them, by name (`ab/abc.mp4`): the bucket's objects when the
+        world runs with one, else the files in MEDIA_DIR."""
+        if self.bucket is not None:
+            prefix = "luma-bot/"
+            return {k.removeprefix(prefix): v for k, v in (await S3.objects(self.bucket)).items()}
+        assert self.bot is not None
+        folder = self.bot.settings.media_path
+        files = [p for p in folder.rglob("*") if p.is_file() and p.suffix in (".mp4", ".jpg")]
+        return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
     def video_messages(self) -> list[dict[str, Any]]:
         """Every message showing a finished video (one with its Extend button: in any language)."""

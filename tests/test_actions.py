@@ -73,6 +73,7 @@ async def test_again_with_a_frame_that_is_gone_offers_the_form(tmp_path: Path) -
         assert world.luma.videos_requests()[-1]["start_image_url"] == new_frame
 
 
+@pytest.mark.usefixtures("both_shelves")
 async def test_delete_is_for_the_requester_or_manage_messages_and_keeps_the_row(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True) as world:
         await admin(world, "settings", {"mod_log_channel": world.discord.channel_option(world.other_channel)})
@@ -95,6 +96,8 @@ async def test_delete_is_for_the_requester_or_manage_messages_and_keeps_the_row(
         assert (await world.wait_for(answer))["flags"] & 64, "said privately"
         video = await world.bot.jobs.videos.get(world.guild, video_id)  # type: ignore[union-attr]
         assert video is not None and video.deleted_at is not None and video.deleted_by == world.member
+        assert not [n for n in await world.copies() if video_id in n], "the kept copy is gone (disk or bucket)"
+        assert not list(world.bot.settings.media_path.rglob(f"{video_id}.*")), "and no local file of it"  # type: ignore[union-attr]
         history = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {})
         await world.discord.wait_response(history)
         assert video_id not in history.response_data["embeds"][0]["description"]

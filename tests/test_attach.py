@@ -68,6 +68,7 @@ def uploads_refused(world: World) -> list[int]:
     return [r.status for r in world.discord.requests if r.uploads and r.status >= 400]
 
 
+@pytest.mark.usefixtures("both_shelves")
 async def test_a_result_that_fits_carries_the_mp4_and_no_second_player(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True) as world:
         interaction = await world.generate("a lighthouse in a storm")
@@ -209,6 +210,7 @@ async def test_a_full_media_disk_never_stops_a_delivery(tmp_path: Path) -> None:
             assert await asyncio.to_thread(Path(found.path).read_bytes) == SAMPLE
 
 
+@pytest.mark.usefixtures("both_shelves")
 async def test_the_served_copy_honours_range_and_lasts(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """With PUBLIC_BASE_URL, the kept copy is served under an unguessable path, seekable; /luma video shows
     that link; an unknown key is a plain 404."""
@@ -224,6 +226,9 @@ async def test_the_served_copy_honours_range_and_lasts(tmp_path: Path, http: aio
             assert response.status == 206 and response.headers["Content-Type"] == "video/mp4"
             assert response.headers["Content-Range"] == f"bytes 0-99/{11 * MIB}"
             assert await response.read() == SAMPLE[:100]
+            # from a bucket, by a presigned link (the bytes do not pass through the bot); from the disk, directly
+            assert bool(response.history) == (world.bucket is not None)
+            assert (world.bucket or "") in response.url.path
         async with http.get(served, headers={"Range": f"bytes={11 * MIB - 10}-"}) as response:
             assert response.status == 206 and await response.read() == b"\0" * 10
         async with http.get(served.replace(video.serve_key, "x" * 24)) as response:
@@ -252,6 +257,7 @@ async def test_history_of_an_attached_video_leads_to_its_message(tmp_path: Path)
         assert f"]({jump})" in history.response_data["embeds"][0]["description"]
 
 
+@pytest.mark.usefixtures("both_shelves")
 async def test_pruning_keeps_the_history_and_the_served_link_leads_on(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
@@ -272,7 +278,9 @@ async def test_pruning_keeps_the_history_and_the_served_link_leads_on(
         assert states[(first_id, "video")] == "pruned" and states[(second_id, "video")] == "kept"
         _, used = await store.usage()
         assert used <= room * 1024**3
-        assert not any(world.bot.settings.media_path.rglob(f"{first_id}.mp4")), "the file is gone from disk"
+        copies = await world.copies()
+        assert not [n for n in copies if first_id in n], "the copy is gone (from the disk, or from the bucket)"
+        assert copies[f"{second_id[:2]}/{second_id}.mp4"] == SAMPLE
         page = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {})
         await world.discord.wait_response(page)
         assert "the first video" in page.response_data["embeds"][0]["description"], "its history row stays"

@@ -96,3 +96,14 @@ def test_env_example_lists_every_setting() -> None:
 
     for f in fields(Settings):
         assert f"{f.metadata['env']}=" in example, f"{f.metadata['env']} missing from .env.example"
+
+
+def test_bucket_settings_must_make_sense_together() -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"MEDIA_S3_ENDPOINT_URL": "https://r2.example", "MEDIA_S3_REGION": "auto"}, dotenv=None)
+    assert info.value.problems == ["MEDIA_S3_ENDPOINT_URL, MEDIA_S3_REGION are set but MEDIA_S3_BUCKET is not"]
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"MEDIA_S3_BUCKET": "videos", "MEDIA_S3_SECRET_ACCESS_KEY": "s3cret"}, dotenv=None)
+    assert "go together" in info.value.problems[0] and "s3cret" not in str(info.value)
+    settings = Settings.from_env({"MEDIA_S3_BUCKET": "videos"}, dotenv=None)
+    assert settings.media_s3_prefix == "luma-bot/" and settings.media_s3_access_key_id is None

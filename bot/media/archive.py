@@ -30,6 +30,8 @@ import aiohttp
 from bot.luma.models import is_http_url
 from bot.store import MediaFile, MediaStore, Video
 
+from .shelf import DiskShelf, Shelf, ShelfError
+
 __all__ = ["Archiver", "DownloadError", "KeptFile", "files_of"]
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,12 @@ class Archiver:
         pauses: tuple[float, ...] = PAUSES,
         retry_every: float = 600.0,
         give_up_after: float = 86400.0,
+        shelf: Shelf | None = None,
     ) -> None:
         self.session = session
         self.store = store
-        self.folder = folder
+        self.folder = folder  # downloads land here; the shelf keeps them (on this disk, or in a bucket)
+        self.shelf: Shelf = shelf or DiskShelf()
         self.max_bytes = max_bytes
         self.max_total_bytes = max_total_bytes
         self.pauses = pauses
@@ -120,11 +124,10 @@ class Archiver:
                 async with asyncio.timeout(wait):
                     return await asyncio.shield(first)
             return None
-        for item in items:  # kept before (a redelivery): the file, if it is still on disk
+        for item in items:  # kept before (a redelivery): the file, if it is still kept
             if item.kind == "video" and item.state == "kept" and item.path and item.bytes is not None:
-                path = Path(item.path)
-                if await asyncio.to_thread(path.is_file):
-                    return KeptFile(path, item.bytes)
+                path = await self.shelf.local(item.path, self.target(item))
+                return KeptFile(path, item.bytes) if path is not None else None
         return None
 
     async def resume(self) -> int:
@@ -142,6 +145,8 @@ class Archiver:
                 await asyncio.sleep(self.retry_every)
                 with contextlib.suppress(Exception):
                     await self.resume()
+                with contextlib.suppress(Exception):
+                    await self.shelf.tidy()
 
         self._sweeper = asyncio.create_task(sweep(), name="media-sweep")
 
@@ -173,9 +178,14 @@ class Archiver:
 
         task.add_done_callback(done)
 
-    def target(self, item: MediaFile) -> Path:
+    @staticmethod
+    def name(item: MediaFile) -> str:
+        """The file's place, the same on disk (under the folder) and in a bucket (under its prefix)."""
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.video_id)[:80]
-        return self.folder / safe[:2] / f"{safe}{SUFFIX[item.kind]}"
+        return f"{safe[:2]}/{safe}{SUFFIX[item.kind]}"
+
+    def target(self, item: MediaFile) -> Path:
+        return self.folder / self.name(item)
 
     async def _keep(self, item: MediaFile, first: asyncio.Future[KeptFile | None]) -> KeptFile | None:
         tries = item.tries
@@ -185,6 +195,7 @@ class Archiver:
             try:
                 async with self._slots:
                     path, size = await self.download(item.source_url, self.target(item))
+                    location = await self._shelve(path, item)
             except DownloadError as exc:
                 log.warning("keeping the %s of %s failed (try %d): %s", item.kind, item.video_id, attempt + 1, exc)
                 if not first.done():
@@ -198,7 +209,7 @@ class Archiver:
                 continue
             self._fresh[item.video_id] = time.monotonic()
             try:
-                await self.store.kept(item.video_id, item.kind, str(path), size, tries)
+                await self.store.kept(item.video_id, item.kind, location, size, tries)
             except Exception as exc:  # a full disk: the file is there, the row stays pending for the next round
                 log.warning("kept the %s of %s but could not record it (%r)", item.kind, item.video_id, exc)
             else:
@@ -207,6 +218,12 @@ class Archiver:
                 first.set_result(KeptFile(path, size))
             return KeptFile(path, size)
         return None
+
+    async def _shelve(self, path: Path, item: MediaFile) -> str:
+        try:
+            return await self.shelf.put(path, self.name(item))
+        except ShelfError as exc:  # the bucket down: the next try (or round) downloads and uploads again
+            raise DownloadError(str(exc)) from None
 
     async def prune(self) -> int:
         """Delete the oldest copies until the kept files fit in `max_total_bytes`; return how many went.
@@ -226,8 +243,11 @@ class Archiver:
                     if used <= self.max_total_bytes:
                         break
                     if item.path:
-                        with contextlib.suppress(FileNotFoundError):
-                            await asyncio.to_thread(os.remove, item.path)
+                        try:
+                            await self.shelf.remove(item.path)
+                        except ShelfError as exc:  # the bucket down: the row stays kept, pruned next time
+                            log.warning("could not prune %s (%s)", item.path, exc)
+                            return removed
                     await self.store.pruned(item.video_id, item.kind)
                     used -= item.bytes or 0
                     removed += 1
@@ -236,12 +256,17 @@ class Archiver:
         return removed
 
     async def forget(self, video_id: str) -> int:
-        """A result its requester (or a moderator) deleted: the bot's copy goes too; the row stays."""
+        """A result its requester (or a moderator) deleted: the bot's copy goes too; the row stays. (It is no
+        longer served from the moment it is marked deleted; a copy the bucket would not delete now stays
+        recorded as kept, so pruning removes it later.)"""
         removed = 0
         for item in await self.store.of(video_id):
             if item.state == "kept" and item.path:
-                with contextlib.suppress(FileNotFoundError):
-                    await asyncio.to_thread(os.remove, item.path)
+                try:
+                    await self.shelf.remove(item.path)
+                except ShelfError as exc:
+                    log.warning("could not remove the copy of deleted %s (%s)", video_id, exc)
+                    continue
                 removed += 1
             if item.state != "pruned":
                 await self.store.pruned(item.video_id, item.kind)

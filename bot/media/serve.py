@@ -1,5 +1,6 @@
-"""Serving the kept copies under an unguessable path (PUBLIC_BASE_URL/media/{key}.mp4|.jpg), with Range
-requests (players seek) from aiohttp's FileResponse. No Discord here.
+"""Serving the kept copies under an unguessable path (PUBLIC_BASE_URL/media/{key}.mp4|.jpg): from the disk with
+Range requests (players seek), or by a redirect to a presigned link of the bucket that holds them (the shelf
+decides: `shelf.py`). No Discord here.
 
 A copy that is not on disk (still downloading, given up on, or pruned) is not an error for whoever holds
 the link: they are sent on to where the video still plays, the Discord message that carries it, else the
@@ -8,27 +9,23 @@ API's own link. So a served link, once handed out, always leads somewhere.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from pathlib import Path
-
 from aiohttp import web
 
 from bot.store import MediaStore, VideoStore
 
 from .links import SERVED_NAME, SERVED_PREFIX, Links
+from .shelf import DiskShelf, Shelf
 
 __all__ = ["MediaRoute"]
-
-log = logging.getLogger(__name__)
 
 _KINDS = {"mp4": ("video", "video/mp4"), "jpg": ("thumbnail", "image/jpeg")}
 
 
 class MediaRoute:
-    def __init__(self, videos: VideoStore, media: MediaStore) -> None:
+    def __init__(self, videos: VideoStore, media: MediaStore, shelf: Shelf | None = None) -> None:
         self.videos = videos
         self.media = media
+        self.shelf: Shelf = shelf or DiskShelf()
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_get(SERVED_PREFIX + "{name}", self.handle)
@@ -40,20 +37,11 @@ class MediaRoute:
             raise web.HTTPNotFound()  # a deleted result is not served, nor pointed to
         kind, content_type = _KINDS[match["ext"]]
         item = next((f for f in await self.media.of(video.video_id) if f.kind == kind), None)
-        if item is not None and item.state == "kept" and item.path and await asyncio.to_thread(Path(item.path).is_file):
-            response = web.FileResponse(
-                item.path,
-                headers={
-                    "Content-Type": content_type,
-                    "Cache-Control": "public, max-age=86400",
-                    "X-Content-Type-Options": "nosniff",
-                },
-            )
-            try:
-                await response.prepare(request)  # sent inside the handler: the connection counts as busy meanwhile
-            except ConnectionError:
-                log.debug("a client left while a copy was being served")
-            return response
+        if item is not None and item.state == "kept" and item.path:
+            headers = {"Content-Type": content_type, "X-Content-Type-Options": "nosniff"}
+            response = await self.shelf.respond(request, item.path, headers)
+            if response is not None:
+                return response
         elsewhere = (Links.message(video) or video.video_url) if kind == "video" else video.thumbnail_url
         if not elsewhere:
             raise web.HTTPNotFound()
