@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.pg import PostgresServer
+
 from . import scenarios as sc
 
 
@@ -38,6 +40,10 @@ class Plan:
     archive_n: int  # results with a video of archive_mib MiB, in each mode (file, then link-only)
     archive_mib: float
     memory_mib: int  # 5 videos of this size kept at once
+    pg_size: int  # ack and delivery at this many concurrent requests, on PostgreSQL beside SQLite
+    pg_resume_n: int  # jobs in flight resumed on each database
+    guilds_n: int  # servers the fake gateway announces for the memory figure
+    history_n: int  # history rows moved by migrate-db
 
 
 FULL = Plan(
@@ -60,6 +66,10 @@ FULL = Plan(
     archive_n=30,
     archive_mib=5,
     memory_mib=50,
+    pg_size=50,
+    pg_resume_n=1000,
+    guilds_n=10_000,
+    history_n=100_000,
 )
 QUICK = Plan(
     runs=1,
@@ -81,10 +91,14 @@ QUICK = Plan(
     archive_n=4,
     archive_mib=5,
     memory_mib=10,
+    pg_size=20,
+    pg_resume_n=200,
+    guilds_n=1000,
+    history_n=5000,
 )
 
 
-async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
+async def one_run(plan: Plan, work: Path, pg: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with sc.Stage(work) as stage:
         out["bare_ack_ms"] = await sc.bare_ack(stage, list(plan.sizes))
@@ -92,6 +106,15 @@ async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
         async with stage.bot(stage.env(callbacks=True, db=work / f"cb-{time.time_ns()}.sqlite3")) as bot:
             out["callback"] = await sc.bot_ack_and_delivery(stage, bot, list(plan.sizes), plan.delivery_n, poll=False)
             out["rate_limited"] = await sc.rate_limited(stage, bot, plan.rate_n)
+        # the same bot on PostgreSQL: acks and deliveries at one size, and resuming jobs, beside SQLite
+        pg_env = stage.env(
+            callbacks=True, db=work / f"pgcb-{time.time_ns()}.sqlite3", DATABASE_URL=await pg.new_database()
+        )
+        async with stage.bot(pg_env) as bot:
+            sizes = [n for n in plan.sizes if n <= plan.pg_size]  # the same sequence as on SQLite, up to pg_size
+            out["pg_callback"] = await sc.bot_ack_and_delivery(stage, bot, sizes, plan.pg_size, poll=False)
+        out["resume_sqlite_s"] = await sc.resume_on(stage, plan.pg_resume_n, None)
+        out["resume_pg_s"] = await sc.resume_on(stage, plan.pg_resume_n, await pg.new_database())
 
         poll_env = stage.env(
             callbacks=False,
@@ -117,6 +140,8 @@ async def one_run(plan: Plan, work: Path) -> dict[str, Any]:
         out["archive_poll"] = await sc.archive_delivery(stage, plan.archive_n, plan.archive_mib, poll=True)
         out["archive_memory"] = await sc.archive_memory(stage, 5, plan.memory_mib, plan.settle)
     out["quota"] = await sc.quota_throughput(plan.quota_n, plan.quota_limit)
+    out["guilds"] = await sc.many_guilds_rss(work, plan.guilds_n, plan.settle)
+    out["migrate"] = await sc.migrate_history(work, pg, plan.history_n)
     return out
 
 
@@ -202,7 +227,50 @@ def summarize(runs: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:
     )
     line_rows(runs, plan, row)
     archive_rows(runs, plan, row)
+    scaling_rows(runs, plan, row)
     return rows
+
+
+def scaling_rows(runs: list[dict[str, Any]], plan: Plan, row: Any) -> None:
+    n = plan.pg_size
+    for pct in (50, 99):
+        pg = [sc.percentile(r["pg_callback"]["ack_ms"][str(n)], pct) for r in runs]
+        lite = [sc.percentile(r["callback"]["ack_ms"][str(n)], pct) for r in runs]
+        goal = pct == 99
+        row(
+            f"PostgreSQL: ack p{pct} @{n} (baseline SQLite)",
+            "ms",
+            pg,
+            lite,
+            "≤ 1.5× SQLite" if goal else "",
+            statistics.median(pg) <= 1.5 * statistics.median(lite) if goal else None,
+        )
+    pg_delivery = [sc.percentile(r["pg_callback"]["delivery_bot_side_ms"], 99) for r in runs]
+    lite_delivery = [sc.percentile(r["callback"]["delivery_bot_side_ms"], 99) for r in runs]
+    row("PostgreSQL: delivery callback bot-side p99", "ms", pg_delivery, lite_delivery)
+    pg_resume = [r["resume_pg_s"] for r in runs]
+    lite_resume = [r["resume_sqlite_s"] for r in runs]
+    row(
+        f"PostgreSQL: resume {plan.pg_resume_n} jobs (baseline SQLite)",
+        "s",
+        pg_resume,
+        lite_resume,
+        "≤ 1.5× SQLite",
+        statistics.median(pg_resume) <= 1.5 * statistics.median(lite_resume),
+    )
+    row(
+        f"RSS with {plan.guilds_n:,} servers (baseline: 1)",
+        "MiB",
+        [r["guilds"]["rss_many_mib"] for r in runs],
+        [r["guilds"]["rss_one_mib"] for r in runs],
+    )
+    row("memory per 1,000 servers", "MiB", [r["guilds"]["mib_per_1000"] for r in runs])
+    row(
+        f"migrate-db, {plan.history_n:,} history rows (baseline COPY)",
+        "s",
+        [r["migrate"]["seconds"] for r in runs],
+        [r["migrate"]["copy_seconds"] for r in runs],
+    )
 
 
 def archive_rows(runs: list[dict[str, Any]], plan: Plan, row: Any) -> None:
@@ -312,10 +380,14 @@ def main() -> int:
         plan = Plan(**{**plan.__dict__, "runs": args.runs})
     started = time.monotonic()
     runs = []
-    with tempfile.TemporaryDirectory(prefix="luma-bench-") as work:
-        for i in range(plan.runs):
-            print(f"run {i + 1} of {plan.runs}…", flush=True)
-            runs.append(asyncio.run(one_run(plan, Path(work))))
+    pg = PostgresServer().start()  # a real PostgreSQL on 127.0.0.1, as the tests start it
+    try:
+        with tempfile.TemporaryDirectory(prefix="luma-bench-") as work:
+            for i in range(plan.runs):
+                print(f"run {i + 1} of {plan.runs}…", flush=True)
+                runs.append(asyncio.run(one_run(plan, Path(work), pg)))
+    finally:
+        pg.stop()
     rows = summarize(runs, plan)
     elapsed = time.monotonic() - started
     print()
@@ -325,7 +397,8 @@ def main() -> int:
         f"Python {platform.python_version()}). Baselines: ack = a discord.py bot that only defers; delivery and "
         f"memory per job = a client holding the blocking API call open ({plan.naive_n} at once); archive "
         f"done→visible = the same bot posting the link at once (ARCHIVE_WAIT=0); archive memory = a client "
-        f"reading each video whole."
+        f"reading each video whole; PostgreSQL rows = the same bot on SQLite in the same run; servers = the bot "
+        f"connected to one server; migrate-db = asyncpg's COPY of the same rows."
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

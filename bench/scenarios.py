@@ -309,12 +309,12 @@ async def rate_limited(stage: Stage, bot: BotProcess, count: int) -> dict[str, A
     }
 
 
-async def seed(db_path: Path, jobs: list[dict[str, Any]]) -> None:
-    """Write jobs, each with its held reservation, straight into a bot's database, as a stopped bot leaves
-    them (`created_at` is now)."""
-    from bot.store import Database
+async def seed(db_path: Path, jobs: list[dict[str, Any]], url: str | None = None) -> None:
+    """Write jobs, each with its held reservation, straight into a bot's database (SQLite, or PostgreSQL at
+    `url`), as a stopped bot leaves them (`created_at` is now)."""
+    from bot.store.opening import open_database
 
-    db = await Database.open(db_path)
+    db = await open_database(db_path, url)
     now = db.now()
     columns = [*jobs[0], "created_at"]
     rows = [(*job.values(), now) for job in jobs]
@@ -331,7 +331,7 @@ async def seed(db_path: Path, jobs: list[dict[str, Any]]) -> None:
     await db.close()
 
 
-async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
+async def seed_jobs(db_path: Path, stage: Stage, count: int, url: str | None = None) -> None:
     """`count` jobs already submitted (as if the bot had been stopped), and their pending tasks."""
     jobs = []
     for i in range(count):
@@ -359,7 +359,7 @@ async def seed_jobs(db_path: Path, stage: Stage, count: int) -> None:
                 "submitted_at": iso_now(),
             }
         )
-    await seed(db_path, jobs)
+    await seed(db_path, jobs, url)
 
 
 async def scale_and_resume(stage: Stage, count: int, settle: float, window: float) -> dict[str, Any]:
@@ -659,3 +659,163 @@ async def archive_memory(stage: Stage, count: int, video_mib: int, settle: float
         stage.luma.video_bytes = None
     shutil.rmtree(media, ignore_errors=True)
     return {"extra_mib": peak - idle, "baseline_mib": baseline}
+
+
+# --- scaling: PostgreSQL beside SQLite, 10,000 servers, migrate-db ------------------------------------
+
+
+async def resume_on(stage: Stage, count: int, url: str | None) -> float:
+    """Seconds from start until `count` seeded jobs in flight are tracked again, on SQLite or PostgreSQL."""
+    assert stage.http is not None
+    db = stage.work / f"resume-{uuid.uuid4().hex}.sqlite3"
+    await seed_jobs(db, stage, count, url=url)
+    extra = {"DATABASE_URL": url} if url else {}
+    bot = await stage.start_bot(stage.env(callbacks=False, db=db, **extra), ready=False)
+    try:
+        await bot.wait(stage.http, lambda h: h["jobs_in_flight"] >= count, timeout=120)
+        return time.monotonic() - bot.started
+    finally:
+        await bot.stop()
+        for task in [t for t in stage.luma.tasks if t.startswith("seeded-")]:
+            del stage.luma.tasks[task]
+
+
+async def many_guilds_rss(work: Path, guilds: int, settle: float) -> dict[str, float]:
+    """The bot's memory once connected to `guilds` servers (the fake gateway announcing them over the shards
+    Discord would recommend, one per 1,000), beside the same bot connected to one."""
+    rss = {}
+    for count in (1, guilds):
+        discord = FakeDiscord(token=DISCORD_TOKEN)
+        luma = FakeLuma(token=LUMA_TOKEN)
+        await discord.start()
+        await luma.start()
+        try:
+            for i in range(count):
+                discord.add_guild(f"Server {i}", channels=3)
+            discord.recommended_shards = max(1, -(-count // 1000))
+            discord.max_concurrency = 16
+            port = free_port()
+            env = {
+                "DISCORD_TOKEN": DISCORD_TOKEN,
+                "ACEDATACLOUD_API_TOKEN": LUMA_TOKEN,
+                "ACEDATACLOUD_API_BASE_URL": luma.url,
+                "DISCORD_API_BASE": discord.api_base,
+                "DISCORD_GATEWAY_URL": discord.gateway_url,
+                "DATABASE_PATH": str(work / f"guilds-{count}-{uuid.uuid4().hex}.sqlite3"),
+                "WEB_HOST": "127.0.0.1",
+                "WEB_PORT": str(port),
+                "LOG_LEVEL": "WARNING",
+            }
+            bot = BotProcess(env, work / "bot.log")
+            await bot.start()
+            try:
+                async with aiohttp.ClientSession() as http:
+                    await bot.wait(http, lambda h: h["ready"], timeout=180)
+                await asyncio.sleep(settle)
+                rss[count] = bot.rss
+            finally:
+                await bot.stop()
+        finally:
+            await luma.stop()
+            await discord.stop()
+    return {"rss_one_mib": rss[1], "rss_many_mib": rss[guilds], "mib_per_1000": (rss[guilds] - rss[1]) * 1000 / guilds}
+
+
+async def migrate_history(work: Path, pg: Any, rows: int) -> dict[str, float]:
+    """`luma-bot migrate-db` (its own process) of a SQLite database with `rows` history rows (videos, each with
+    its job), beside asyncpg's COPY of the same rows into the same tables (PostgreSQL's fastest way in)."""
+    from bot.store import Database
+    from bot.store.postgres import PostgresDatabase
+
+    path = work / f"history-{uuid.uuid4().hex}.sqlite3"
+    db = await Database.open(path)
+    now = db.now()
+    jobs = [(f"job-{i}", 1, 2, 3 + i % 50, "generate", "{}", "completed", f"task-{i}", now, now) for i in range(rows)]
+    videos = [
+        (
+            f"video-{i}",
+            1,
+            3 + i % 50,
+            2,
+            f"job-{i}",
+            f"task-{i}",
+            "generate",
+            f"history prompt {i}",
+            f"https://cdn.example/{i}.mp4",
+            now,
+        )
+        for i in range(rows)
+    ]
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, state, task_id, submitted_at,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            jobs,
+        )
+        await tx.executemany(
+            "INSERT INTO videos (video_id, guild_id, user_id, channel_id, job_id, task_id, action, prompt,"
+            " video_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            videos,
+        )
+    await db.close()
+
+    url = await pg.new_database()
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(path), "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate-db",
+        "--to",
+        url,
+        env=env,
+        cwd=work,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out = (await proc.communicate())[0].decode()
+    seconds = time.monotonic() - started
+    assert proc.returncode == 0 and f"videos: {rows} rows" in out, out
+
+    baseline_url = await pg.new_database()
+    target = await PostgresDatabase.open(baseline_url)  # migrations first, as migrate-db's target has them
+    try:
+        started = time.monotonic()
+        async with target._pool.acquire() as conn:
+            await conn.copy_records_to_table(
+                "jobs",
+                records=jobs,
+                columns=[
+                    "id",
+                    "guild_id",
+                    "channel_id",
+                    "user_id",
+                    "action",
+                    "request",
+                    "state",
+                    "task_id",
+                    "submitted_at",
+                    "created_at",
+                ],
+            )
+            await conn.copy_records_to_table(
+                "videos",
+                records=videos,
+                columns=[
+                    "video_id",
+                    "guild_id",
+                    "user_id",
+                    "channel_id",
+                    "job_id",
+                    "task_id",
+                    "action",
+                    "prompt",
+                    "video_url",
+                    "created_at",
+                ],
+            )
+        copy_seconds = time.monotonic() - started
+    finally:
+        await target.close()
+    return {"seconds": seconds, "copy_seconds": copy_seconds}
