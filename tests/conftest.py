@@ -89,19 +89,6 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def both_databases(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test's Worlds on SQLite, then on a real PostgreSQL (a module opts in with
-    `pytestmark = pytest.mark.usefixtures("both_databases")`)."""
-    from . import harness
-
-    harness.POSTGRES = request.getfixturevalue("postgres") if request.param == "postgresql" else None
-    try:
-        yield request.param
-    finally:
-        harness.POSTGRES = None
-
-
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """One real S3-compatible server for the session (tests/s3.py)."""
@@ -110,16 +97,28 @@ def s3_server() -> Iterator[S3Server]:
     server.stop()
 
 
-@pytest.fixture(params=["disk", "s3"])
-def both_shelves(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the test's Worlds with their copies in MEDIA_DIR, then in a bucket of a real S3-compatible server."""
+def _worlds_on(request: pytest.FixtureRequest, setting: str, server: str, when: str) -> Iterator[str]:
+    """While the test runs, `harness.<setting>` is the session's `server` when the parameter is `when`."""
     from . import harness
 
-    harness.S3 = request.getfixturevalue("s3_server") if request.param == "s3" else None
+    setattr(harness, setting, request.getfixturevalue(server) if request.param == when else None)
     try:
         yield request.param
     finally:
-        harness.S3 = None
+        setattr(harness, setting, None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_databases(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test's Worlds on SQLite, then on a real PostgreSQL (a module opts in with
+    `pytestmark = pytest.mark.usefixtures("both_databases")`)."""
+    yield from _worlds_on(request, "POSTGRES", "postgres", "postgresql")
+
+
+@pytest.fixture(params=["disk", "s3"])
+def both_shelves(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test's Worlds with their copies in MEDIA_DIR, then in a bucket of a real S3-compatible server."""
+    yield from _worlds_on(request, "S3", "s3_server", "s3")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

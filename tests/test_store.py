@@ -162,3 +162,51 @@ async def test_a_value_read_while_it_was_being_changed_is_not_kept() -> None:
     assert await reading == "old"
     assert await cache.get(1, new) == "new", "the stale value was not kept"
     assert await cache.get(1, old) == "new", "and the fresh one is"
+
+
+async def test_a_burst_on_a_cold_cache_loads_once_and_a_change_starts_a_new_load() -> None:
+    """FreshCache: gets of one key while its load is under way share it (50 members after a restart: one
+    query); a waiter that gives up leaves the others theirs, a loader that gives up is replaced; a get after a
+    change does not join a load from before it; a failure reaches every waiter."""
+    cache: FreshCache[int, int] = FreshCache()
+    release = asyncio.Event()
+    calls: list[int] = []
+
+    async def load() -> int:
+        calls.append(len(calls))
+        await release.wait()
+        return len(calls)
+
+    async def turns() -> None:
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    burst = [asyncio.create_task(cache.get(1, load)) for _ in range(50)]
+    await turns()
+    assert len(calls) == 1, "one load for the burst"
+    burst[0].cancel()  # the member whose get was loading gives up: one of the others loads again
+    burst[1].cancel()  # a waiting member gives up
+    await turns()
+    assert len(calls) == 2
+    release.set()
+    results = await asyncio.gather(*burst, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results[:2]) and results[2:] == [2] * 48
+
+    release.clear()
+    first = asyncio.create_task(cache.get(3, load))
+    await turns()
+    cache.invalidate(3)  # a change commits while that load is under way
+    second = asyncio.create_task(cache.get(3, load))
+    await turns()
+    assert len(calls) == 4, "the get after the change loads anew"
+    release.set()
+    assert (await first, await second) == (4, 4)
+    assert await cache.get(3, load) == 4 and len(calls) == 4, "the fresh value is kept"
+
+    async def failing() -> int:
+        await asyncio.sleep(0)
+        raise RuntimeError("the database is gone")
+
+    waiters = [asyncio.create_task(cache.get(2, failing)) for _ in range(3)]
+    outcomes = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(o, RuntimeError) for o in outcomes)
