@@ -1,4 +1,4 @@
-"""`luma-bot` (also `python -m bot`): run, sync, check, fake-luma."""
+"""`luma-bot` (also `python -m bot`): run, sync, check, migrate-db, migrate-media, fake-luma."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check the settings, the database and the API token")
     move = sub.add_parser("migrate-db", help="copy this bot's SQLite database into an empty PostgreSQL one")
     move.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
+    sub.add_parser("migrate-media", help="move the copies kept in MEDIA_DIR into the bucket of MEDIA_S3_BUCKET")
     fake = sub.add_parser("fake-luma", help="run a fake Luma API for trying the bot without credits")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8787)
@@ -147,6 +148,46 @@ async def _migrate_db(settings: Settings, url: str) -> int:
     return 0
 
 
+async def _migrate_media(settings: Settings) -> int:
+    """Upload the copies kept on the disk into MEDIA_S3_BUCKET and point their rows at it."""
+    from bot.media import S3Place, ShelfError, open_shelf
+    from bot.media.moving import move_to_shelf
+    from bot.store import MediaStore
+    from bot.store.opening import open_database
+
+    place = S3Place.from_settings(settings)
+    if place is None:
+        print("luma-bot: migrate-media moves the kept copies into MEDIA_S3_BUCKET: set it first", file=sys.stderr)
+        return EXIT_CONFIG
+    if not settings.database_url and not settings.database_path.is_file():
+        print(f"luma-bot: there is no SQLite database at {settings.database_path} (DATABASE_PATH)", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        shelf = await open_shelf(settings)
+    except ShelfError as exc:
+        print(f"luma-bot: the media bucket cannot be used ({exc}): check MEDIA_S3_*", file=sys.stderr)
+        return EXIT_CONFIG
+    db = await open_database(settings.database_path, settings.database_url)
+    try:
+        report = await move_to_shelf(MediaStore(db), shelf)
+    finally:
+        await shelf.close()
+        await db.close()
+    print(f"migrate-media: {report.moved} copies moved ({report.bytes / 1048576:.1f} MiB) into the {place}")
+    if report.missing:
+        print(
+            f"{len(report.missing)} kept copies were no longer on the disk: left as they were (their links lead"
+            " to the Discord message or the API's link)"
+        )
+    for failure in report.failed[:10]:
+        print(f"not moved: {failure}")
+    if report.failed:
+        print(f"{len(report.failed)} not moved: run migrate-media again to move the rest")
+        return 1
+    print(f"the files stay in {settings.media_path}: remove them once the bot serves its copies from the bucket")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -171,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate-db":
             settings = _settings()
             return asyncio.run(_migrate_db(settings, args.to))
+        if args.command == "migrate-media":
+            return asyncio.run(_migrate_media(_settings()))
         if args.command == "check":
             settings = _settings("discord_token", "api_token")
             return asyncio.run(_check(settings))

@@ -218,8 +218,8 @@ def test_the_chinese_readme_has_the_same_setup_commands_and_settings() -> None:
 
     for f in fields(Settings):
         assert f"`{f.metadata['env']}`" in chinese, f"{f.metadata['env']} missing from README.zh-CN.md"
-    commands = re.findall(r"^(?:\| |- )`(/luma(?:-admin)? [\w-]+)", english, re.M)
-    assert len(commands) >= 10
+    commands = re.findall(r"^(?:\| |- )`(/luma(?:-admin)? [\w-]+|luma-bot [\w-]+)", english, re.M)
+    assert len(commands) >= 15
     for command in commands:
         assert command in chinese, f"{command} missing from README.zh-CN.md"
     for line in (".venv/bin/pip install -r requirements-dev.lock -e .", ".venv/bin/luma-bot run", "python -m pytest"):

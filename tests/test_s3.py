@@ -16,6 +16,7 @@ from bot.store import MediaStore
 from .harness import World
 from .processes import finish, stage, start
 from .s3 import S3Server
+from .test_cli import clean_env
 
 SAMPLE = MEDIA.joinpath("sample.mp4").read_bytes()
 THUMBNAIL = MEDIA.joinpath("sample.jpg").read_bytes()
@@ -144,3 +145,42 @@ async def test_a_missing_extra_is_named(tmp_path: Path, module: str, setting: st
         code, output = await finish(await start(env), timeout=30)
         assert code == 2 and "Traceback" not in output, output
         assert f"{setting} needs the {extra} extra" in output and f"pip install 'luma-bot[{extra}]'" in output
+
+
+async def test_migrate_media_moves_the_disk_copies_into_the_bucket(tmp_path: Path, s3_server: S3Server) -> None:
+    """`luma-bot migrate-media` (its own process, the bot stopped): every copy still on the disk goes to the bucket
+    under the name new copies get, its row points there, a copy no longer on the disk is counted and left; a
+    second run moves nothing; the bot then serves the moved copies from the bucket."""
+    import aiohttp
+
+    world = World(tmp_path, callbacks=True)
+    async with world:
+        assert world.bot is not None
+        first = await one_video(world, "the first, on the disk")
+        second = await one_video(world, "the second, on the disk")
+        for video_id in (first, second):
+            await settled(world, video_id)
+        video = await world.bot.jobs.videos.get(world.guild, first)
+        assert video is not None and video.serve_key
+        media = world.bot.settings.media_path
+        await world.stop_bot()
+        (media / second[:2] / f"{second}.jpg").unlink()  # gone from the disk meanwhile
+
+        bucket = await s3_server.new_bucket()
+        env = clean_env(DATABASE_PATH=str(tmp_path / "bot.sqlite3"), WORK_DIR=str(tmp_path), **s3_server.env(bucket))
+        code, output = await finish(await start(env, "migrate-media"), timeout=60)
+        assert code == 0, output
+        assert "3 copies moved" in output and "1 kept copies were no longer on the disk" in output
+        objects = await s3_server.objects(bucket)
+        assert objects[f"luma-bot/{first[:2]}/{first}.mp4"] == SAMPLE == objects[f"luma-bot/{second[:2]}/{second}.mp4"]
+        assert objects[f"luma-bot/{first[:2]}/{first}.jpg"] == THUMBNAIL and len(objects) == 3
+        assert (media / first[:2] / f"{first}.mp4").is_file(), "the disk files stay until the owner removes them"
+        code, output = await finish(await start(env, "migrate-media"), timeout=60)
+        assert code == 0 and "0 copies moved" in output
+
+        world.env = {**world.env, **s3_server.env(bucket)}
+        await world.start_bot()
+        served = f"http://127.0.0.1:{world.web_port}/media/{video.serve_key}.mp4"
+        async with aiohttp.ClientSession() as http, http.get(served) as response:
+            assert response.status == 200 and response.history, "by a presigned redirect to the bucket"
+            assert await response.read() == SAMPLE

@@ -69,6 +69,24 @@ class MediaStore:
         )
         return [MediaFile(**dict(r)) for r in rows]
 
+    async def kept_elsewhere(self, prefix: str) -> list[MediaFile]:
+        """The kept files whose location does not start with `prefix` (on the disk, when moving to a bucket)."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM media WHERE state = 'kept' AND path IS NOT NULL AND path NOT LIKE ?"
+            " ORDER BY created_at, video_id",
+            (prefix + "%",),
+        )
+        return [MediaFile(**dict(r)) for r in rows]
+
+    async def moved(self, item: MediaFile, location: str) -> bool:
+        """The file is now at `location`; False when its row changed meanwhile (pruned or deleted by a bot
+        that kept running), and then nothing is written."""
+        changed = await self.db.execute(
+            "UPDATE media SET path = ?, updated_at = ? WHERE video_id = ? AND kind = ? AND state = 'kept' AND path = ?",
+            (location, self.db.now(), item.video_id, item.kind, item.path),
+        )
+        return changed == 1
+
     async def pruned(self, video_id: str, kind: Kind) -> None:
         await self.db.execute(
             "UPDATE media SET state = 'pruned', path = NULL, updated_at = ? WHERE video_id = ? AND kind = ?",
