@@ -21,7 +21,8 @@ async def test_the_bot_follows_discords_shard_recommendation_and_works_on_each_s
     world.discord.recommended_shards, world.discord.max_concurrency = 2, 16
     guild, channel, member = second_guild(world)
     assert world.discord.shard_of(world.guild, 2) != world.discord.shard_of(guild, 2), "one server on each shard"
-    async with world:
+    async with world:  # ready once the first server's shard is: the other shard identifies right after
+        await world.wait_for(lambda: len(world.discord.identified) == 2)
         assert sorted(world.discord.identified) == [[0, 2], [1, 2]]
         assert world.bot is not None and world.bot.shard_count == 2
         await world.wait_for(lambda: world.bot.get_guild(guild) is not None)  # type: ignore[union-attr]
@@ -35,6 +36,7 @@ async def test_shard_count_overrides_the_recommendation(tmp_path: Path) -> None:
     world = World(tmp_path, callbacks=False, SHARD_COUNT="3")
     world.discord.max_concurrency = 16
     async with world:
+        await world.wait_for(lambda: len(world.discord.identified) == 3)
         assert sorted(world.discord.identified) == [[0, 3], [1, 3], [2, 3]]
         await world.generate("three shards")
         await world.wait_for(lambda: world.video_messages())
