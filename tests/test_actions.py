@@ -74,6 +74,29 @@ async def test_again_with_a_frame_that_is_gone_offers_the_form(tmp_path: Path) -
 
 
 @pytest.mark.usefixtures("both_shelves")
+async def test_deleting_a_result_whose_copy_is_still_on_its_way_keeps_nothing(tmp_path: Path) -> None:
+    """Delete pressed while the bot is still downloading the copies (a slow CDN): the downloads stop, and a copy
+    that arrives anyway is not recorded nor left on the disk or in the bucket."""
+    async with World(tmp_path, callbacks=True, ARCHIVE_WAIT="0") as world:
+        assert world.bot is not None
+        world.luma.media_delay = 2  # the CDN is slow: the copies are on their way when Delete is pressed
+        await world.generate("a copy on its way")
+        [message] = await world.wait_for(lambda: world.video_messages())
+        await world.wait_for(lambda: len(world.luma.media_requests) >= 2)  # the mp4 and the thumbnail
+        assert world.bot.archiver._tasks, "the downloads are under way"
+        video_id = button(message, "Delete").removeprefix("luma:delete:")
+        pressed = await world.discord.click(int(message["id"]), button(message, "Delete"), world.member)
+        await world.wait_for(
+            lambda: "Deleted" in str(world.discord.messages.get(pressed.original_message_id or 0, {}).get("content"))
+        )
+        await world.bot.archiver.idle()
+        assert not [n for n in await world.copies() if video_id in n], "nothing kept for a deleted video"
+        assert not list(world.bot.settings.media_path.rglob(f"{video_id}*")), "no file, whole or partial"
+        rows = await world.bot.db.fetchall("SELECT state FROM media WHERE video_id = ?", (video_id,))
+        assert sorted(r["state"] for r in rows) == ["pruned", "pruned"]
+
+
+@pytest.mark.usefixtures("both_shelves")
 async def test_delete_is_for_the_requester_or_manage_messages_and_keeps_the_row(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True) as world:
         await admin(world, "settings", {"mod_log_channel": world.discord.channel_option(world.other_channel)})

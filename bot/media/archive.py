@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -95,6 +96,8 @@ class Archiver:
         self.fresh_for = FRESH
         self._fresh: dict[str, float] = {}  # video ids kept moments ago: not pruned yet
         self._prune_lock = asyncio.Lock()
+        # copies being shelved and recorded, by (video, kind): never cancelled halfway by a Delete
+        self._finishing: dict[tuple[str, str], asyncio.Future[bool]] = {}
         self._sweeper: asyncio.Task[None] | None = None
 
     async def keep(self, video: Video) -> list[MediaFile]:
@@ -153,14 +156,16 @@ class Archiver:
     async def stop(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
-        for task in list(self._tasks.values()):
+        underway = [*self._tasks.values(), *self._finishing.values()]
+        for task in underway:  # a copy cut off now is kept again after a restart (under the same name)
             task.cancel()
-        await asyncio.gather(*self._tasks.values(), *([self._sweeper] if self._sweeper else []), return_exceptions=True)
+        sweeper = [self._sweeper] if self._sweeper else []
+        await asyncio.gather(*underway, *sweeper, return_exceptions=True)
 
     async def idle(self) -> None:
-        """Wait until no download is under way (for tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        """Wait until no download is under way, nor a copy being shelved (for tests and shutdown)."""
+        while self._tasks or self._finishing:
+            await asyncio.gather(*self._tasks.values(), *self._finishing.values(), return_exceptions=True)
 
     def _start(self, item: MediaFile) -> None:
         key = (item.video_id, item.kind)
@@ -188,6 +193,7 @@ class Archiver:
         return self.folder / self.name(item)
 
     async def _keep(self, item: MediaFile, first: asyncio.Future[KeptFile | None]) -> KeptFile | None:
+        key = (item.video_id, item.kind)
         tries = item.tries
         rounds_allowed = max(1, int(self.give_up_after // max(self.retry_every, 1.0)))
         for attempt, pause in enumerate((*self.pauses, None)):
@@ -195,7 +201,12 @@ class Archiver:
             try:
                 async with self._slots:
                     path, size = await self.download(item.source_url, self.target(item))
-                    location = await self._shelve(path, item)
+                    # keeping and recording the whole file is not cut off halfway (an upload cancelled on its
+                    # way may still land): a Delete meanwhile is caught by the record's guard instead
+                    finishing = asyncio.ensure_future(self._finish(item, path, size, tries))
+                    self._finishing[key] = finishing
+                    finishing.add_done_callback(functools.partial(self._finished, key))
+                    wanted = await asyncio.shield(finishing)
             except DownloadError as exc:
                 log.warning("keeping the %s of %s failed (try %d): %s", item.kind, item.video_id, attempt + 1, exc)
                 if not first.done():
@@ -207,23 +218,35 @@ class Archiver:
                     return None
                 await asyncio.sleep(pause)
                 continue
-            self._fresh[item.video_id] = time.monotonic()
-            try:
-                await self.store.kept(item.video_id, item.kind, location, size, tries)
-            except Exception as exc:  # a full disk: the file is there, the row stays pending for the next round
-                log.warning("kept the %s of %s but could not record it (%r)", item.kind, item.video_id, exc)
-            else:
-                await self.prune()
+            kept = KeptFile(path, size) if wanted else None
             if not first.done():
-                first.set_result(KeptFile(path, size))
-            return KeptFile(path, size)
+                first.set_result(kept)
+            return kept
         return None
 
-    async def _shelve(self, path: Path, item: MediaFile) -> str:
+    def _finished(self, key: tuple[str, str], future: asyncio.Future[bool]) -> None:
+        if self._finishing.get(key) is future:
+            del self._finishing[key]
+
+    async def _finish(self, item: MediaFile, path: Path, size: int, tries: int) -> bool:
+        """Shelve the whole file and record it; False when its video was deleted meanwhile (the copy is then
+        removed again). A shelf that fails raises DownloadError: the next try (or round) starts over."""
         try:
-            return await self.shelf.put(path, self.name(item))
-        except ShelfError as exc:  # the bucket down: the next try (or round) downloads and uploads again
+            location = await self.shelf.put(path, self.name(item))
+        except ShelfError as exc:
             raise DownloadError(str(exc)) from None
+        self._fresh[item.video_id] = time.monotonic()
+        try:
+            recorded = await self.store.kept(item.video_id, item.kind, location, size, tries)
+        except Exception as exc:  # a full disk: the file is there, the row stays pending for the next round
+            log.warning("kept the %s of %s but could not record it (%r)", item.kind, item.video_id, exc)
+            return True
+        if not recorded:  # deleted while the copy was on its way: not kept after all
+            with contextlib.suppress(ShelfError):
+                await self.shelf.remove(location)
+            return False
+        await self.prune()
+        return True
 
     async def prune(self) -> int:
         """Delete the oldest copies until the kept files fit in `max_total_bytes`; return how many went.
@@ -260,6 +283,11 @@ class Archiver:
         longer served from the moment it is marked deleted; a copy the bucket would not delete now stays
         recorded as kept, so pruning removes it later.)"""
         removed = 0
+        downloading = [task for key, task in self._tasks.items() if key[0] == video_id]
+        for task in downloading:  # a download still on its way is not finished for a deleted video
+            task.cancel()
+        finishing = [task for key, task in self._finishing.items() if key[0] == video_id]
+        await asyncio.gather(*downloading, *finishing, return_exceptions=True)  # a copy being shelved ends first
         for item in await self.store.of(video_id):
             if item.state == "kept" and item.path:
                 try:
@@ -306,3 +334,6 @@ class Archiver:
         except (aiohttp.ClientError, TimeoutError) as exc:
             partial.unlink(missing_ok=True)
             raise DownloadError(f"{type(exc).__name__}") from None
+        except asyncio.CancelledError:  # the bot stopping, or the video deleted: no partial file left behind
+            partial.unlink(missing_ok=True)
+            raise

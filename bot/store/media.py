@@ -48,12 +48,15 @@ class MediaStore:
         )
         return [MediaFile(**dict(r)) for r in rows]
 
-    async def kept(self, video_id: str, kind: Kind, path: str, size: int, tries: int) -> None:
-        await self.db.execute(
+    async def kept(self, video_id: str, kind: Kind, path: str, size: int, tries: int) -> bool:
+        """The file is kept at `path`; False when the row is no longer pending (its video was deleted while the
+        copy was on its way): then nothing is written and the copy is not wanted."""
+        changed = await self.db.execute(
             "UPDATE media SET state = 'kept', path = ?, bytes = ?, tries = ?, error = NULL, updated_at = ?"
-            " WHERE video_id = ? AND kind = ?",
+            " WHERE video_id = ? AND kind = ? AND state = 'pending'",
             (path, size, tries, self.db.now(), video_id, kind),
         )
+        return changed == 1
 
     async def tried(self, video_id: str, kind: Kind, tries: int, error: str, *, final: bool) -> None:
         """A try that did not keep the file: given up on (`final`), or still pending for a later sweep."""
