@@ -120,6 +120,8 @@ async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
             {"video": parent, "prompt": "it walks to the window"},
         )
         [child_message] = await world.wait_for(lambda: extension_messages(world))
+        # the message shows a moment before its receipt (which message carries the file) is recorded
+        await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 2)  # type: ignore[union-attr]
         child = next(f["value"] for f in child_message["embeds"][0]["fields"] if f["name"] == "Video ID").strip("`")
 
         page = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "video"], {"id": parent})
