@@ -209,7 +209,7 @@ class LumaBot(commands.AutoShardedBot):
         try:
             return await open_shelf(self.settings)
         except ShelfError as exc:
-            raise StartupError(f"the media bucket cannot be used ({exc}): check MEDIA_S3_*") from None
+            raise StartupError(str(exc)) from None
 
     async def _open_database(self) -> None:
         """Take the one-bot-per-database lock, then open (and migrate) SQLite or PostgreSQL."""

@@ -113,6 +113,14 @@ async def _check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
+def _no_sqlite_file(settings: Settings) -> bool:
+    """True (and said) when DATABASE_PATH names no file: a command that reads the database has nothing to read."""
+    if settings.database_path.is_file():
+        return False
+    print(f"luma-bot: there is no SQLite database at {settings.database_path} (DATABASE_PATH)", file=sys.stderr)
+    return True
+
+
 async def _migrate_db(settings: Settings, url: str) -> int:
     """Copy DATABASE_PATH into the PostgreSQL database at `url`, verify the counts; exit 2 when it cannot."""
     from bot.store import Database
@@ -123,8 +131,7 @@ async def _migrate_db(settings: Settings, url: str) -> int:
     if not url.startswith(("postgresql://", "postgres://")):
         print("luma-bot: --to is not a postgresql:// URL", file=sys.stderr)
         return EXIT_CONFIG
-    if not settings.database_path.is_file():
-        print(f"luma-bot: there is no SQLite database at {settings.database_path} (DATABASE_PATH)", file=sys.stderr)
+    if _no_sqlite_file(settings):
         return EXIT_CONFIG
     source = await Database.open(settings.database_path)
     try:
@@ -159,13 +166,12 @@ async def _migrate_media(settings: Settings) -> int:
     if place is None:
         print("luma-bot: migrate-media moves the kept copies into MEDIA_S3_BUCKET: set it first", file=sys.stderr)
         return EXIT_CONFIG
-    if not settings.database_url and not settings.database_path.is_file():
-        print(f"luma-bot: there is no SQLite database at {settings.database_path} (DATABASE_PATH)", file=sys.stderr)
+    if not settings.database_url and _no_sqlite_file(settings):
         return EXIT_CONFIG
     try:
         shelf = await open_shelf(settings)
     except ShelfError as exc:
-        print(f"luma-bot: the media bucket cannot be used ({exc}): check MEDIA_S3_*", file=sys.stderr)
+        print(f"luma-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     db = await open_database(settings.database_path, settings.database_url)
     try:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.store import MediaStore
 
 from .archive import Archiver
-from .shelf import Shelf, ShelfError
+from .shelf import S3_LOCATION, Shelf, ShelfError
 
 __all__ = ["MoveReport", "move_to_shelf"]
 
@@ -31,12 +30,9 @@ class MoveReport:
     failed: list[str] = field(default_factory=list)  # uploads the bucket refused (run again later)
 
 
-async def move_to_shelf(
-    store: MediaStore, shelf: Shelf, prefix: str = "s3:", progress: Callable[[int, int], None] | None = None
-) -> MoveReport:
+async def move_to_shelf(store: MediaStore, shelf: Shelf) -> MoveReport:
     report = MoveReport()
-    items = await store.kept_elsewhere(prefix)
-    for done, item in enumerate(items, 1):
+    for item in await store.kept_elsewhere(S3_LOCATION):
         path = Path(item.path or "")
         if not await asyncio.to_thread(path.is_file):
             report.missing.append(str(path))
@@ -52,6 +48,4 @@ async def move_to_shelf(
         else:  # pruned or deleted meanwhile by a running bot: not brought back
             with contextlib.suppress(ShelfError):
                 await shelf.remove(location)
-        if progress is not None:
-            progress(done, len(items))
     return report

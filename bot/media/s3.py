@@ -28,7 +28,7 @@ from aiobotocore.session import get_session
 from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .shelf import DiskShelf, S3Place, ShelfError
+from .shelf import S3_LOCATION, DiskShelf, S3Place, ShelfError
 
 __all__ = ["S3Shelf"]
 
@@ -49,9 +49,12 @@ def _missing(exc: BaseException) -> bool:
     return error.get("Code") in ("404", "NoSuchKey", "NotFound") or status == 404
 
 
-class S3Shelf:
-    name = "s3"
+def _key_of(location: str) -> str | None:
+    """The object's key of a location in the bucket; None for a disk path (a copy kept before the switch)."""
+    return location.removeprefix(S3_LOCATION) if location.startswith(S3_LOCATION) else None
 
+
+class S3Shelf:
     def __init__(self, client: Any, place: S3Place, stack: AsyncExitStack, *, cache_for: float = 900.0) -> None:
         self.client = client
         self.place = place
@@ -100,8 +103,9 @@ class S3Shelf:
             await self._upload(path, key, _CONTENT_TYPES.get(path.suffix, "application/octet-stream"))
         except _FAILURES as exc:
             raise ShelfError(f"upload to the bucket failed: {_reason(exc)}") from None
-        self._cached[f"s3:{key}"] = (path, time.monotonic())
-        return f"s3:{key}"
+        location = f"{S3_LOCATION}{key}"
+        self._cached[location] = (path, time.monotonic())
+        return location
 
     async def _upload(self, path: Path, key: str, content_type: str) -> None:
         bucket = self.place.bucket
@@ -130,13 +134,14 @@ class S3Shelf:
                 raise
 
     async def local(self, location: str, path: Path) -> Path | None:
-        if not location.startswith("s3:"):
+        key = _key_of(location)
+        if key is None:
             return await self._disk.local(location, path)
         if await asyncio.to_thread(path.is_file):  # still cached from its download
             return path
         partial = path.with_name(path.name + ".part")
         try:
-            answer = await self.client.get_object(Bucket=self.place.bucket, Key=location[3:])
+            answer = await self.client.get_object(Bucket=self.place.bucket, Key=key)
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             async with answer["Body"] as body:
                 with open(partial, "wb") as out:  # noqa: ASYNC230 (one chunk at a time, to a local disk)
@@ -152,9 +157,10 @@ class S3Shelf:
         return path
 
     async def respond(self, request: web.Request, location: str, headers: dict[str, str]) -> web.StreamResponse | None:
-        if not location.startswith("s3:"):
+        key = _key_of(location)
+        if key is None:
             return await self._disk.respond(request, location, headers)
-        params = {"Bucket": self.place.bucket, "Key": location[3:]}
+        params = {"Bucket": self.place.bucket, "Key": key}
         try:
             await self.client.head_object(**params)
             link = await self.client.generate_presigned_url(
@@ -170,11 +176,12 @@ class S3Shelf:
         return web.Response(status=302, headers={"Location": link, "Cache-Control": "private, max-age=300"})
 
     async def remove(self, location: str) -> None:
-        if not location.startswith("s3:"):
+        key = _key_of(location)
+        if key is None:
             await self._disk.remove(location)
             return
         try:
-            await self.client.delete_object(Bucket=self.place.bucket, Key=location[3:])
+            await self.client.delete_object(Bucket=self.place.bucket, Key=key)
         except _FAILURES as exc:
             raise ShelfError(f"delete in the bucket failed: {_reason(exc)}") from None
         await self._uncache(location)

@@ -28,9 +28,11 @@ from bot.extras import needs_extra
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["DiskShelf", "S3Place", "Shelf", "ShelfError", "open_shelf"]
+__all__ = ["S3_LOCATION", "DiskShelf", "S3Place", "Shelf", "ShelfError", "open_shelf"]
 
 log = logging.getLogger(__name__)
+
+S3_LOCATION = "s3:"  # a location in the bucket is this, then the object's key; anything else is a disk path
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,6 @@ class ShelfError(Exception):
 
 
 class Shelf(Protocol):
-    name: str
-
     async def put(self, path: Path, name: str) -> str:
         """Keep the whole file at `path` (`name`: its place, e.g. `ab/abc123.mp4`); return its location."""
         ...
@@ -94,19 +94,21 @@ class Shelf(Protocol):
 
 async def open_shelf(settings: Settings) -> Shelf:
     """MEDIA_DIR's shelf, or the bucket of MEDIA_S3_BUCKET, reached once now: a wrong name or key is said at
-    start (ShelfError), not at the first video; MissingExtra when the s3 extra is not installed."""
+    start (a ShelfError whose message is the owner's sentence), not at the first video; MissingExtra when the
+    s3 extra is not installed."""
     place = S3Place.from_settings(settings)
     if place is None:
         return DiskShelf()
     s3 = needs_extra("s3", "bot.media.s3", "MEDIA_S3_BUCKET")
-    shelf: Shelf = await s3.S3Shelf.open(place)
+    try:
+        shelf: Shelf = await s3.S3Shelf.open(place)
+    except ShelfError as exc:
+        raise ShelfError(f"the media bucket cannot be used ({exc}): check MEDIA_S3_*") from None
     return shelf
 
 
 class DiskShelf:
     """The copies stay in MEDIA_DIR, served with aiohttp's FileResponse (Range requests: players seek)."""
-
-    name = "disk"
 
     async def put(self, path: Path, name: str) -> str:
         return str(path)
