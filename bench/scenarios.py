@@ -362,6 +362,24 @@ async def seed_jobs(db_path: Path, stage: Stage, count: int, url: str | None = N
     await seed(db_path, jobs, url)
 
 
+@contextlib.asynccontextmanager
+async def resumed(stage: Stage, count: int, url: str | None = None) -> AsyncIterator[tuple[BotProcess, float]]:
+    """A bot started on `count` seeded jobs in flight (SQLite, or PostgreSQL at `url`), once it tracks them all,
+    with the seconds that took; stopped afterwards, and the seeded tasks cleared from the fake API."""
+    assert stage.http is not None
+    db = stage.work / f"seeded-{uuid.uuid4().hex}.sqlite3"
+    await seed_jobs(db, stage, count, url=url)
+    extra = {"DATABASE_URL": url} if url else {}
+    bot = await stage.start_bot(stage.env(callbacks=False, db=db, **extra), ready=False)
+    try:
+        await bot.wait(stage.http, lambda h: h["jobs_in_flight"] >= count, timeout=120)
+        yield bot, time.monotonic() - bot.started
+    finally:
+        await bot.stop()
+        for task in [t for t in stage.luma.tasks if t.startswith("seeded-")]:
+            del stage.luma.tasks[task]
+
+
 async def scale_and_resume(stage: Stage, count: int, settle: float, window: float) -> dict[str, Any]:
     """A fresh bot's memory; then `count` jobs in flight: time to track them all again after a start,
     the extra memory, and the request rate the poller settles at (default cadence)."""
@@ -373,22 +391,14 @@ async def scale_and_resume(stage: Stage, count: int, settle: float, window: floa
     rss_empty = empty.rss
     await empty.stop()
 
-    db = stage.work / f"seeded-{uuid.uuid4().hex}.sqlite3"
-    await seed_jobs(db, stage, count)
-    bot = await stage.start_bot(stage.env(callbacks=False, db=db), ready=False)
-    await bot.wait(stage.http, lambda h: h["jobs_in_flight"] >= count, timeout=120)
-    resume_s = time.monotonic() - bot.started
-    await bot.wait(stage.http, lambda h: h["ready"])
-    await asyncio.sleep(settle)
-    rss_full = bot.rss
-    first = len(stage.luma.requests)
-    await asyncio.sleep(window)
-    polls = [r for r in stage.luma.requests[first:] if r["path"] == "/luma/tasks"]
-    ids = sum(len(r["body"].get("ids", [])) for r in polls)
-    await bot.stop()
-    for task in list(stage.luma.tasks):
-        if task.startswith("seeded-"):
-            del stage.luma.tasks[task]
+    async with resumed(stage, count) as (bot, resume_s):
+        await bot.wait(stage.http, lambda h: h["ready"])
+        await asyncio.sleep(settle)
+        rss_full = bot.rss
+        first = len(stage.luma.requests)
+        await asyncio.sleep(window)
+        polls = [r for r in stage.luma.requests[first:] if r["path"] == "/luma/tasks"]
+        ids = sum(len(r["body"].get("ids", [])) for r in polls)
     return {
         "resume_s": resume_s,
         "rss_empty_mib": rss_empty,
@@ -666,18 +676,8 @@ async def archive_memory(stage: Stage, count: int, video_mib: int, settle: float
 
 async def resume_on(stage: Stage, count: int, url: str | None) -> float:
     """Seconds from start until `count` seeded jobs in flight are tracked again, on SQLite or PostgreSQL."""
-    assert stage.http is not None
-    db = stage.work / f"resume-{uuid.uuid4().hex}.sqlite3"
-    await seed_jobs(db, stage, count, url=url)
-    extra = {"DATABASE_URL": url} if url else {}
-    bot = await stage.start_bot(stage.env(callbacks=False, db=db, **extra), ready=False)
-    try:
-        await bot.wait(stage.http, lambda h: h["jobs_in_flight"] >= count, timeout=120)
-        return time.monotonic() - bot.started
-    finally:
-        await bot.stop()
-        for task in [t for t in stage.luma.tasks if t.startswith("seeded-")]:
-            del stage.luma.tasks[task]
+    async with resumed(stage, count, url) as (_, seconds):
+        return seconds
 
 
 async def many_guilds_rss(work: Path, guilds: int, settle: float) -> dict[str, float]:
