@@ -9,8 +9,17 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .fakes.discord import ATTACH_FILES, FakeDiscord
+from .fakes.discord import (
+    ATTACH_FILES,
+    EMBED_LINKS,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    FakeDiscord,
+    NotOffered,
+)
 from .fakes.discord_files import MIB
+from .fakes.discord_permissions import SEND_MESSAGES_IN_THREADS
 
 
 @pytest.fixture
@@ -229,7 +238,7 @@ async def test_uploads_follow_discords_rules(fake: FakeDiscord) -> None:
         status, message = await post(channel, {"content": "x", **attach}, [("a.mp4", b"video bytes")])
         assert status == 200 and message["attachments"][0]["size"] == 11
         assert message["attachments"][0]["content_type"] == "video/mp4"
-        assert message["attachments"][0]["url"].startswith("https://cdn.discordapp.com/attachments/")
+        assert message["attachments"][0]["url"].startswith(f"{fake.cdn_base}/attachments/")
         assert (await post(channel, {"content": "x", **attach}, [("a.mp4", eleven)])) == (
             413,
             {"code": 40005, "message": "Request entity too large"},
@@ -353,3 +362,177 @@ async def test_the_gateway_follows_discords_shard_rules(fake: FakeDiscord) -> No
         fake.guilds[next(fake._ids)] = {**fake.guilds[first], "id": "0", "channel_ids": []}  # bulk, never sent
     code, _ = await identify([0, 1])
     assert code == 4011
+
+
+# --- rules the fake learned for the first-contact issue (#19), each from Discord's docs --------------------------
+
+
+async def test_permissions_follow_overwrites_and_implicit_denials(fake: FakeDiscord) -> None:
+    """topics/permissions.mdx: @everyone's overwrite, then the roles' (an allow beats a deny there), then the member's;
+    without View Channel nothing counts (50001 Missing Access); without Send Messages neither Attach Files nor Embed
+    Links; a thread takes its parent's overwrites and needs Send Messages in Threads to post."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    bot = int(fake.bot_user["id"])
+    helpers = fake.add_role(guild, "helpers")
+    fake.members[(guild, bot)]["roles"].append(str(helpers))
+    assert fake.bot_permissions(channel) & SEND_MESSAGES
+    fake.set_overwrite(channel, guild, deny=SEND_MESSAGES)  # @everyone may not post here
+    assert not fake.bot_permissions(channel) & (SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES), "implicitly denied"
+    fake.set_overwrite(channel, helpers, allow=SEND_MESSAGES)  # ... but the bot's role may
+    assert fake.bot_permissions(channel) & (SEND_MESSAGES | EMBED_LINKS) == SEND_MESSAGES | EMBED_LINKS
+    fake.deny_bot(channel, SEND_MESSAGES)  # ... and the bot itself may not: the member's overwrite comes last
+    assert not fake.bot_permissions(channel) & SEND_MESSAGES
+    thread = fake.add_thread(channel)
+    assert fake.bot_permissions(thread) & SEND_MESSAGES_IN_THREADS, "a thread takes its parent's overwrites"
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def post(where: int, body: dict[str, Any]) -> tuple[int, Any]:
+            async with http.post(f"{fake.api_base}/channels/{where}/messages", json=body) as r:
+                return r.status, await r.json()
+
+        assert (await post(channel, {"content": "x"})) == (403, {"code": 50013, "message": "Missing Permissions"})
+        assert (await post(thread, {"content": "x"}))[0] == 200, "Send Messages in Threads is what a thread needs"
+        fake.deny_bot(channel, SEND_MESSAGES_IN_THREADS)
+        assert (await post(thread, {"content": "x"}))[1]["code"] == 50013
+        fake.set_overwrite(channel, guild, deny=VIEW_CHANNEL)
+        fake.set_overwrite(channel, helpers, allow=0)
+        assert (await post(channel, {"content": "x"})) == (403, {"code": 50001, "message": "Missing Access"})
+
+
+async def test_embeds_need_embed_links_and_a_request_is_at_most_25_mib(fake: FakeDiscord) -> None:
+    """Without Embed Links a bot's embeds are dropped, and a message left empty is refused (400 50006:
+    discord-api-docs#5648, #2601); Create Message: "The maximum request size when sending a message is 25 MiB",
+    whatever the server's boost tier allows a file to be."""
+    guild = fake.add_guild("boosted", premium_tier=3)
+    channel = fake.guilds[guild]["channel_ids"][0]
+    fake.deny_bot(channel, EMBED_LINKS)
+    embed = {"title": "a result", "description": "d"}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        url = f"{fake.api_base}/channels/{channel}/messages"
+        async with http.post(url, json={"embeds": [embed]}) as r:
+            assert (r.status, (await r.json())["code"]) == (400, 50006)
+        async with http.post(url, json={"content": "text", "embeds": [embed]}) as r:
+            assert r.status == 200 and (await r.json())["embeds"] == [], "the embed is silently dropped"
+        thirty = b"\0" * (30 * MIB)  # within tier 3's 100 MiB a file, over 25 MiB a request
+        async with http.post(url, data=_form({"content": "x", "attachments": [{"id": 0, "filename": "a.mp4"}]},
+                                              [("a.mp4", thirty)])) as r:  # fmt: skip
+            assert (r.status, (await r.json())["code"]) == (413, 40005)
+
+
+async def test_reading_a_message_needs_history_and_the_content_intent(fake: FakeDiscord) -> None:
+    """Get Channel Message needs View Channel and Read Message History; without the Message Content intent switched
+    on in the Portal, another user's message comes with empty content, embeds, attachments and components, over REST
+    as over the gateway (events/gateway.mdx, "Message Content Intent"), unless it mentions the app; the app's own
+    messages always come whole."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    user = fake.add_user("u")
+    fake.add_member(guild, user)
+    picture = fake.user_attachment(channel, "cat.png")
+    theirs = fake._message(channel, fake.users[user], {"content": "look", "embeds": [{"title": "t"}]})
+    theirs["attachments"] = [picture]
+    pinging = fake._message(channel, fake.users[user], {"content": "hey <@bot>"})
+    pinging["mentions"] = [fake.bot_user]
+    for message in (theirs, pinging):
+        fake.messages[int(message["id"])] = message
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def get(message: dict[str, Any]) -> tuple[int, Any]:
+            async with http.get(f"{fake.api_base}/channels/{channel}/messages/{message['id']}") as r:
+                return r.status, await r.json()
+
+        _, seen = await get(theirs)
+        assert (seen["content"], seen["embeds"], seen["attachments"], seen["components"]) == ("", [], [], [])
+        assert (await get(pinging))[1]["content"] == "hey <@bot>", "it mentions the app"
+        fake.message_content_allowed = True
+        _, seen = await get(theirs)
+        assert seen["content"] == "look" and seen["attachments"][0]["filename"] == "cat.png"
+        fake.deny_bot(channel, READ_MESSAGE_HISTORY)
+        assert (await get(theirs))[1]["code"] == 50013
+
+
+async def test_only_new_messages_notify_and_as_allowed_mentions_permit(fake: FakeDiscord) -> None:
+    """A mention in a new message notifies (as `allowed_mentions` permits: message.mdx "Allowed Mentions"); an edit
+    never does, so the first follow-up after a defer, which Discord turns into an edit, pings nobody."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    member, other = fake.add_user("m"), fake.add_user("o")
+    for user in (member, other):
+        fake.add_member(guild, user)
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        url = f"{fake.api_base}/channels/{channel}/messages"
+        only_member = {"parse": [], "users": [str(member)]}
+        body = {"content": f"<@{member}> and <@{other}>", "allowed_mentions": only_member}
+        async with http.post(url, json=body) as r:
+            posted = await r.json()
+        assert fake.notifications == [(member, int(posted["id"]))]
+        async with http.patch(f"{url}/{posted['id']}", json={"content": f"<@{other}> again"}) as r:
+            assert r.status == 200
+        assert fake.notifications == [(member, int(posted["id"]))], "an edit notifies nobody"
+        interaction = fake._interaction_base(2, guild, channel, member)
+        hook = f"{fake.api_base}/webhooks/{fake.application_id}/{interaction.token}"
+        async with http.post(f"{fake.api_base}/interactions/{interaction.id}/{interaction.token}/callback",
+                             json={"type": 5}) as r:  # fmt: skip
+            assert r.status == 204
+        async with http.post(f"{hook}?wait=true", json={"content": f"<@{member}>"}) as r:
+            assert (await r.json())["id"] == str(interaction.original_message_id), "turned into an edit"
+        assert len(fake.notifications) == 1
+        async with http.post(f"{hook}?wait=true", json={"content": f"<@{member}> done"}) as r:
+            new = await r.json()
+        assert fake.notifications[-1] == (member, int(new["id"])), "a real follow-up is a new message"
+
+
+async def test_commands_carry_contexts_and_a_user_install_is_offered_only_what_allows_it(fake: FakeDiscord) -> None:
+    """application-commands.mdx, "Contexts": a global command's integration_types default to the installations the
+    application supports and its contexts to all three; a command is offered to a user install only when both allow
+    it; integration_types may name only installations the application supports."""
+    user = fake.add_user("traveller")
+    url = f"{fake.api_base}/applications/{fake.application_id}/commands"
+    plain = {"name": "plain", "description": "d", "type": 1, "options": [{"name": "go", "type": 1, "description": "d"}]}
+    fenced = {**plain, "name": "fenced", "contexts": [0], "integration_types": [0]}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        async with http.put(url, json=[{**plain, "integration_types": [0, 1]}]) as r:
+            assert r.status == 400, "User Install is off"
+        fake.user_install = True
+        async with http.put(url, json=[plain, fenced]) as r:
+            stored = {c["name"]: c for c in await r.json()}
+    assert (stored["plain"]["contexts"], stored["plain"]["integration_types"]) == ([0, 1, 2], [0, 1])
+    assert (stored["fenced"]["contexts"], stored["fenced"]["integration_types"]) == ([0], [0])
+    with pytest.raises(NotOffered):
+        await fake.user_command(user, ["fenced", "go"], context=1)
+    assert fake.interactions == {}
+
+
+async def test_the_cdn_serves_uploads_until_an_ephemeral_one_is_removed(fake: FakeDiscord) -> None:
+    """message.mdx, Attachment Object: "Ephemeral attachments will automatically be removed after a set period of
+    time"; a command option's file is one. Its signed link answers until then."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    upload = fake.user_attachment(channel, "frame.png", data=b"\x89PNG picture", ephemeral=True)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(upload["url"]) as r:
+            assert r.status == 200 and await r.read() == b"\x89PNG picture"
+            assert r.headers["Content-Type"] == "image/png"
+        fake.expire_upload(upload)
+        async with http.get(upload["url"]) as r:
+            assert r.status == 404
+
+
+async def test_an_enforced_nonce_returns_the_first_message(fake: FakeDiscord) -> None:
+    """message.mdx, Create Message, `enforce_nonce`: "If true and nonce is present, it will be checked for
+    uniqueness in the past few minutes. If another message was created by the same author with the same nonce,
+    that message will be returned and no new message will be created." (the fake keeps 2 minutes)"""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+        url = f"{fake.api_base}/channels/{channel}/messages"
+        body = {"content": "a result", "nonce": "job-1", "enforce_nonce": True}
+        async with http.post(url, json=body) as r:
+            first = await r.json()
+        async with http.post(url, json=body) as r:
+            again = await r.json()
+        assert again["id"] == first["id"] and len(fake.channel_messages(channel)) == 1
+        fake.clock_offset += 121
+        async with http.post(url, json=body) as r:
+            assert (await r.json())["id"] != first["id"], "past the window, a new message"

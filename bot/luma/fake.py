@@ -31,7 +31,8 @@ __all__ = ["FakeLuma", "FakeTask"]
 
 log = logging.getLogger(__name__)
 
-CDN = "https://platform.cdn.acedata.cloud/luma"  # where scripted results say they are
+CDN = "https://platform.cdn.acedata.cloud/luma"
+REFUSED = "the prompt was refused by content moderation"  # where scripted results say they are
 MEDIA = resources.files("bot.luma").joinpath("fakemedia")  # a real 1 s mp4 and a jpg, served as results
 SIZES = {
     "16:9": (1360, 752),
@@ -62,6 +63,18 @@ class _BadRequest(Exception):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """One token the fake accepts, and what AceDataCloud's gateway says of it (docs: `authentication.mdx`, "常见认证 /
+    计费错误": every code below is a PlatformGateway error, answered before the service reads the body)."""
+
+    state: str = "ok"  # ok | expired (401 token_expired) | disabled (403 disabled) | used_up (403 on billed calls)
+    # the paths this credential is for: a service credential is bound to one service ("Token 不属于当前请求的服务":
+    # 401 token_mismatched elsewhere); None for a global credential. Luma's Tasks API is a service of its own
+    # (guides/luma/luma_tasks.mdx: apply for it separately)
+    services: tuple[str, ...] | None = None
+
+
 @dataclass
 class FakeTask:
     task_id: str
@@ -76,7 +89,7 @@ class FakeTask:
     created_mono: float = field(default_factory=time.monotonic)  # when the API accepted it
     reported_mono: float | None = None  # when a task look-up first reported it ended
 
-    def record(self, pending_shape: str) -> dict[str, Any]:
+    def record(self, pending_shape: str, *, hiccup: bool = False) -> dict[str, Any]:
         if self.response is not None and self.reported_mono is None:
             self.reported_mono = time.monotonic()
         data: dict[str, Any] = {
@@ -91,6 +104,8 @@ class FakeTask:
         if self.response is not None:
             data["response"] = self.response
             data["finished_at"] = self.finished_at
+        elif hiccup:  # still running: no state word, no finished_at, and a bare string for an error
+            data["response"] = {"success": False, "task_id": self.task_id, "error": "temporary failure, retrying"}
         elif pending_shape != "absent":  # "processing", or any interim state the API may invent
             data["response"] = {"success": True, "task_id": self.task_id, "state": pending_shape, "error": None}
         return data
@@ -118,6 +133,7 @@ class FakeLuma:
         max_in_flight: int | None = 5,
     ) -> None:
         self.token = token
+        self.credentials: dict[str, Credential] = {token: Credential()}
         self.delay = delay
         self.host = host
         self.port = port
@@ -129,6 +145,15 @@ class FakeLuma:
         # --- knobs for tests ---
         self.pending_shape = "absent"  # or "processing" (or any state): how a pending task's record looks
         self.ack_with_success = False  # async answers {"task_id"} or {"success": true, "task_id"}
+        # With `async` or a callback the API answers with a task id at once, and a moderation refusal comes back
+        # inside the task's response, not as a 403 on submit (issue #19; AceDataCloud's SDK reads it there)
+        self.refusals_in_task = True
+        # Whether a task's record exists at once is not documented: `/luma/tasks` may not know a task for a while
+        # after it was created (retrieve: 404, retrieve_batch: absent). Seconds; 0 = at once.
+        self.record_after = 0.0
+        # The next look-ups answer a running task as {"success": false, "error": "…"} with no state word and no
+        # finished_at: the passing hiccup AceDataCloud's SDK keeps waiting through (its _runtime/tasks.py)
+        self._hiccups = 0
         self.duplicate_callbacks = False  # send every callback twice
         self.blocked_words: set[str] = {"forbidden-topic"}
         self.prompt_max = 5000  # the bot does not know the API's limit (none is published): the fake has one
@@ -257,6 +282,14 @@ class FakeLuma:
         """Do the next request's work (a task is created) but cut the connection instead of answering."""
         self._drops.append(path)
 
+    def add_token(self, token: str, state: str = "ok", services: tuple[str, ...] | None = None) -> None:
+        """Accept another token, as a credential in this `state` bound to these `services` (paths)."""
+        self.credentials[token] = Credential(state, services)
+
+    def hiccup_next(self, times: int = 1) -> None:
+        """The next `times` task look-ups report running tasks as `success: false` with a bare string error."""
+        self._hiccups += times
+
     def fail_next_task(self, message: str = "Luma failed to generate the video", code: str = "api_error") -> None:
         """The next task created will end failed."""
         self._task_failures.append((code, message))
@@ -316,8 +349,22 @@ class FakeLuma:
         auth = request.headers.get("Authorization", "")
         if not auth:
             return None, self._error(400, "no_token", "token is required")
-        if not auth.startswith("Bearer ") or auth[7:] != self.token:
-            return None, self._error(401, "invalid_token", "token is invalid")
+        credential = self.credentials.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if credential is None:
+            return None, self._error(401, "invalid_token", "The specified token is invalid or wrong.")
+        if credential.state == "expired":
+            return None, self._error(401, "token_expired", "The specified token is expired.")
+        if credential.services is not None and request.path not in credential.services:
+            return None, self._error(401, "token_mismatched", "The specified token is not for this service.")
+        if credential.state == "disabled":
+            return None, self._error(403, "disabled", "The credential is disabled.")
+        if credential.state == "used_up" and request.path == "/luma/videos":
+            return None, self._error(
+                403,
+                "used_up",
+                "Your balance is not sufficient for current request, please buy more in Ace Data Cloud "
+                "https://platform.acedata.cloud",
+            )
         if self.rate_limit_per_second is not None:
             now = time.monotonic()
             while self._recent and now - self._recent[0] > 1.0:
@@ -403,11 +450,17 @@ class FakeLuma:
         except _BadRequest as exc:
             return self._error(400, "bad_request", str(exc))
         prompt = body.get("prompt") or ""
-        if any(word in prompt.lower() for word in self.blocked_words):
-            return self._error(403, "forbidden", "the prompt was refused by content moderation")
+        blocked = any(word in prompt.lower() for word in self.blocked_words)
+        answers_at_once = bool(body.get("async") or body.get("callback_url"))
+        if blocked and not (answers_at_once and self.refusals_in_task):
+            return self._error(403, "forbidden", REFUSED)
         if self.max_in_flight is not None and self.running >= self.max_in_flight:
             return self._error(429, "rate_limited", "Concurrency limit exceeded for this token.")
+        if blocked:  # accepted at once; the refusal comes back inside the task, moments later (a held task too)
+            self._task_failures.appendleft(("forbidden", REFUSED))
         task = self._create(body, request.headers["Authorization"][7:])
+        if blocked and not self.auto_complete:
+            self._timers.append(asyncio.get_running_loop().call_later(min(self.delay, 0.1), self._complete, task))
         self.in_flight_peak = max(self.in_flight_peak, self.running)
         if self._drops and self._drops[0] == request.path:
             self._drops.popleft()
@@ -437,25 +490,36 @@ class FakeLuma:
             return refusal
         assert body is not None
         action = body.get("action")
+        token = request.headers["Authorization"][7:]
+        hiccup = self._hiccups > 0
+        self._hiccups = max(0, self._hiccups - 1)
         if action == "retrieve":
             task_id = body.get("id")
             if not isinstance(task_id, str) or not task_id:
                 return self._error(400, "bad_request", "id is required")
-            task = self.tasks.get(task_id)
-            if task is None or task.token != self.token:
+            task = self._known(task_id, token)
+            if task is None:
                 return self._error(404, "not_found", "task not found")
-            return web.json_response(task.record(self.pending_shape))
+            return web.json_response(task.record(self.pending_shape, hiccup=hiccup))
         if action == "retrieve_batch":
             ids = body.get("ids")
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
                 return self._error(400, "bad_request", "ids must be a non-empty list of strings")
             if len(ids) > 100:
                 return self._error(400, "bad_request", "at most 100 ids per batch")
-            items = [self.tasks[i].record(self.pending_shape) for i in ids if i in self.tasks]
+            known = [t for t in (self._known(i, token) for i in ids) if t is not None]
+            items = [t.record(self.pending_shape, hiccup=hiccup) for t in known]
             return web.json_response({"items": items, "count": len(items)})
         return self._error(400, "bad_request", "action must be retrieve or retrieve_batch")
 
     # --- tasks ----------------------------------------------------------------------------------
+
+    def _known(self, task_id: str, token: str) -> FakeTask | None:
+        """The task as `/luma/tasks` knows it: this token's, and once its record exists (`record_after`)."""
+        task = self.tasks.get(task_id)
+        if task is None or task.token != token or time.monotonic() - task.created_mono < self.record_after:
+            return None
+        return task
 
     def _create(self, body: dict[str, Any], token: str) -> FakeTask:
         scripted = self._scripted.popleft() if self._scripted else None

@@ -11,9 +11,12 @@ with retry_after on demand.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import itertools
 import json
+import mimetypes
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,19 +28,47 @@ from bot.serving import start_app
 
 from .discord_files import MIB, TooLarge, Upload, attachment, check_uploads, parse_multipart, refresh_urls
 from .discord_limits import InvalidForm, check_choices, check_commands, check_message, check_modal
+from .discord_permissions import (
+    ADD_REACTIONS,
+    ATTACH_FILES,
+    DEFAULT_PERMISSIONS,
+    EMBED_LINKS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+    apply_overwrites,
+    base_permissions,
+)
 
-__all__ = ["FakeDiscord", "Interaction"]
+__all__ = [
+    "ADD_REACTIONS",
+    "ATTACH_FILES",
+    "EMBED_LINKS",
+    "MANAGE_GUILD",
+    "READ_MESSAGE_HISTORY",
+    "SEND_MESSAGES",
+    "VIEW_CHANNEL",
+    "FakeDiscord",
+    "Interaction",
+    "NotOffered",
+]
 
 API = "/api/v10"
+CDN_PATH = "/cdn"  # the fake serves the files members upload here (its attachments' URLs point at it)
 MESSAGE_CONTENT = 1 << 15
-DEFAULT_PERMISSIONS = 0x0000_0000_0000_0800 | 0x400 | 0x40 | 0x4000 | 0x8000 | 0x10000 | 0x80000000
-MANAGE_GUILD = 1 << 5
-READ_MESSAGE_HISTORY = 1 << 16
-MANAGE_MESSAGES = 1 << 13
-ATTACH_FILES = 1 << 15
-CDN = "https://cdn.discordapp.com"
+GATEWAY_MESSAGE_CONTENT = 1 << 18  # application flags: the Message Content intent switched on in the Portal
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # (the _LIMITED one for an unverified app in under 100 servers)
+NONCE_WINDOW = 120.0  # "the past few minutes": the fake keeps the least a bot could count on
+REQUEST_LIMIT = 25 * MIB  # message.mdx, Create Message: "The maximum request size when sending a message is 25 MiB"
 TIER_FILE_LIMIT = {0: 10 * MIB, 1: 10 * MIB, 2: 50 * MIB, 3: 100 * MIB}  # by the guild's boost tier
 DEADLINE = 3.0
+# a real 1×1 PNG: what a member's uploaded picture starts with (the fake's CDN serves it)
+PNG_BYTES = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 GUILDS_PER_SHARD = 2500  # Discord closes a shard holding more with 4011 "Sharding required"
 TOKEN_TTL = 15 * 60
 
@@ -80,6 +111,14 @@ class _Error(Exception):
         self.status, self.code, self.message, self.errors = status, code, message, errors
 
 
+class NotOffered(Exception):
+    """Discord would not offer this command there, so no member could invoke it (no interaction is sent)."""
+
+
+MISSING_ACCESS = (403, 50001, "Missing Access")
+MISSING_PERMISSIONS = (403, 50013, "Missing Permissions")
+
+
 class FakeDiscord:
     def __init__(self, *, token: str = "fake-bot-token", bot_name: str = "Luma") -> None:
         self.token = token
@@ -99,9 +138,14 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
         self.forbidden_channels: set[int] = set()
-        self.bot_denied: dict[int, int] = {}
-        self.user_locales: dict[int, str] = {}  # channel id -> permissions the bot lacks there
-        self.message_content_allowed = True  # the Developer Portal's switch for the privileged intent
+        self.user_locales: dict[int, str] = {}
+        # the Developer Portal's switch for the privileged Message Content intent: off for a new application
+        self.message_content_allowed = False
+        self.bot_public = True  # Portal › Bot › Public Bot: anyone may add the bot to their server (the default)
+        self.user_install = False  # Portal › Installation › User Install: members may add the app to their account
+        self.notifications: list[tuple[int, int]] = []  # (user, message) a new message pinged
+        self._nonces: dict[str, tuple[int, float]] = {}  # the bot's nonces: (message, when)
+        self.files: dict[str, bytes] = {}  # what members uploaded, served at CDN_PATH by its attachment path
         self.gateway_down = False
         self._failures: list[tuple[str, re.Pattern[str], int, int, str]] = []
         # Discord's invalid-request rule: 401, 403 and 429 count against the bot (10,000 per 10 minutes), and
@@ -133,6 +177,7 @@ class FakeDiscord:
         # the largest upload Discord takes (a tier 3 guild's 100 MiB) and the message around it
         app = web.Application(client_max_size=101 * MIB, middlewares=[self._middleware])
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get(CDN_PATH + "/{path:.*}", self._cdn)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner, self.port = await start_app(app, "127.0.0.1", port)
         return self
@@ -157,6 +202,22 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def cdn_base(self) -> str:
+        """Where this Discord's attachments live (Discord's is https://cdn.discordapp.com)."""
+        return f"http://127.0.0.1:{self.port}{CDN_PATH}"
+
+    async def _cdn(self, request: web.Request) -> web.StreamResponse:
+        """Discord's CDN for the files members uploaded: the bytes while the file exists and its signed link has not
+        expired (reference.mdx, "Signed Attachment CDN URLs"); 404 once an ephemeral attachment is removed."""
+        path = "/" + request.match_info["path"]
+        data = self.files.get(path)
+        expires = request.query.get("ex")
+        if data is None or expires is None or int(expires, 16) < time.time():
+            return web.Response(status=404, text="This content is no longer available.")
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return web.Response(body=data, headers={"Content-Type": kind})
 
     def now(self) -> float:
         return time.monotonic() + self.clock_offset
@@ -268,16 +329,28 @@ class FakeDiscord:
         }
 
     def member_permissions(self, guild_id: int, user_id: int) -> int:
-        guild = self.guilds[guild_id]
-        if str(user_id) == guild["owner_id"]:
-            return (1 << 41) - 1
-        roles = {r["id"]: int(r["permissions"]) for r in guild["roles"]}
-        value = roles[str(guild_id)]
-        for role in self.members[(guild_id, user_id)]["roles"]:
-            value |= roles.get(role, 0)
-        if value & 0x8:  # administrator
-            return (1 << 41) - 1
-        return value
+        """Guild-level permissions (topics/permissions: @everyone's, OR the member's roles'; all for the owner)."""
+        return base_permissions(self.guilds[guild_id], self.members[(guild_id, user_id)]["roles"], user_id)
+
+    def channel_permissions(self, channel_id: int, user_id: int) -> int:
+        """A member's permissions in a channel: overwrites and implicit denials (a thread: its parent's overwrites)."""
+        channel = self.channels[channel_id]
+        if channel.get("type") == 1:
+            return DEFAULT_PERMISSIONS | ATTACH_FILES
+        guild_id = int(channel["guild_id"])
+        roles = self.members[(guild_id, user_id)]["roles"]
+        source = self.channels[int(channel["parent_id"])] if channel.get("parent_id") else channel
+        base = self.member_permissions(guild_id, user_id)
+        return apply_overwrites(base, source.get("permission_overwrites", []), str(guild_id), roles, user_id)
+
+    def set_overwrite(
+        self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0, role: bool = True
+    ) -> None:
+        """A channel permission overwrite for a role (@everyone's id is the guild's) or, `role=False`, a member."""
+        channel = self.channels[channel_id]
+        kept = [o for o in channel.get("permission_overwrites", []) if o["id"] != str(target_id)]
+        kept.append({"id": str(target_id), "type": 0 if role else 1, "allow": str(allow), "deny": str(deny)})
+        channel["permission_overwrites"] = kept
 
     def guild_payload(self, guild_id: int) -> dict[str, Any]:
         guild = self.guilds[guild_id]
@@ -347,26 +420,29 @@ class FakeDiscord:
         """The bot lacks these permissions in this channel (e.g. READ_MESSAGE_HISTORY: no replies, no reactions;
         ATTACH_FILES: no uploads), by a member overwrite on the channel as Discord would have it. Call before
         the bot connects, or follow with `channel_updated` so the bot hears of it."""
-        self.bot_denied[channel_id] = self.bot_denied.get(channel_id, 0) | permissions
-        channel = self.channels[channel_id]
-        overwrites = [o for o in channel.get("permission_overwrites", []) if o["id"] != self.bot_user["id"]]
-        deny = str(self.bot_denied[channel_id])
-        overwrites.append({"id": self.bot_user["id"], "type": 1, "allow": "0", "deny": deny})
-        channel["permission_overwrites"] = overwrites
+        bot = self.bot_user["id"]
+        current = next((o for o in self.channels[channel_id].get("permission_overwrites", []) if o["id"] == bot), None)
+        denied = (int(current["deny"]) if current else 0) | permissions
+        self.set_overwrite(channel_id, int(bot), deny=denied, role=False)
 
     async def channel_updated(self, channel_id: int) -> None:
         await self.dispatch("CHANNEL_UPDATE", dict(self.channels[channel_id]))
 
     def bot_permissions(self, channel_id: int) -> int:
-        """What the bot may do in a channel (its roles, less what is denied there or on a thread's parent)."""
-        channel = self.channels[channel_id]
-        if channel.get("type") == 1:
-            return DEFAULT_PERMISSIONS | ATTACH_FILES
-        value = self.member_permissions(int(channel["guild_id"]), int(self.bot_user["id"]))
-        value &= ~self.bot_denied.get(channel_id, 0)
-        if channel.get("parent_id"):
-            value &= ~self.bot_denied.get(int(channel["parent_id"]), 0)
-        return value
+        """What the bot may do in a channel."""
+        return self.channel_permissions(channel_id, int(self.bot_user["id"]))
+
+    def _check_bot_may(self, channel_id: int, needed: int) -> None:
+        """403 like Discord: Missing Access (50001) without View Channel, else Missing Permissions (50013)."""
+        have = self.bot_permissions(channel_id)
+        if not have & VIEW_CHANNEL:
+            raise _Error(*MISSING_ACCESS)
+        if have & needed != needed:
+            raise _Error(*MISSING_PERMISSIONS)
+
+    def _send_permission(self, channel_id: int) -> int:
+        """Posting needs Send Messages; in a thread, Send Messages in Threads instead."""
+        return SEND_MESSAGES_IN_THREADS if self.channels[channel_id].get("type") in (10, 11, 12) else SEND_MESSAGES
 
     def file_limit(self, channel_id: int) -> int:
         """The largest upload a bot may post in a channel: 10 MiB in a DM, else by the guild's boost tier."""
@@ -562,7 +638,8 @@ class FakeDiscord:
             option: dict[str, Any] = {"name": name, "value": value, "type": _option_type(value)}
             if attachments and name in attachments:
                 option["type"] = 11
-                resolved.setdefault("attachments", {})[str(value)] = attachments[name]
+                # a command option's file is an ephemeral attachment (message.mdx, Attachment Object)
+                resolved.setdefault("attachments", {})[str(value)] = {**attachments[name], "ephemeral": True}
             if isinstance(value, dict) and "mention" in value:  # a user or role option
                 option["type"], option["value"] = value["type"], str(value["id"])
                 key = {6: "users", 7: "channels", 8: "roles"}[value["type"]]
@@ -642,6 +719,66 @@ class FakeDiscord:
             interaction.payload["message"] = after.payload["message"]
         return await self._send_interaction(interaction)
 
+    async def user_command(
+        self,
+        user_id: int,
+        path: list[str],
+        options: dict[str, Any] | None = None,
+        *,
+        context: int,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        force: bool = False,
+    ) -> Interaction:
+        """A member who added the app to their own account (User Install) runs a global command: in a server that
+        does not have the bot (context 0), in a DM with the bot (1) or in a group DM (2). Discord offers the command
+        there only if its integration_types include USER_INSTALL (1) and its contexts include `context`
+        (application-commands.mdx, "Contexts"); else NotOffered. `force` sends it anyway, as a stale client might."""
+        command = next((c for c in self.commands.get(None, []) if c["name"] == path[0]), None)
+        if command is None:
+            raise NotOffered(f"no global command {path[0]}")
+        offered = self.user_install and 1 in command["integration_types"] and context in command["contexts"]
+        if not offered and not force:
+            raise NotOffered(f"/{path[0]} is not offered to a user install in context {context}")
+        if channel_id is None:
+            channel_id = next(self._ids)
+            self.channels[channel_id] = {"id": str(channel_id), "type": 1 if context == 1 else 3, "recipients": []}
+        interaction_id = next(self._ids)
+        token = f"itok-{interaction_id}-{'x' * 40}"
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "channel_id": str(channel_id),
+            "channel": {k: v for k, v in self.channels[channel_id].items() if k != "permission_overwrites"},
+            "user": self.users[user_id],
+            "app_permissions": str(DEFAULT_PERMISSIONS),
+            "locale": self.user_locales.get(user_id, "en-US"),
+            "entitlements": [],
+            "authorizing_integration_owners": {"1": str(user_id)},
+            "context": context,
+            "attachment_size_limit": 10 * MIB,
+            "data": {
+                "id": command["id"],
+                "name": path[0],
+                "type": 1,
+                "options": [
+                    {"name": path[1], "type": 1, "options": [
+                        {"name": k, "value": v, "type": _option_type(v)} for k, v in (options or {}).items()
+                    ]}
+                ],
+            },
+        }  # fmt: skip
+        if guild_id is not None:
+            payload["guild_id"] = str(guild_id)
+            payload["member"] = {**self.members[(guild_id, user_id)], "permissions": str(DEFAULT_PERMISSIONS)}
+            payload.pop("user")
+        interaction = Interaction(interaction_id, token, 2, payload, self.now(), channel_id, user_id)
+        self.interactions[token] = interaction
+        return await self._send_interaction(interaction)
+
     async def message_command(self, name: str, message_id: int, user_id: int) -> Interaction:
         message = self.messages[message_id]
         channel_id = int(message["channel_id"])
@@ -661,10 +798,23 @@ class FakeDiscord:
         connects, or follow with `channel_updated`."""
         self.channels[channel_id]["nsfw"] = value
 
-    def user_attachment(self, channel_id: int, filename: str, size: int = 20_000) -> dict[str, Any]:
-        """An attachment as Discord describes one a member uploaded (signed link, content type by name)."""
-        upload = Upload(0, filename, size, "0" * 64)
-        return attachment(next(self._ids), upload, channel_id, CDN)
+    def user_attachment(
+        self, channel_id: int, filename: str, size: int = 20_000, *, data: bytes | None = None, ephemeral: bool = False
+    ) -> dict[str, Any]:
+        """An attachment as Discord describes one a member uploaded (signed link, content type by name); its bytes
+        are served at its link. `ephemeral`: a slash command option's file (message.mdx, Attachment Object:
+        "Ephemeral attachments will automatically be removed after a set period of time"): `expire_upload`."""
+        body = data if data is not None else PNG_BYTES + b"\0" * max(0, size - len(PNG_BYTES))
+        upload = Upload(0, filename, len(body), hashlib.sha256(body).hexdigest())
+        item = attachment(next(self._ids), upload, channel_id, self.cdn_base)
+        self.files[item["url"].split("?", 1)[0].removeprefix(self.cdn_base)] = body
+        if ephemeral:
+            item["ephemeral"] = True
+        return item
+
+    def expire_upload(self, item: dict[str, Any]) -> None:
+        """Discord removes an ephemeral attachment: its link answers 404 from now on."""
+        self.files.pop(item["url"].split("?", 1)[0].removeprefix(self.cdn_base), None)
 
     async def post_user_message(
         self,
@@ -690,14 +840,11 @@ class FakeDiscord:
         message["mentions"] = mentions
         message["attachments"] = attachments or []
         self.messages[int(message["id"])] = message
-        event = dict(message)
+        event = dict(self._as_the_bot_sees(message, over_gateway=True))
         event["guild_id"] = str(guild_id)
         event["member"] = {k: v for k, v in self.members[(guild_id, user_id)].items() if k != "user"}
         if referenced is not None:
-            event["referenced_message"] = referenced
-        mentioned_bot = any(m["id"] == self.bot_user["id"] for m in mentions)
-        if not self.message_content_intent and not mentioned_bot:
-            event["content"] = ""  # Discord withholds content without the intent
+            event["referenced_message"] = self._as_the_bot_sees(referenced, over_gateway=True)
         await self.dispatch("MESSAGE_CREATE", event)
         return message
 
@@ -783,7 +930,7 @@ class FakeDiscord:
             if not path.startswith(("/webhooks/", "/interactions/")):
                 if request.headers.get("Authorization") != f"Bot {self.token}":
                     raise _Error(401, 0, "401: Unauthorized")
-            status, payload = await self._route(request.method, path, body, request.query, uploads)
+            status, payload = await self._route(request.method, path, body, request.query, uploads, len(raw))
         except _Error as exc:
             record.status = exc.status
             if exc.status in (401, 403):
@@ -809,7 +956,9 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json(payload, status=status)
 
-    async def _route(self, method: str, path: str, body: Any, query: Any, uploads: list[Upload]) -> tuple[int, Any]:
+    async def _route(
+        self, method: str, path: str, body: Any, query: Any, uploads: list[Upload], size: int = 0
+    ) -> tuple[int, Any]:
         app = str(self.application_id)
         parts = path.strip("/").split("/")
         match parts:
@@ -843,18 +992,21 @@ class FakeDiscord:
             case ["interactions", iid, token, "callback"] if method == "POST" and uploads:
                 raise _Error(400, 50035, "the fake takes no files in an interaction callback")
             case ["channels", cid, "messages"] if method == "POST":
-                return 200, self._create_message(int(cid), body, uploads)
+                return 200, self._create_message(int(cid), body, uploads, size)
             case ["channels", cid, "messages", mid] if method in ("GET", "PATCH", "DELETE"):
                 return self._channel_message(int(cid), int(mid), method, body, uploads)
             case ["channels", cid, "messages", mid, "reactions", emoji, "@me"] if method == "PUT":
+                # message.mdx, Create Reaction: "requires the READ_MESSAGE_HISTORY permission … Additionally, if
+                # nobody else has reacted to the message using this emoji, … the ADD_REACTIONS permission"
                 self._channel(int(cid), write=True)
-                if self.bot_denied.get(int(cid), 0) & READ_MESSAGE_HISTORY:
-                    raise _Error(403, 50013, "Missing Permissions")
                 self._message_in(int(cid), int(mid))
+                first = not any(r[:2] == (int(cid), int(mid)) and r[2] == emoji for r in self.reactions)
+                self._check_bot_may(int(cid), READ_MESSAGE_HISTORY | (ADD_REACTIONS if first else 0))
                 self.reactions.append((int(cid), int(mid), emoji))
                 return 204, None
             case ["channels", cid, "typing"] if method == "POST":
                 self._channel(int(cid), write=True)
+                self._check_bot_may(int(cid), self._send_permission(int(cid)))
                 return 204, None
             case ["users", "@me", "channels"] if method == "POST":
                 return 200, self._open_dm(int(body["recipient_id"]))
@@ -868,11 +1020,13 @@ class FakeDiscord:
             "name": self.bot_user["username"],
             "icon": None,
             "description": "",
-            "bot_public": True,
+            "bot_public": self.bot_public,
             "bot_require_code_grant": False,
             "owner": self.owner,
             "verify_key": "0" * 64,
-            "flags": 0,
+            # application.mdx, Application Flags: the intent's switch shows as GATEWAY_MESSAGE_CONTENT_LIMITED for an
+            # app that is not verified (in under 100 servers)
+            "flags": GATEWAY_MESSAGE_CONTENT_LIMITED if self.message_content_allowed else 0,
             "team": None,
             "summary": "",
             "bot": self.bot_user,
@@ -895,6 +1049,14 @@ class FakeDiscord:
             command = dict(command)
             command.setdefault("description", "")  # Discord sends "" for context menus
             command.setdefault("options", [])
+            # application-commands.mdx: integration_types may name only installation contexts the application
+            # supports; for a global command it defaults to them, and `contexts` to all three
+            installs = [0, 1] if self.user_install else [0]
+            if any(t not in installs for t in command.get("integration_types") or []):
+                raise _Error(400, 50035, "integration_types: the application does not support that installation")
+            if guild_id is None:
+                command["integration_types"] = command.get("integration_types") or installs
+                command["contexts"] = command.get("contexts") or [0, 1, 2]
             command["id"] = self._command_id(command["name"], command.get("type", 1))
             command["application_id"] = str(self.application_id)
             command["version"] = str(next(self._ids))
@@ -947,6 +1109,7 @@ class FakeDiscord:
             )
             self.messages[int(message["id"])] = message
             interaction.original_message_id = int(message["id"])
+            self._notify(message, data)
         elif kind in (6, 7) and "message" in interaction.payload:
             interaction.original_message_id = int(interaction.payload["message"]["id"])
             if kind == 7:
@@ -978,17 +1141,23 @@ class FakeDiscord:
         if not interaction.responded:
             raise _Error(404, 10015, "Unknown Webhook")
         check_message(body)
-        if uploads:
-            raise _Error(400, 50035, "the fake takes no files in a follow-up")
+        # files follow the interaction's own rules, as its response's do: app_permissions, attachment_size_limit
+        may_attach = int(interaction.payload["app_permissions"]) & ATTACH_FILES
+        limit = interaction.payload["attachment_size_limit"]
         original = self.messages.get(interaction.original_message_id or 0)
         if original is not None and original["flags"] & 128:
             # Discord: the first follow-up after a deferred response edits the loading message instead, and
-            # ignores the ephemeral flag (the message keeps the defer's): a "private" answer goes public
-            self._edit(original, {k: v for k, v in body.items() if k != "flags"})
+            # ignores the ephemeral flag (the message keeps the defer's): a "private" answer goes public, and
+            # nobody is notified (an edit)
+            files = self._attachments(original, body, uploads, limit, may_attach)
+            self._edit(original, {k: v for k, v in body.items() if k != "flags"}, files)
             message = original
         else:
+            files = self._attachments(None, body, uploads, limit, may_attach, interaction.channel_id)
             message = self._message(interaction.channel_id, self.bot_user, body, interaction=interaction)
+            message["attachments"] = files or []
             self.messages[int(message["id"])] = message
+            self._notify(message, body)
         if query.get("wait") in ("true", "1", "True"):
             return 200, message
         return 204, None
@@ -1006,7 +1175,7 @@ class FakeDiscord:
         if message is None:
             raise _Error(404, 10008, "Unknown Message")
         if method == "GET":
-            refresh_urls(message, CDN)
+            refresh_urls(message, self.cdn_base)
             return 200, message
         if method == "DELETE":
             self.messages.pop(message_id, None)
@@ -1037,26 +1206,103 @@ class FakeDiscord:
             raise _Error(404, 10008, "Unknown Message")
         return message
 
-    def _create_message(self, channel_id: int, body: Any, uploads: list[Upload] | None = None) -> dict[str, Any]:
+    def _create_message(
+        self, channel_id: int, body: Any, uploads: list[Upload] | None = None, size: int = 0
+    ) -> dict[str, Any]:
+        """Create Message (message.mdx): Send Messages (in a thread: Send Messages in Threads); a reply needs Read
+        Message History; files need Attach Files; at most 25 MiB a request; embeds need Embed Links (below)."""
         channel = self._channel(channel_id, write=True)
         check_message(body)
+        if channel.get("type") != 1:
+            self._check_bot_may(channel_id, self._send_permission(channel_id))
+        if size > REQUEST_LIMIT:
+            raise _Error(413, 40005, "Request entity too large")
         may_attach = self.bot_permissions(channel_id) & ATTACH_FILES
         files = self._attachments(None, body, uploads or [], self.file_limit(channel_id), may_attach, channel_id)
         reference = body.get("message_reference")
-        if reference is not None and self.bot_denied.get(channel_id, 0) & READ_MESSAGE_HISTORY:
-            raise _Error(403, 50013, "Missing Permissions")  # a reply needs Read Message History
+        if reference is not None and not self.bot_permissions(channel_id) & READ_MESSAGE_HISTORY:
+            raise _Error(*MISSING_PERMISSIONS)  # a reply needs Read Message History
         if reference is not None:  # Discord answers with snowflakes as strings
             reference = {k: str(v) if k.endswith("_id") and v is not None else v for k, v in reference.items()}
             referenced = self.messages.get(int(reference["message_id"]))
             if referenced is None and reference.get("fail_if_not_exists", True):
                 raise _Error(400, 50035, "Unknown message in message_reference")
+        body = self._without_embeds_unless_allowed(channel_id, body, bool(files))
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Create Message, enforce_nonce: "If another message was created by the same author with the same
+            # nonce [in the past few minutes], that message will be returned and no new message will be created"
+            seen = self._nonces.get(str(nonce))
+            if seen is not None and self.now() - seen[1] < NONCE_WINDOW and seen[0] in self.messages:
+                return self.messages[seen[0]]
         author = self.bot_user
         message = self._message(channel_id, author, body, reference=reference)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self._nonces[str(nonce)] = (int(message["id"]), self.now())
         message["attachments"] = files or []
         if channel.get("type") == 1:
             message["guild_id"] = None
         self.messages[int(message["id"])] = message
+        self._notify(message, body)
         return message
+
+    def _without_embeds_unless_allowed(self, channel_id: int, body: dict[str, Any], has_files: bool) -> dict[str, Any]:
+        """A bot without Embed Links sees its embeds silently dropped, and a message left with nothing is refused as
+        empty (50006): discord-api-docs#5648 ("Ignores embed and calls it empty if you have no content or button"),
+        #2601. Interaction responses are the application's webhook messages, to which this does not apply."""
+        channel = self.channels[channel_id]
+        if channel.get("type") == 1 or not body.get("embeds") or self.bot_permissions(channel_id) & EMBED_LINKS:
+            return body
+        body = {**body, "embeds": []}
+        if not (body.get("content") or body.get("components") or has_files or body.get("sticker_ids")):
+            raise _Error(400, 50006, "Cannot send an empty message")
+        return body
+
+    def _notify(self, message: dict[str, Any], body: dict[str, Any]) -> None:
+        """Who a NEW message pings (an edit never does): the users its content mentions, as `allowed_mentions`
+        permits (message.mdx, Allowed Mentions: absent, every mention parses; `parse`, `users`), the author of the
+        message it replies to when `replied_user`, and the other side of a DM. Ephemeral messages ping nobody."""
+        if message["flags"] & 64:
+            return
+        allowed = body.get("allowed_mentions")
+        mentioned = [int(u) for u in re.findall(r"<@!?(\d+)>", message.get("content") or "")]
+        if allowed is not None:
+            listed = {int(u) for u in allowed.get("users") or []}
+            if "users" not in (allowed.get("parse") or []):
+                mentioned = [u for u in mentioned if u in listed]
+        reference = message.get("message_reference")
+        if reference is not None and (allowed is None or allowed.get("replied_user")):
+            referenced = self.messages.get(int(reference["message_id"]))
+            if referenced is not None:
+                mentioned.append(int(referenced["author"]["id"]))
+        channel = self.channels.get(int(message["channel_id"]), {})
+        if channel.get("type") == 1:
+            mentioned.append(int(channel["recipients"][0]["id"]))
+        for user in dict.fromkeys(mentioned):
+            if str(user) != self.bot_user["id"]:
+                self.notifications.append((user, int(message["id"])))
+
+    def pings(self, user_id: int) -> list[dict[str, Any]]:
+        """The messages that notified this user, still there."""
+        return [self.messages[m] for u, m in self.notifications if u == user_id and m in self.messages]
+
+    def _as_the_bot_sees(self, message: dict[str, Any], *, over_gateway: bool) -> dict[str, Any]:
+        """events/gateway.mdx, "Message Content Intent": without the intent an app receives empty `content`, `embeds`,
+        `attachments` and `components` (and no `poll`), except in messages it sent, in DMs with it, and in messages
+        that mention it; the target of a message command arrives whole in the interaction (not through here). Over
+        REST what counts is the application's Portal switch alone ("HTTP API restrictions are independent of Gateway
+        restrictions"); over the gateway the intent must also be asked for in IDENTIFY."""
+        allowed = self.message_content_allowed and (self.message_content_intent or not over_gateway)
+        if allowed or message["author"]["id"] == self.bot_user["id"]:
+            return message
+        if self.channels.get(int(message["channel_id"]), {}).get("type") == 1:
+            return message
+        if any(m.get("id") == self.bot_user["id"] for m in message.get("mentions") or []):
+            return message
+        hidden = {**message, "content": "", "embeds": [], "attachments": [], "components": []}
+        hidden.pop("poll", None)
+        return hidden
 
     def _channel_message(
         self, channel_id: int, message_id: int, method: str, body: Any, uploads: list[Upload]
@@ -1064,8 +1310,12 @@ class FakeDiscord:
         self._channel(channel_id, write=method != "GET")
         message = self._message_in(channel_id, message_id)
         if method == "GET":
-            refresh_urls(message, CDN)
-            return 200, message
+            # Get Channel Message: "requires the current user to have both the VIEW_CHANNEL and
+            # READ_MESSAGE_HISTORY permissions" in a guild channel
+            if self.channels[channel_id].get("type") != 1:
+                self._check_bot_may(channel_id, READ_MESSAGE_HISTORY)
+            refresh_urls(message, self.cdn_base)
+            return 200, self._as_the_bot_sees(message, over_gateway=False)
         if method == "DELETE":
             # Discord: deleting another user's message in a guild channel needs Manage Messages
             if (
@@ -1080,6 +1330,9 @@ class FakeDiscord:
         check_message(body, partial=True)
         may_attach = self.bot_permissions(channel_id) & ATTACH_FILES
         files = self._attachments(message, body, uploads, self.file_limit(channel_id), may_attach)
+        if message.get("interaction_metadata") is None:  # an interaction's response is the application's webhook's
+            keeps_files = bool(files if files is not None else message.get("attachments"))
+            body = self._without_embeds_unless_allowed(channel_id, body, keeps_files)
         self._edit(message, body, files)
         return 200, message
 
@@ -1170,7 +1423,9 @@ class FakeDiscord:
         listed = body.get("attachments") or []
         kept = [existing[str(a["id"])] for a in listed if "filename" not in a and str(a["id"]) in existing]
         channel_id = int(message["channel_id"]) if message else channel_id
-        return kept + [attachment(next(self._ids), u, channel_id, CDN) for u in sorted(uploads, key=lambda u: u.index)]
+        ordered = sorted(uploads, key=lambda u: u.index)
+        made = [attachment(next(self._ids), u, channel_id, self.cdn_base) for u in ordered]
+        return kept + made
 
     @staticmethod
     def _edit(message: dict[str, Any] | None, body: dict[str, Any], files: list[dict[str, Any]] | None = None) -> None:
