@@ -139,6 +139,7 @@ class GuildAdmin:
             shown.append(_("mod log off"))
         elif mod_log_channel is not None:
             changes["mod_log_channel_id"] = mod_log_channel
+            changes["mod_log_set_by"] = actor_id
             shown.append(_("mod log in <#{channel}>").format(channel=mod_log_channel))
         if spoiler is not None:
             changes["spoiler"] = int(spoiler)

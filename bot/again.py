@@ -1,33 +1,17 @@
 """Again: the same prompt and options as a new request, with every link in it checked. No Discord here.
 
-A frame uploaded to Discord is handed to the API by its attachment link, which Discord signs for about a
-day; after that (and for a few minutes before, the time a render may take to fetch it) the frame is gone, and
-the member is offered the form instead. Links of other sites are the member's own: they are handed on.
+Its frames are handed to the API by links that work now (bot/media/frames.py: the Discord link while it lives,
+else the bot's own served copy); a frame with none is not sent blind: the member is offered the form instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 from bot.luma import VideoRequest
-from bot.media.links import link_expires
+from bot.media.frames import FRAMES
 
-__all__ = ["FRAMES", "FRAME_MARGIN", "again_request", "gone_frames"]
-
-FRAME_MARGIN = timedelta(minutes=10)
-FRAMES = {"start_image_url": "start_frame", "end_image_url": "end_frame"}  # the request's field: its label
-
-
-def gone_frames(request: VideoRequest, now: datetime) -> list[str]:
-    """The frames of `request` whose link no longer works (or will not by the time the API fetches it)."""
-    gone = []
-    for field, label in FRAMES.items():
-        url = getattr(request, field)
-        expires = link_expires(url) if url else None
-        if expires is not None and expires - FRAME_MARGIN <= now:
-            gone.append(label)
-    return gone
+__all__ = ["FRAMES", "again_request"]
 
 
 def again_request(

@@ -27,6 +27,8 @@ from bot.extras import MissingExtra, needs_extra
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute, Shelf, ShelfError, open_shelf
+from bot.media.frames import Frames
+from bot.media.links import use_discord_cdn
 from bot.metrics import Metrics
 from bot.moderation import Moderation
 from bot.modlog import ModLog
@@ -62,6 +64,7 @@ def configure_discord_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_base
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    use_discord_cdn(settings.discord_cdn_url)
 
 
 class LumaBot(commands.AutoShardedBot):
@@ -77,6 +80,10 @@ class LumaBot(commands.AutoShardedBot):
             max_messages=200,
             tree_cls=LumaTree,
             shard_count=settings.shard_count,  # None: Discord's recommendation
+            # every command: in servers only, and only where the bot was added to the server; even if the owner
+            # switches User Install on, no command is offered in DMs or in servers without the bot (they cost money)
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
         )
         self.settings = settings
         self.clock = clock
@@ -100,6 +107,7 @@ class LumaBot(commands.AutoShardedBot):
     delivery: Delivery
     moderation: Moderation
     mod_log: ModLog
+    frames: Frames
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())
@@ -127,6 +135,9 @@ class LumaBot(commands.AutoShardedBot):
             timeout=settings.job_timeout,
             requests_per_second=settings.poll_rate,
             progress_interval=settings.progress_interval,
+            record_grace=settings.task_record_grace,
+            late_interval=settings.late_poll_interval,
+            late_window=settings.late_result_window,
         )
         self.jobs = JobService(
             self.db,
@@ -149,6 +160,14 @@ class LumaBot(commands.AutoShardedBot):
             shelf=shelf,
         )
         self.jobs.copy = self.archiver.copy
+        self.frames = Frames(
+            self.db,
+            base_url=settings.public_base_url,
+            upload_lifetime=settings.upload_link_lifetime,
+            keep=self.archiver.keep_files,
+            clock=self.clock,
+        )
+        self.jobs.frames = self.frames
         self.jobs.archive_wait = settings.archive_wait
         self.jobs.delivery_seconds = self.metrics.delivery_seconds
         self.jobs.wait_seconds = self.metrics.wait_seconds
@@ -176,7 +195,9 @@ class LumaBot(commands.AutoShardedBot):
             metrics_public=settings.metrics_public,
             metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
             guard=guard,
-            media=MediaRoute(self.jobs.videos, self.jobs.media, shelf) if settings.public_base_url else None,
+            media=(
+                MediaRoute(self.jobs.videos, self.jobs.media, shelf, self.frames) if settings.public_base_url else None
+            ),
         )
         try:
             await self.web.start()

@@ -53,7 +53,7 @@ async def _check(settings: Settings) -> int:
     """One line per check; non-zero when any fails."""
     from bot.luma import LumaClient, LumaError
     from bot.media import S3Place, ShelfError, open_shelf
-    from bot.store import JobStore, MediaStore
+    from bot.store import GuildStore, JobStore, MediaStore
     from bot.store.opening import open_database
 
     ok = True
@@ -66,10 +66,17 @@ async def _check(settings: Settings) -> int:
         version = await db.schema_version()
         waiting, rendering = await JobStore(db).line_counts()
         files, size = await MediaStore(db).usage()
+        problems = await GuildStore(db).problems()
         await db.close()
         print(f"database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)")
         where = S3Place.from_settings(settings) or settings.media_path
         print(f"media: {files} files kept, {size / 1048576:.1f} MiB in {where}")
+        for problem in problems:  # noticed by the running bot, cleared once a post there works in full
+            what = "the mod log" if problem.purpose == "mod_log" else "results"
+            print(
+                f"channel {problem.channel_id} (server {problem.guild_id}): {what} cannot be posted in full, the bot"
+                f" lacks {', '.join(problem.missing)} there (noticed {problem.noticed_at:%Y-%m-%d %H:%M} UTC)"
+            )
     except Exception as exc:
         ok = False
         print(f"database: FAILED ({type(exc).__name__}: {exc})")

@@ -219,6 +219,10 @@ class Settings:
     media_max_gb: float | None = _setting("MEDIA_MAX_GB", _gigabytes, 20.0)
     # How long a finished video waits for its copy before it is posted (with the file, or with the link).
     archive_wait: float = _setting("ARCHIVE_WAIT", _seconds, 10.0)
+    # A file a member attaches to a command is an ephemeral attachment: Discord removes it after a time it does not
+    # state. Until this many seconds after it was sent, the API is handed its Discord link; later, the bot's own kept
+    # copy (served under PUBLIC_BASE_URL), or the member is asked again.
+    upload_link_lifetime: float = _setting("UPLOAD_LINK_LIFETIME", _positive_float, 900.0)
     # A copy that failed for a reason that passes (the CDN, the network, a full disk) is tried again this
     # often (seconds), for up to a day.
     media_retry_interval: float = _setting("MEDIA_RETRY_INTERVAL", _positive_float, 600.0)
@@ -243,6 +247,7 @@ class Settings:
     dev_guild_id: int | None = _setting("DEV_GUILD_ID", _snowflake)
     discord_api_base: str | None = _setting("DISCORD_API_BASE", _http_url)
     discord_gateway_url: str | None = _setting("DISCORD_GATEWAY_URL", _ws_url)
+    discord_cdn_url: str | None = _setting("DISCORD_CDN_URL", _http_url)  # where that server's attachments live
     message_content_intent: bool = _setting("MESSAGE_CONTENT_INTENT", _bool, False)
     # Shards in this one process: empty follows Discord's recommendation (GET /gateway/bot), a number overrides it.
     shard_count: int | None = _setting("SHARD_COUNT", _positive_int)
@@ -273,6 +278,13 @@ class Settings:
     poll_rate: float = _setting("POLL_RATE", _positive_float, 1.0)
     callback_poll_interval: float = _setting("CALLBACK_POLL_INTERVAL", _positive_float, 60.0)
     job_timeout: float = _setting("JOB_TIMEOUT", _positive_float, 900.0)
+    # Whether the API lists a task at once is not documented: one it does not know is given this long (seconds)
+    # before the job is called lost (refunded).
+    task_record_grace: float = _setting("TASK_RECORD_GRACE", _positive_float, 600.0)
+    # A task given up on (timed out, or lost) is still looked at every LATE_POLL_INTERVAL seconds for this long:
+    # a video the API finishes late is delivered after all (and counted: the API bills it).
+    late_result_window: float = _setting("LATE_RESULT_WINDOW", _seconds, 86400.0)
+    late_poll_interval: float = _setting("LATE_POLL_INTERVAL", _positive_float, 300.0)
     progress_interval: float = _setting("PROGRESS_INTERVAL", _positive_float, 15.0)
 
     @classmethod

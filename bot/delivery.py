@@ -4,6 +4,7 @@ else a DM. The job tracker calls this once per outcome (see bot/jobs.py); this m
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -14,7 +15,8 @@ import discord
 from bot.i18n import N_, _, ngettext, sentences, speaking
 from bot.jobs import DeliveryReceipt
 from bot.luma import LumaError
-from bot.media import KeptFile
+from bot.media import KeptFile, jump_url
+from bot.reach import REQUEST_LIMIT, Reach, reach_in
 from bot.store import Job, Video
 from bot.ui import Rendered, failure_message, failure_reason, progress_message, result_message, shorten, timestamp
 
@@ -212,9 +214,15 @@ class Delivery:
                         receipt = await self._deliver(job, video, file)
             finally:
                 self._locks.pop(job.id, None)
-        where = (receipt.channel_id, receipt.message_id) if receipt.message_id and receipt.channel_id else None
-        self.bot.mod_log.job_ended(job, video, where if receipt.via != "private" else None)
         return receipt
+
+    async def delivered(self, job: Job, video: Video | None, receipt: DeliveryReceipt) -> None:
+        """After the receipt is recorded (so that nothing here can widen the window in which a stop or a crash
+        posts the outcome twice): the progress message goes, and the mod log hears of it."""
+        where = (receipt.channel_id, receipt.message_id) if receipt.message_id and receipt.channel_id else None
+        if where is not None and receipt.via in ("channel", "followup", "dm") and job.error_kind != "refused":
+            await self._remove_placeholder(job, *where)
+        self.bot.mod_log.job_ended(job, video, where if receipt.via != "private" else None)
 
     async def _refused_privately(self, job: Job) -> DeliveryReceipt:
         """Luma's own moderation refused the prompt: only the member is told (and it was refunded). The public
@@ -262,14 +270,13 @@ class Delivery:
     def _fits(file: KeptFile | None, limit: int | None) -> KeptFile | None:
         return file if file is not None and limit and file.size <= limit else None
 
-    def _channel_limit(self, job: Job) -> int:
-        """The largest file the bot may attach in the job's channel: the guild's boost tier, and 0 where the
-        bot lacks Attach Files there (or the channel is not in its cache: the link is always safe)."""
+    def _channel_limit(self, job: Job, reach: Reach) -> int:
+        """The largest file the bot may attach in the job's channel: the server's boost tier's, within the 25 MiB a
+        message may take in all; 0 without Attach Files there (or when the channel is not in the cache)."""
         guild = self.bot.get_guild(job.guild_id)
-        channel = guild.get_channel_or_thread(job.channel_id) if guild is not None else None
-        if guild is None or channel is None or not channel.permissions_for(guild.me).attach_files:
+        if guild is None or not reach.known or not reach.can_attach:
             return 0
-        return guild.filesize_limit
+        return min(guild.filesize_limit, REQUEST_LIMIT)
 
     async def _post(
         self,
@@ -296,74 +303,113 @@ class Delivery:
         return await send(render(False), None, **extra), None
 
     async def _deliver(self, job: Job, video: Video | None, file: KeptFile | None) -> DeliveryReceipt:
-        def render(mention: bool) -> Callable[[bool], Rendered]:
+        """The outcome as a NEW message that mentions the member (Discord notifies on new messages, never on edits),
+        then the progress message goes: one message, one player. In the channel when the bot may post there (sent
+        with the job's id as its nonce: Discord returns the first message instead of posting a second, for a few
+        minutes, if a restart sends it again); else as the interaction's follow-up while its token lives; else by
+        DM. A refusal Discord will not change its mind about moves on to the next at once."""
+
+        def render(plain_text: bool) -> Callable[[bool], Rendered]:
             def draw(attached: bool) -> Rendered:
                 if video is None:
-                    return failure_message(job, mention=mention)
-                return result_message(
-                    video, mention=mention, attached=attached, links=self.bot.links, spoiler=job.spoiler
-                )
+                    rendered = failure_message(job, mention=True)
+                else:
+                    rendered = result_message(
+                        video, mention=True, attached=attached, links=self.bot.links, spoiler=job.spoiler
+                    )
+                return rendered.as_text() if plain_text else rendered
 
             return draw
 
         if video is None:
             file = None
         video_id = video.video_id if video is not None else job.id
-        stale = job.progress_message_id  # the placeholder to point at the result if it can't become it
-        if self._token_alive(job):
-            webhook = self._webhook(job)
-
-            async def edit_original(rendered: Rendered, upload: discord.File | None) -> discord.Message:
-                extra = {"attachments": [upload]} if upload is not None else {}
-                return await webhook.edit_message("@original", **rendered.kwargs(), **extra)  # type: ignore[arg-type]
-
-            try:
-                message, attachment = await self._post(
-                    edit_original, render(False), self._fits(file, job.attach_limit), video_id, job.spoiler
-                )
-                return DeliveryReceipt("original", message.id, message.channel.id, attachment)
-            except discord.HTTPException as exc:
-                if exc.status == 401:  # the interaction token expired
-                    log.info("interaction token of %r expired; posting in the channel", job)
-                elif exc.status in PERMANENT:
-                    log.info("original response of %r refused (%s); posting in the channel", job, exc.status)
-                    stale = None if exc.status == 404 else stale
-                else:
-                    raise  # a 5xx or a 429 Discord gave up on: the same way again, later
-
-        def send_to(target: discord.abc.Messageable) -> Callable[..., Awaitable[discord.Message]]:
-            async def send(rendered: Rendered, upload: discord.File | None, **extra: Any) -> discord.Message:
-                if upload is not None:
-                    extra["file"] = upload
-                return await target.send(**rendered.kwargs(), **extra)
-
-            return send
-
         mentions = _only_the_member(job)
         channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
-        extra: dict[str, Any] = {"allowed_mentions": mentions}
-        try:
-            if job.reply_to_message_id:
+        reach = reach_in(self.bot, job.guild_id, job.channel_id)
+        if reach.known:  # noted for `luma-bot check` (and cleared once the channel works again)
+            if missing := reach.for_posting(embeds=True):
+                await self.bot.guild_store.note_problem(job.guild_id, job.channel_id, "results", missing)
+            else:
+                await self.bot.guild_store.clear_problem(job.guild_id, job.channel_id, "results")
+        if reach.can_post:  # (or nothing is known: Discord will say)
+            # one nonce per outcome (at most 25 characters): a failure and a late result of one job are two messages
+            nonce = f"{job.id[:22]}-{'c' if video is not None else 'f'}"
+            extra: dict[str, Any] = {"allowed_mentions": mentions, "nonce": nonce}
+            if job.reply_to_message_id and not reach.lacks("read_message_history"):
                 extra["reference"] = discord.MessageReference(
                     message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
                 )
-            fits = self._fits(file, self._channel_limit(job))
-            message, attachment = await self._post(send_to(channel), render(True), fits, video_id, job.spoiler, **extra)
-            if stale is not None:
-                await self._point_to(channel.get_partial_message(stale), message.jump_url, video is not None)
-            return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
-        except discord.HTTPException as exc:
-            if exc.status not in PERMANENT:
-                raise
-            log.info("channel of %r refused the result (%s %s); sending a DM", job, exc.status, exc.text)
-        extra.pop("reference", None)
+            fits = self._fits(file, self._channel_limit(job, reach))
+            try:
+                draw = render(reach.known and not reach.can_embed)
+                message, attachment = await self._post(_sender(channel), draw, fits, video_id, job.spoiler, **extra)
+                return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
+            except discord.HTTPException as exc:
+                if exc.status not in PERMANENT:
+                    raise
+                log.info("channel of %r refused the outcome (%s %s)", job, exc.status, exc.text)
+        if self._token_alive(job):
+            webhook = self._webhook(job)
+
+            async def follow_up(rendered: Rendered, upload: discord.File | None, **_: Any) -> discord.Message:
+                files = {"file": upload} if upload is not None else {}
+                kwargs = rendered.kwargs()
+                if kwargs["view"] is None:
+                    kwargs.pop("view")
+                return await webhook.send(wait=True, allowed_mentions=mentions, **kwargs, **files)  # type: ignore[arg-type]
+
+            try:
+                fits = self._fits(file, job.attach_limit)
+                message, attachment = await self._post(follow_up, render(False), fits, video_id, job.spoiler)
+                return DeliveryReceipt("followup", message.id, job.channel_id, attachment)
+            except discord.HTTPException as exc:
+                if exc.status not in PERMANENT and exc.status != 401:
+                    raise  # a 5xx or a 429 Discord gave up on: the same way again, later
+                log.info("the interaction of %r could not take the outcome (%s)", job, exc.status)
         try:
             dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
             fits = self._fits(file, DM_FILE_LIMIT)
-            message, attachment = await self._post(send_to(dm), render(True), fits, video_id, job.spoiler, **extra)
+            send = _sender(dm)
+            message, attachment = await self._post(
+                send, render(False), fits, video_id, job.spoiler, allowed_mentions=mentions
+            )
             return DeliveryReceipt("dm", message.id, dm.id, attachment)
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT:
                 raise
             log.warning("could not deliver %r anywhere (%s %s); it stays in the history", job, exc.status, exc.text)
         return DeliveryReceipt("none")
+
+    async def _remove_placeholder(self, job: Job, channel_id: int, message_id: int) -> None:
+        """The progress message goes once the outcome is posted: as the bot's own message in the channel (it needs no
+        permission but View Channel there), else through the interaction's webhook while its token lives; if it
+        cannot go, it points to the outcome."""
+        placeholder = job.progress_message_id
+        if placeholder is None or placeholder == message_id or job.id in self._gone:
+            return
+        channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+        ways = [channel.get_partial_message(placeholder).delete]
+        if self._token_alive(job):
+            ways.append(functools.partial(self._webhook(job).delete_message, placeholder))
+        for delete in ways:
+            try:
+                await delete()
+                return
+            except discord.NotFound:
+                return  # already gone
+            except discord.HTTPException as exc:
+                log.info("could not remove the progress message of %r (%s)", job, exc.status)
+        where = jump_url(job.guild_id if channel_id == job.channel_id else None, channel_id, message_id)
+        await self._point_to(channel.get_partial_message(placeholder), where, job.state == "completed")
+
+
+def _sender(target: discord.abc.Messageable) -> Callable[..., Awaitable[discord.Message]]:
+    """Send a rendered message (and its file) to a channel or a DM."""
+
+    async def send(rendered: Rendered, upload: discord.File | None, **extra: Any) -> discord.Message:
+        if upload is not None:
+            extra["file"] = upload
+        return await target.send(**rendered.kwargs(), **extra)
+
+    return send

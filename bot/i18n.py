@@ -21,6 +21,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_timedelta
+from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.support import Translations
 from babel.units import format_unit
@@ -36,6 +37,7 @@ __all__ = [
     "catalog_for",
     "current",
     "duration",
+    "listing",
     "ngettext",
     "number",
     "sentences",
@@ -136,3 +138,8 @@ def ago(seconds: float) -> str:
 def duration(seconds: float) -> str:
     """A rough duration: "about 4 minutes" / "约 4 分钟" (Babel's CLDR units, plural rules included)."""
     return format_timedelta(seconds, threshold=1.1, format="long", locale=_babel_locale())
+
+
+def listing(items: list[str]) -> str:
+    """"A, B and C" / "A、B和C": a list the current language's way (Babel's CLDR list patterns)."""
+    return format_list(list(items), locale=_babel_locale()) if items else ""

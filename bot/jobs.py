@@ -34,6 +34,7 @@ from bot.luma import (
     LumaError,
     LumaRateLimited,
     LumaTaskFailed,
+    LumaTaskLost,
     LumaTimeoutError,
     QueueTimeout,
     RemovedByModerator,
@@ -131,6 +132,7 @@ class DeliveryReceipt:
 class JobListener(Protocol):
     async def job_progress(self, job: Job, waiting: tuple[int, float] | None = None) -> None: ...
     async def deliver(self, job: Job, video: Video | None, file: KeptFile | None = None) -> DeliveryReceipt: ...
+    async def delivered(self, job: Job, video: Video | None, receipt: DeliveryReceipt) -> None: ...
     async def owner_alert(self, job: Job, error: LumaError) -> None: ...
     async def owner_unknown_outcomes(self, jobs: list[Job], still_waiting: bool) -> None: ...
     async def owner_budget(self, percent: int) -> None: ...
@@ -151,11 +153,21 @@ class Cadence:
     timeout: float = 900.0
     requests_per_second: float = 1.0
     progress_interval: float = 15.0
+    # whether the API knows a task at once is not documented: one it does not list is given this long (seconds
+    # since the bot first missed it) before it is called lost
+    record_grace: float = 600.0
+    # a task the bot gave up on (timed out, or lost) is still looked at this often, for this long: a video that
+    # completes late is delivered, once
+    late_interval: float = 300.0
+    late_window: float = 86400.0
 
     def next_delay(self, attempts: int, callback_mode: bool) -> float:
         if callback_mode:
             return self.callback_interval
         return min(self.max_interval, self.interval * (1.5 ** max(0, attempts - 1)))
+
+
+LATE_KINDS = ("timeout", "lost")  # failures after which the task may still finish (and is watched for it)
 
 
 @dataclass(slots=True)
@@ -164,8 +176,9 @@ class _Tracked:
     started: float  # monotonic
     callback_mode: bool
     attempts: int = 0
-    misses: int = 0
+    missing_since: float | None = None  # monotonic: when a look first found no record of the task
     due: float = 0.0
+    late_until: float | None = None  # a job given up on, watched until then for a late result
 
 
 class JobService:
@@ -192,6 +205,7 @@ class JobService:
         self.listener = listener
         self.stats: Counter[str] = Counter()
         self._tracked: dict[str, _Tracked] = {}
+        self._late: set[str] = set()  # tracked jobs given up on, watched for a late result (not in flight)
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -202,6 +216,7 @@ class JobService:
         # keeps a copy of each result, and gives it (waiting at most archive_wait seconds) to attach
         self.copy: Callable[[Video, float], Awaitable[KeptFile | None]] | None = None
         self.archive_wait = 10.0
+        self.frames: Any = None  # bot/media/frames.Frames: working links for a request's frames, when set
         self.line = Line(max_in_flight)
         self.queue_timeout = queue_timeout
         self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
@@ -236,7 +251,14 @@ class JobService:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Cancel the loops and background tasks and wait for them, at most `grace` seconds: a task that
-        will not end is named in the log rather than holding the shutdown (and the restart) forever."""
+        will not end is named in the log rather than holding the shutdown (and the restart) forever. An outcome
+        being posted is given half of that to finish and be recorded first: cut off between the post and its
+        receipt, it would be posted again at the next start."""
+        for task in self._loops:
+            task.cancel()
+        posting = [t for t in self._tasks if t.get_name().startswith(("deliver-", "redeliver-"))]
+        if posting:
+            await asyncio.wait(posting, timeout=grace / 2)
         tasks = [*self._loops, *self._tasks]
         for task in tasks:
             task.cancel()
@@ -248,7 +270,7 @@ class JobService:
 
     @property
     def in_flight(self) -> int:
-        return len(self._tracked)
+        return len(self._tracked) - len(self._late)
 
     # --- accept and submit -----------------------------------------------------------------------
 
@@ -399,8 +421,11 @@ class JobService:
         """Send the job to the API. Failures end the job (refunded) and are delivered as a message."""
         callback_url = self.callback_url_for(job.id)
         try:
+            request = job.request
+            if self.frames is not None:  # a frame whose Discord link is gone by now goes as the bot's own copy
+                request, _gone = await self.frames.usable(job.guild_id, request)
             await self.jobs.mark_submitting(job.id)
-            submission = await self.client.submit(job.request, callback_url=callback_url)
+            submission = await self.client.submit(request, callback_url=callback_url)
         except LumaRateLimited as exc:  # refused, so nothing was made: back to the head of the line
             self.stats["submit_rate_limited"] += 1
             log.info("the API is at its limit (%s); %r goes back to the head of the line", exc.detail, job)
@@ -493,6 +518,8 @@ class JobService:
         if not won:
             return False
         self.stats["failed"] += 1
+        if job is not None and job.task_id and error.kind in LATE_KINDS:
+            self._watch_late(job, self.cadence.late_window)
         if job is not None:
             self.spawn(self._deliver(job, None), name=f"deliver-{job_id}")
             if error.owner_problem and self.listener is not None:
@@ -544,6 +571,10 @@ class JobService:
                 self.stats["delivered"] += 1
                 if receipt.attachment_url:
                     self.stats["delivered_with_file"] += 1
+                try:  # tidying up (the progress message, the mod log) never puts the receipt at risk
+                    await self.listener.delivered(job, video, receipt)
+                except Exception:
+                    log.exception("tidying up after delivering %r failed", job)
                 return
         finally:
             self._delivering.discard(job.id)
@@ -578,7 +609,7 @@ class JobService:
         every FAST_POLL seconds on a shared tick, so that one request covers them all and a finished
         task (a free slot) is noticed within a second or two; beyond that, the cadence's back-off."""
         now = time.monotonic()
-        if callback_mode or len(self._tracked) > POLL_BATCH:
+        if callback_mode or self.in_flight > POLL_BATCH:
             return now + delay
         fast = min(delay, FAST_POLL)
         return math.ceil((now + fast) / FAST_POLL) * FAST_POLL
@@ -589,11 +620,26 @@ class JobService:
         first = self.cadence.callback_interval if callback_mode else self.cadence.first
         entry.due = now + max(0.0, first - elapsed)
         self._tracked[job.id] = entry
+        self._late.discard(job.id)
+        heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
+        self._wake.set()
+
+    def _watch_late(self, job: Job, remaining: float) -> None:
+        """Keep looking, slowly, at a task the bot gave up on: if it completes after all, it is delivered (and
+        charged: the API billed it). Not a job in flight: it holds no slot and no reservation."""
+        if remaining <= 0:
+            return
+        now = time.monotonic()
+        entry = _Tracked(job, now, callback_mode=True, late_until=now + remaining)
+        entry.due = now + min(self.cadence.late_interval, remaining)
+        self._tracked[job.id] = entry
+        self._late.add(job.id)
         heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
         self._wake.set()
 
     def _untrack(self, job_id: str) -> None:
         self._tracked.pop(job_id, None)
+        self._late.discard(job_id)
 
     async def resume(self) -> None:
         """After a restart: settle orphaned reservations, track jobs in flight, deliver what is due.
@@ -631,6 +677,10 @@ class JobService:
                 entry.due = time.monotonic() + min(self.cadence.first, 1.0 + resumed / 100)
                 heapq.heappush(self._heap, (entry.due, next(self._seq), job.id))
             resumed += 1
+        window = self.cadence.late_window
+        for job in await self.jobs.ended_without_result(LATE_KINDS, now - timedelta(seconds=window)):
+            ended = (now - job.finished_at).total_seconds() if job.finished_at else window
+            self._watch_late(job, window - ended)
         self._line_wake.set()  # the line moves as soon as the loops run
         if unknown and self.listener is not None:
             log.warning("%d jobs stopped while being sent to the API; their outcome is unknown", len(unknown))
@@ -697,22 +747,36 @@ class JobService:
             return
         by_id = {r.task_id: r for r in records}
         for entry in pollable:
-            if entry.job.id not in self._tracked:
+            if self._tracked.get(entry.job.id) is not entry:
                 continue  # ended meanwhile (a callback)
             record = by_id.get(entry.job.task_id or "")
-            overdue = now - entry.started > self.cadence.timeout
             try:
-                if record is None:
-                    entry.misses += 1
-                    if entry.misses >= 5:
-                        await self.fail(entry.job.id, LumaTaskFailed("Luma lost track of this video"))
+                if entry.late_until is not None:
+                    await self._late_look(entry, record, now)
+                elif record is None:  # not known (yet, or any more): given time before it is called lost
+                    if entry.missing_since is None:
+                        entry.missing_since = now
+                    elif now - entry.missing_since >= self.cadence.record_grace:
+                        self.stats["lost"] += 1
+                        await self.fail(entry.job.id, LumaTaskLost("the API did not know the task"))
                 elif record.state != "pending":
                     await self.apply(entry.job.id, record)
-                elif overdue:  # asked first, and still not done: now it has timed out
-                    await self.fail(entry.job.id, LumaTimeoutError("no result within the time limit"))
+                else:
+                    entry.missing_since = None
+                    if now - entry.started > self.cadence.timeout:  # asked first, and still not done: timed out
+                        await self.fail(entry.job.id, LumaTimeoutError("no result within the time limit"))
             except Exception as exc:  # a full disk, a database held too long, a bug: this job only
                 self.stats["poll_job_error"] += 1
                 log.warning("handling the task of %r failed (%r); it is looked at again later", entry.job, exc)
+
+    async def _late_look(self, entry: _Tracked, record: TaskRecord | None, now: float) -> None:
+        """A task given up on: delivered if it completed after all; forgotten once it failed or the window ended."""
+        if record is not None and record.state == "completed" and record.result is not None:
+            self.stats["late_completed"] += 1
+            log.info("the task of %r completed after the bot gave up on it; delivering it", entry.job)
+            await self.complete(entry.job.id, record.result, late_ok=True)
+        elif (record is not None and record.state == "failed") or now >= (entry.late_until or 0.0):
+            self._untrack(entry.job.id)
 
     async def _end_quietly(self, entry: _Tracked, error: LumaError) -> None:
         try:
@@ -723,7 +787,11 @@ class JobService:
 
     def _reschedule(self, entry: _Tracked) -> None:
         entry.attempts += 1
-        entry.due = self._due(self.cadence.next_delay(entry.attempts, entry.callback_mode), entry.callback_mode)
+        if entry.late_until is not None:
+            entry.due = time.monotonic() + self.cadence.late_interval
+        else:
+            delay = self.cadence.next_delay(entry.attempts, entry.callback_mode)
+            entry.due = self._due(delay, entry.callback_mode)
         heapq.heappush(self._heap, (entry.due, next(self._seq), entry.job.id))
 
     async def _progress(self, job: Job, ahead: int | None = None) -> None:
@@ -749,7 +817,7 @@ class JobService:
                 for entry in list(self._tracked.values()):
                     # re-checked per job: one that ended during an earlier edit must not get "generating…"
                     # over its result; whether its message can still be edited is the listener's to judge
-                    if entry.job.id in self._tracked:
+                    if self._tracked.get(entry.job.id) is entry and entry.late_until is None:
                         await self._progress(entry.job)
                 positions = self.line.positions()
                 for job_id, ahead in positions.items():  # a waiting job's message, when its place changed

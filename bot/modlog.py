@@ -12,8 +12,9 @@ import discord
 
 from bot.i18n import _, speaking
 from bot.media.links import jump_url
-from bot.store import Job, Video
-from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, failure_reason, plain, shorten
+from bot.reach import missing_names, reach_in
+from bot.store import GuildSettings, Job, Video
+from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, plain, shorten
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -44,16 +45,65 @@ class ModLog:
         self.bot.jobs.spawn(self._post(guild_id, build), name=f"mod-log-{guild_id}")
 
     async def _post(self, guild_id: int, build: Callable[[], discord.Embed]) -> None:
+        """Look before posting: where the bot may not post, nothing is sent (Discord would count the refusal against
+        it) and the admin who chose the channel is told, once; without Embed Links the entry goes as plain text."""
         settings = await self.bot.guild_store.get(guild_id)
-        if settings.mod_log_channel_id is None:
+        channel_id = settings.mod_log_channel_id
+        if channel_id is None:
             return
-        with speaking(await self.bot.public_locale(guild_id)):
+        locale = await self.bot.public_locale(guild_id)
+        with speaking(locale):
             embed = build()
-        channel = self.bot.get_partial_messageable(settings.mod_log_channel_id, guild_id=guild_id)
+        reach = reach_in(self.bot, guild_id, channel_id)
+        missing = reach.for_posting(embeds=True)
+        if not reach.can_post:
+            await self._cannot_post(settings, missing, locale)
+            return
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
-            await channel.send(embed=embed, allowed_mentions=NONE)
+            if reach.known and not reach.can_embed:
+                await channel.send(Rendered(None, embed).as_text().content, allowed_mentions=NONE)
+                await self._cannot_post(settings, missing, locale)
+            else:
+                await channel.send(embed=embed, allowed_mentions=NONE)
+                await self.bot.guild_store.clear_problem(guild_id, channel_id, "mod_log")
         except discord.HTTPException as exc:
             log.warning("could not post to the mod log of guild %s (%s %s)", guild_id, exc.status, exc.text)
+            if exc.status == 403:  # the cache did not know yet (a permission changed a moment ago)
+                await self._cannot_post(settings, missing or ["send_messages"], locale)
+
+    async def _cannot_post(self, settings: GuildSettings, missing: list[str], locale: str | None) -> None:
+        """Noted for `luma-bot check`; said once, by DM, to the admin who chose the channel."""
+        assert settings.mod_log_channel_id is not None
+        guild_id, channel_id = settings.guild_id, settings.mod_log_channel_id
+        if not await self.bot.guild_store.note_problem(guild_id, channel_id, "mod_log", missing):
+            return
+        log.warning("the mod log of guild %s cannot be posted in full: the bot lacks %s", guild_id, missing)
+        if settings.mod_log_set_by is None:
+            return
+        guild = self.bot.get_guild(guild_id)
+        with speaking(locale):
+            values = {
+                "channel": f"<#{channel_id}>",
+                "server": plain(guild.name if guild else str(guild_id), 100),
+                "permissions": missing_names(missing),
+            }
+            if missing == ["embed_links"]:
+                text = _(
+                    "⚠️ luma-bot's mod log in {channel} on **{server}** comes as plain text: give me {permissions} "
+                    "there for the full entries."
+                ).format(**values)
+            else:
+                text = _(
+                    "⚠️ I can't post luma-bot's mod log in {channel} on **{server}**: I need {permissions} there. "
+                    "Give me those in the channel's permissions, or choose another channel with "
+                    "`/luma-admin settings mod_log_channel`."
+                ).format(**values)
+        try:
+            dm = await self.bot.create_dm(discord.Object(settings.mod_log_set_by))  # type: ignore[arg-type]
+            await dm.send(text, allowed_mentions=NONE)
+        except discord.HTTPException as exc:
+            log.info("could not tell the admin of guild %s about the mod log (%s)", guild_id, exc.status)
 
     # --- what is logged ---------------------------------------------------------------------------
 

@@ -78,11 +78,22 @@ class Rendered:
     """One message as keyword arguments for send/edit."""
 
     content: str | None
-    embed: discord.Embed
+    embed: discord.Embed | None
     view: discord.ui.View | None = None
 
     def kwargs(self) -> dict[str, Any]:
         return {"content": self.content, "embed": self.embed, "view": self.view}
+
+    def as_text(self) -> Rendered:
+        """The same message without its embed, for a channel where the bot lacks Embed Links (Discord would drop the
+        embed silently): the embed's title, text and fields become lines of the content."""
+        lines = [self.content] if self.content else []
+        if (embed := self.embed) is not None:
+            lines += [f"**{embed.title}**"] if embed.title else []
+            lines += [embed.description] if embed.description else []
+            lines += [f"{field.name}: {field.value}" for field in embed.fields]
+        text = "\n".join(lines)
+        return Rendered(content=text if len(text) <= 2000 else text[:1999] + "…", embed=None, view=self.view)
 
 
 def _prompt_block(prompt: str) -> str:
@@ -286,17 +297,15 @@ class AgainModal(discord.ui.Modal):
 
 
 ANIMATE_MODAL_PREFIX = "luma:animate-modal:"
-ANIMATE_MODAL_TEMPLATE = re.compile(rf"{ANIMATE_MODAL_PREFIX}(?P<channel_id>\d{{1,20}}):(?P<message_id>\d{{1,20}})")
+ANIMATE_MODAL_TEMPLATE = re.compile(rf"{ANIMATE_MODAL_PREFIX}(?P<frame_id>[\w-]{{16,40}})")
 
 
 class AnimateModal(discord.ui.Modal):
-    """Apps › Animate image: what should happen. The image is read again from its message on submit (its link is
-    signed afresh), so the form needs no memory and survives a restart."""
+    """Apps › Animate image: what should happen. The picture was recorded when the menu was used (bot/media/frames.py);
+    the form carries its id, so it survives a restart."""
 
-    def __init__(self, channel_id: int, message_id: int) -> None:
-        super().__init__(
-            title=_("Animate this image"), timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{channel_id}:{message_id}"
-        )
+    def __init__(self, frame_id: str) -> None:
+        super().__init__(title=_("Animate this image"), timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{frame_id}")
         self.add_item(_prompt_input(_("What should happen?")))
 
 
@@ -415,6 +424,7 @@ def video_page(video: Video, parent: Video | None, children: list[Video], links:
     """One video's page: the result with its lasting link, its parent and its extensions."""
     rendered = result_message(video, links=links, deletable=False)
     embed = rendered.embed
+    assert embed is not None
     if parent is not None:
         embed.set_field_at(
             next(i for i, f in enumerate(embed.fields) if f.name == _("Extended from")),

@@ -134,7 +134,7 @@ class WebServer:
             return self._refuse(409, "task_id does not match this job", "callback_mismatch", self.jobs)
         self.jobs.stats["callbacks"] += 1
         try:
-            record = TaskRecord.from_outcome(task_id, body)
+            record = TaskRecord.from_outcome(task_id, body, finished=True)  # a callback comes once the task ends
         except LumaError as exc:
             log.warning("unreadable callback for job %s: %s", job_id, exc.detail)
             return self._refuse(400, "unreadable result", "callback_malformed", self.jobs)

@@ -50,6 +50,8 @@ class World:
         self.callbacks = callbacks
         self.web_port = free_port()
         self.env = env
+        # an owner who sets MESSAGE_CONTENT_INTENT=true has switched the intent on in the Developer Portal (README)
+        self.discord.message_content_allowed = env.get("MESSAGE_CONTENT_INTENT") == "true"
         self.clock = MutableClock()
         self.bot: LumaBot | None = None
         self._task: asyncio.Task[None] | None = None
@@ -75,6 +77,7 @@ class World:
             "WEB_PORT": str(self.web_port),
             "DISCORD_API_BASE": self.discord.api_base,
             "DISCORD_GATEWAY_URL": self.discord.gateway_url,
+            "DISCORD_CDN_URL": self.discord.cdn_base,
             "DEV_GUILD_ID": str(self.guild),
             "POLL_FIRST_DELAY": "0.2",
             "POLL_INTERVAL": "0.2",

@@ -64,6 +64,13 @@ async def served(world: World) -> str:
     return f"http://127.0.0.1:{world.web_port}/media/{video.serve_key}.mp4"
 
 
+def link_of(message: dict[str, Any]) -> str:
+    """The link a result shows (its content, after the mention of its member)."""
+    mention, _, link = message["content"].partition(" ")
+    assert mention.startswith("<@"), message["content"]
+    return link
+
+
 def uploads_refused(world: World) -> list[int]:
     return [r.status for r in world.discord.requests if r.uploads and r.status >= 400]
 
@@ -73,16 +80,17 @@ async def test_a_result_that_fits_carries_the_mp4_and_no_second_player(tmp_path:
     async with World(tmp_path, callbacks=True) as world:
         interaction = await world.generate("a lighthouse in a storm")
         [message] = await world.wait_for(lambda: world.video_messages())
-        assert message["id"] == str(interaction.original_message_id), "the interaction's own response"
+        assert message["id"] != str(interaction.original_message_id), "a new message, that notifies"
+        assert message["content"] == f"<@{world.member}>"
         [attached] = message["attachments"]
         assert attached["sha256"] == hashlib.sha256(SAMPLE).hexdigest(), "the real bytes of the video"
         assert attached["size"] == len(SAMPLE) and attached["content_type"] == "video/mp4"
-        assert "http" not in (message["content"] or ""), "no link beside the file: one message, one player"
+        assert "http" not in message["content"], "no link beside the file: one message, one player"
         assert "image" not in message["embeds"][0], "no thumbnail image over the player either"
         assert link_buttons(message) == [], "no Open video button for a video that plays right here"
         assert [b["label"] for b in buttons(message)] == ["Extend", "Again", "Delete"]
-        edits = [r for r in world.discord.calls("PATCH", "@original") if r.uploads]
-        assert len(edits) == 1, "posted once, with the file"
+        posts = [r for r in world.discord.calls("POST", r"/messages$") if r.uploads]
+        assert len(posts) == 1, "posted once, with the file"
         assert world.bot is not None
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
         [row] = await world.bot.db.fetchall("SELECT attachment_url, message_id FROM videos")
@@ -97,8 +105,8 @@ async def test_over_the_limit_the_result_carries_the_link_and_discord_is_not_ask
         await world.generate("a very long take")
         [message] = await world.wait_for(lambda: world.video_messages())
         assert message["attachments"] == []
-        assert message["content"].startswith(f"{world.luma.url}/cdn/"), "the API's link, where Discord plays it"
-        assert link_buttons(message) == [message["content"]]
+        assert link_of(message).startswith(f"{world.luma.url}/cdn/"), "the API's link, where Discord plays it"
+        assert link_buttons(message) == [link_of(message)]
         assert uploads_refused(world) == [] and not any(r.uploads for r in world.discord.requests)
         await kept(world, await the_video_id(world))  # kept all the same
 
@@ -122,7 +130,7 @@ async def test_where_the_bot_may_not_attach_it_posts_the_link(tmp_path: Path) ->
     async with world:
         await world.generate("no files here")
         [message] = await world.wait_for(lambda: world.video_messages())
-        assert message["attachments"] == [] and message["content"].startswith(world.luma.url)
+        assert message["attachments"] == [] and link_of(message).startswith(world.luma.url)
 
         interaction, task_id = await world.held("no files here either, later")
         world.discord.age_interaction(interaction.token, 16 * 60)
@@ -167,7 +175,7 @@ async def test_a_slow_copy_does_not_hold_the_result_back(tmp_path: Path) -> None
         await world.generate("a slow cdn")
         [message] = await world.wait_for(lambda: world.video_messages())
         # the lasting link at once: until the copy is there, it sends the player on to the API's link
-        assert message["attachments"] == [] and message["content"] == await served(world)
+        assert message["attachments"] == [] and link_of(message) == await served(world)
         video_id = await the_video_id(world)
         assert await kept(world, video_id), "the copy is kept later, for the history"
         assert len(world.video_messages()) == 1 and not any(r.uploads for r in world.discord.requests), (
@@ -182,7 +190,7 @@ async def test_a_failing_cdn_posts_the_link_and_keeps_the_copy_in_a_later_round(
         world.luma.media_fail.extend([502] * 8)  # a whole round of both files
         await world.generate("a cdn having a bad day")
         [message] = await world.wait_for(lambda: world.video_messages())
-        assert message["attachments"] == [] and message["content"] == await served(world)
+        assert message["attachments"] == [] and link_of(message) == await served(world)
         video_id = await the_video_id(world)
         found = await kept(world, video_id)
         assert found.tries == 5, "four failed tries in the first round, then the sweep's"
@@ -196,7 +204,7 @@ async def test_a_full_media_disk_never_stops_a_delivery(tmp_path: Path) -> None:
             disk.fill()
             await world.generate("nowhere to keep it")
             [message] = await world.wait_for(lambda: world.video_messages())
-            assert message["attachments"] == [] and message["content"] == await served(world)
+            assert message["attachments"] == [] and link_of(message) == await served(world)
             store = MediaStore(world.bot.db)
             video_id = await the_video_id(world)
             for _ in range(500):  # the first round fails on the disk, and the file stays due

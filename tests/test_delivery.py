@@ -45,19 +45,21 @@ async def reservation_state(world: World, job_id: str) -> str | None:
     return await world.bot.quota.store.state_of(job_id)
 
 
-async def test_a_failed_task_replaces_the_progress_message_and_refunds(tmp_path: Path) -> None:
+async def test_a_failed_task_is_a_new_message_that_pings_and_refunds(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True) as world:
         world.luma.fail_next_task("Luma could not render this scene")
         interaction = await world.generate("a doomed scene")
         await world.wait_for(lambda: failure_messages(world))
         [message] = failure_messages(world)
-        assert message["id"] == str(interaction.original_message_id)
+        assert message["id"] != str(interaction.original_message_id)
+        assert world.discord.pings(world.member) == [message], "the member is notified"
+        await world.wait_for(lambda: interaction.original_message_id not in world.discord.messages)
         embed = message["embeds"][0]
         assert "Luma could not render this scene" in embed["description"]
         assert embed["footer"]["text"] == "You were not charged for this video."
         assert world.video_messages() == []
         job = await delivered_job(world)
-        assert job.state == "failed" and job.delivered_via == "original"
+        assert job.state == "failed" and job.delivered_via == "channel"
         assert await reservation_state(world, job.id) == "refunded"
 
 
@@ -75,7 +77,7 @@ async def test_an_api_error_is_explained_and_refunded(tmp_path: Path, status: in
         interaction = await world.generate("any prompt at all")
         await world.wait_for(lambda: failure_messages(world))
         [message] = failure_messages(world)
-        assert message["id"] == str(interaction.original_message_id)
+        assert message["id"] != str(interaction.original_message_id)
         assert expected in message["embeds"][0]["description"]
         assert "secret-internal-detail" not in str(message) and "Traceback" not in str(message)
         assert len(world.luma.videos_requests()) == 1, "never re-sent"
@@ -123,12 +125,12 @@ async def test_a_duplicate_callback_and_a_racing_poll_post_once(tmp_path: Path) 
         await world.wait_for(lambda: world.bot.jobs.stats["duplicate_outcome"] >= 1)  # type: ignore[union-attr]
         await delivered_job(world)  # both callbacks were answered and the loser saw the job had ended
         assert len(world.video_messages()) == 1
-        edits = [
+        posts = [
             r
-            for r in world.discord.calls("PATCH", r"/messages/@original$")
-            if r.body and r.body.get("embeds") and "Video ID" in str(r.body["embeds"])
+            for r in world.discord.calls("POST", rf"/channels/{world.channel}/messages$")
+            if r.body and "Video ID" in str(r.body)
         ]
-        assert len(edits) == 1
+        assert len(posts) == 1
         assert world.bot.jobs.stats["duplicate_outcome"] >= 1  # type: ignore[union-attr]
 
 
@@ -157,11 +159,23 @@ async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: 
         [message] = world.video_messages()
         assert message["id"] != str(interaction.original_message_id)
         assert message["content"].startswith(f"<@{world.member}>")
+        assert world.discord.pings(world.member) == [message]
         job = await delivered_job(world)
         assert job.delivered_via == "channel" and job.interaction_token is None
-        refused = [r for r in world.discord.calls("PATCH", "@original") if r.status == 401]
-        assert bool(refused) is not bot_knows
-        placeholder = world.message(interaction.original_message_id)
+        await world.wait_for(lambda: interaction.original_message_id not in world.discord.messages)  # the stale one
+
+
+async def test_a_placeholder_that_cannot_go_points_at_the_result(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        interaction, task_id = await world.held("a placeholder that stays")
+        world.discord.age_interaction(interaction.token, 16 * 60)
+        world.clock.advance(16 * 60)
+        world.discord.fail_next("DELETE", rf"/messages/{interaction.original_message_id}$", 403, 50001, "Missing Access")
+        world.luma.finish(task_id)
+        [message] = await world.wait_for(lambda: world.video_messages())
+        placeholder = await world.wait_for(
+            lambda: (m := world.message(interaction.original_message_id))["content"].startswith("✅") and m
+        )
         assert placeholder["content"] == (
             f"✅ The video is ready: https://discord.com/channels/{world.guild}/{world.channel}/{message['id']}"
         ), "the stale 'generating…' message points at the result"
@@ -169,9 +183,9 @@ async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: 
 
 
 async def nowhere_but_dm(world: World, prompt: str) -> dict[str, Any]:
-    """A result whose progress message was deleted and whose channel refuses the bot: it goes by DM."""
+    """A result whose channel refuses the bot, after its interaction's token expired: it goes by DM."""
     interaction, task_id = await world.held(prompt)
-    world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+    world.discord.age_interaction(interaction.token, 16 * 60)
     world.discord.forbid_channel(world.channel)
     world.luma.finish(task_id)
     [dm] = await world.wait_for(lambda: world.discord.dm_messages(world.member))
@@ -190,7 +204,7 @@ async def test_a_gone_channel_means_a_dm(tmp_path: Path) -> None:
 async def test_nowhere_to_deliver_keeps_the_video_in_history(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
         interaction, task_id = await world.held("nobody will see this")
-        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        world.discord.age_interaction(interaction.token, 16 * 60)
         world.discord.forbid_channel(world.channel)
         world.discord.dm_closed.add(world.member)
         world.luma.finish(task_id)
@@ -218,7 +232,8 @@ async def test_a_restart_with_a_job_in_flight_posts_once(tmp_path: Path, callbac
         await world.wait_for(lambda: bot.jobs.in_flight == 0 and not bot.jobs._delivering)  # nothing left to post
         assert len(world.video_messages()) == 1
         [message] = world.video_messages()
-        assert message["id"] == str(interaction.original_message_id)
+        assert world.discord.pings(world.member) == [message]
+        await world.wait_for(lambda: interaction.original_message_id not in world.discord.messages)
         job = await only_job(world)
         assert job.state == "completed" and job.delivered_at is not None
         assert await reservation_state(world, job.id) == "charged"
@@ -274,11 +289,12 @@ async def test_discord_rate_limits_delay_but_do_not_lose_the_result(tmp_path: Pa
     async with World(tmp_path, callbacks=False) as world:
         interaction, task_id = await world.held("rate limited delivery")
         await world.wait_for(lambda: world.discord.calls("PATCH", "@original"))
-        world.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=0.3, times=2)
+        posting = rf"/channels/{world.channel}/messages$"
+        world.discord.rate_limit("POST", posting, retry_after=0.3, times=2)
         world.luma.finish(task_id)
         await world.wait_for(lambda: world.video_messages())
-        assert world.video_messages()[0]["id"] == str(interaction.original_message_id)
-        statuses = [r.status for r in world.discord.calls("PATCH", "@original$")]
+        assert len(world.video_messages()) == 1
+        statuses = [r.status for r in world.discord.calls("POST", posting)]
         assert statuses.count(429) == 2 and statuses[-1] == 200
 
 

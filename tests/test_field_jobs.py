@@ -42,10 +42,10 @@ async def healthz(world: World) -> tuple[int, dict[str, Any]]:
         return r.status, await r.json()
 
 
-def result_edits(world: World) -> list[Any]:
+def result_posts(world: World) -> list[Any]:
     return [
         r
-        for r in world.discord.calls("PATCH", r"/messages/@original$")
+        for r in world.discord.calls("POST", r"/channels/\d+/messages$")
         if r.status == 200 and "Video ID" in str(r.body)
     ]
 
@@ -71,7 +71,7 @@ async def test_a_write_lock_of_8_seconds_during_generate_still_ends_in_one_video
         await world.discord.wait_response(interaction)
         [message] = await world.wait_for(lambda: world.video_messages(), timeout=40)
         thread.join()
-        assert message["id"] == str(interaction.original_message_id)
+        assert world.discord.pings(world.member) == [message]
         job = await delivered_job(world)
         assert await reservation_state(world, job.id) == "charged"
 
@@ -112,7 +112,7 @@ async def test_a_full_disk_strands_no_job_and_healthz_says_so(tmp_path: Path) ->
             job = await delivered_job(world)
             assert job.state == "completed" and await reservation_state(world, job.id) == "charged"
             assert (await healthz(world))[0] == 200
-            assert len(result_edits(world)) == 1
+            assert len(result_posts(world)) == 1
 
 
 async def test_a_result_posted_while_the_disk_is_full_is_never_posted_again(tmp_path: Path) -> None:
@@ -123,19 +123,20 @@ async def test_a_result_posted_while_the_disk_is_full_is_never_posted_again(tmp_
             _, task_id = await world.held("posted once")
             job = await only_job(world)
             await world.wait_for(lambda: world.discord.calls("PATCH", r"@original$"))  # "generating…" shown
-            # the result edit is held back by a Discord 429 for 1.5 s: the disk fills in that window
-            world.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=1.5)
+            # the result's post is held back by a Discord 429 for 1.5 s: the disk fills in that window
+            posting = rf"/channels/{world.channel}/messages$"
+            world.discord.rate_limit("POST", posting, retry_after=1.5)
             world.luma.finish(task_id)
             assert world.bot is not None
-            await world.wait_for(lambda: [r for r in world.discord.calls("PATCH", r"@original$") if r.status == 429])
+            await world.wait_for(lambda: [r for r in world.discord.calls("POST", posting) if r.status == 429])
             disk.fill()
-            await world.wait_for(lambda: result_edits(world), timeout=10)
+            await world.wait_for(lambda: result_posts(world), timeout=10)
             await world.wait_for(lambda: world.bot.jobs.stats["delivery_error"] >= 2)  # type: ignore[union-attr]
-            assert len(result_edits(world)) == 1
+            assert len(result_posts(world)) == 1
             assert (await world.bot.jobs.jobs.get(job.id)).delivered_at is None  # type: ignore[union-attr]
             disk.free()
             await delivered_job(world)
-            assert len(result_edits(world)) == 1 and len(world.video_messages()) == 1
+            assert len(result_posts(world)) == 1 and len(world.video_messages()) == 1
 
 
 async def test_resume_asks_the_api_before_calling_an_old_job_timed_out(tmp_path: Path) -> None:

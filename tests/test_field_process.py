@@ -61,7 +61,8 @@ async def test_a_crash_mid_submit_is_told_to_the_owner_and_a_late_callback_still
                 async with http.post(task.request["callback_url"], json=task.response) as r:
                     assert r.status == 200 and (await r.json())["applied"] is True
             [result] = await s.discord.wait_for(lambda: videos(s.discord))
-            assert result["id"] == str(interaction.original_message_id)
+            assert s.discord.pings(s.member) == [result], "a new message that notifies the member"
+            await s.discord.wait_for(lambda: interaction.original_message_id not in s.discord.messages)
         finally:
             code, output = await stop(proc)
         assert code == 0 and "Traceback" not in output

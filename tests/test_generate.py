@@ -27,13 +27,16 @@ async def test_generate_posts_one_message_with_the_video(tmp_path: Path, callbac
         videos = world.video_messages()
         assert len(videos) == 1
         message = videos[0]
-        assert message["id"] == str(interaction.original_message_id), "the original response became the result"
+        # a new message, so that Discord notifies the member (an edit notifies nobody); the progress message goes
+        assert message["id"] != str(interaction.original_message_id)
+        assert world.discord.pings(world.member) == [message], "the member, and only the member, is notified"
+        await world.wait_for(lambda: interaction.original_message_id not in world.discord.messages)
         # the seed's CDN is not reachable from here, so no copy: the link, the one that lasts (the served
         # copy when PUBLIC_BASE_URL is set, which sends players on to the API's link until a copy exists)
         video = await world.bot.jobs.videos.get(world.guild, seed["video_id"])  # type: ignore[union-attr]
         served = f"http://127.0.0.1:{world.web_port}/media/{video.serve_key}"  # type: ignore[union-attr]
         link = f"{served}.mp4" if callbacks else seed["video_url"]
-        assert message["content"] == link and message["attachments"] == []
+        assert message["content"] == f"<@{world.member}> {link}" and message["attachments"] == []
         embed = message["embeds"][0]
         assert embed["image"]["url"] == (f"{served}.jpg" if callbacks else seed["thumbnail_url"])
         fields = {f["name"]: f["value"] for f in embed["fields"]}

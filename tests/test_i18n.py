@@ -94,7 +94,7 @@ USER_FACING = [
 TRANSLATING = {"_", "N_", "ngettext", "locale_str"}
 ENGLISH_NAMES = {"ContextMenu"}  # command names stay English (the README's and every screenshot's)
 # an error's detail for the log and the owner (the member reads its translated member_message)
-DETAILS = {"JobCancelled", "QueueTimeout", "RemovedByModerator", "LumaTaskFailed", "LumaTimeoutError"}
+DETAILS = {"JobCancelled", "QueueTimeout", "RemovedByModerator", "LumaTaskFailed", "LumaTaskLost", "LumaTimeoutError"}
 QUIET = {"debug", "info", "warning", "error", "exception", "critical"}  # log calls: for the owner's log, English
 WORDS = re.compile(r"[A-Za-z]{2,}[ ,.;:!?'’]+[A-Za-z]{2,}")
 

@@ -217,6 +217,60 @@ async def test_failed_task_reads_as_failed(luma: LumaClient, fake_luma: FakeLuma
     assert record.error.message == "upstream exploded" and record.error.code == "api_error"
 
 
+OK_RESPONSE = {"success": True, "task_id": "t", "video_url": "https://cdn.example/t.mp4", "state": "completed"}
+
+
+@pytest.mark.parametrize(
+    ("response", "finished", "expected"),
+    [
+        # a status word outranks `success` (AceDataCloud's SDK, _runtime/tasks.py: task_status)
+        ({"success": False, "state": "processing"}, False, "pending"),
+        ({"success": True, "state": "failed", "error": {"code": "api_error", "message": "x"}}, False, "failed"),
+        ({"state": "completed"}, True, "failed"),  # a final "done" without a video ended without output
+        ({"status": "queued", "success": False}, False, "pending"),
+        ({"state": "rendering-now"}, False, "pending"),  # a word the bot does not know: still in progress
+        # `success: false` alone, no word, no code, not finished: a hiccup while the task runs
+        ({"success": False, "error": "temporary"}, False, "pending"),
+        ({"success": False}, False, "pending"),
+        # ... but final once the task has finished (finished_at, or a callback) or the error is structured
+        ({"success": False, "error": "temporary"}, True, "failed"),
+        ({"success": False, "error": {"code": "forbidden", "message": "no"}}, False, "failed"),
+        ({"error": {"code": "used_up", "message": "no"}}, False, "failed"),
+        ({"success": True, "error": None, "state": "pending"}, False, "pending"),
+        ({"error": "", "success": True}, False, "pending"),
+        (OK_RESPONSE, False, "completed"),
+        ({k: v for k, v in OK_RESPONSE.items() if k != "state"}, False, "completed"),
+    ],
+)
+def test_a_task_fails_only_on_a_final_state_or_a_structured_error(
+    response: dict, finished: bool, expected: str
+) -> None:
+    assert TaskRecord.from_outcome("t", response, finished=finished).state == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "owner_problem"),
+    [
+        ("forbidden", "refused", False),
+        ("used_up", "balance", True),
+        ("invalid_token", "auth", True),
+        ("token_mismatched", "auth", True),
+        ("disabled", "auth", True),
+        ("bad_request", "bad_request", False),
+        ("api_error", "task_failed", False),  # an upstream failure: its reason is shown, as AceDataCloud's app does
+        ("timeout", "task_failed", False),
+        ("too_many_requests", "task_failed", False),
+        ("something_new", "task_failed", False),
+    ],
+)
+def test_an_error_inside_a_task_is_classified_as_on_submit(code: str, kind: str, owner_problem: bool) -> None:
+    body = {"success": False, "task_id": "t", "error": {"code": code, "message": "their words"}}
+    record = TaskRecord.from_outcome("t", body, finished=True)
+    assert record.state == "failed" and record.error is not None
+    assert (record.error.kind, record.error.owner_problem) == (kind, owner_problem)
+    assert record.error.api_message == "their words"
+
+
 @pytest.mark.parametrize(
     ("status", "code", "error"),
     [

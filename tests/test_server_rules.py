@@ -59,8 +59,9 @@ async def test_spoilers_mark_the_file_and_wrap_the_link(tmp_path: Path) -> None:
         await world.generate("but this one", spoiler=True)
         messages = await world.wait_for(lambda: len(world.video_messages()) == 3 and world.video_messages())
         plain, wrapped = messages[1], messages[2]
-        assert plain["content"].startswith("http") and "image" in plain["embeds"][0]
-        assert wrapped["content"].startswith("||http") and wrapped["content"].endswith("||")
+        mention = f"<@{world.member}> "
+        assert plain["content"].startswith(mention + "http") and "image" in plain["embeds"][0]
+        assert wrapped["content"].startswith(mention + "||http") and wrapped["content"].endswith("||")
         assert "image" not in wrapped["embeds"][0], "no preview image over a spoiler"
 
 
@@ -79,10 +80,7 @@ async def test_age_restricted_only_allows_those_channels_and_their_threads(tmp_p
         await world.wait_for(lambda: len(world.luma.videos_requests()) == 1)
         await world.generate("in its thread", channel=thread)
         await world.wait_for(lambda: len(world.luma.videos_requests()) == 2)
-        assert [
+        assert {
             m["channel_id"]
             for m in await world.wait_for(lambda: len(world.video_messages()) == 2 and world.video_messages())
-        ] == [
-            str(world.other_channel),
-            str(thread),
-        ]
+        } == {str(world.other_channel), str(thread)}

@@ -19,10 +19,12 @@ __all__ = [
     "LumaRefused",
     "LumaServerError",
     "LumaTaskFailed",
+    "LumaTaskLost",
     "LumaTimeoutError",
     "QueueTimeout",
     "RemovedByModerator",
     "body_excerpt",
+    "error_from_outcome",
     "error_from_response",
 ]
 
@@ -155,10 +157,17 @@ class QueueTimeout(LumaError):
 
 
 class LumaTaskFailed(LumaError):
-    """A task that the API accepted and later reported as failed."""
+    """A task that the API accepted and later reported as failed (with no error code the bot knows)."""
 
     kind = "task_failed"
     member_message = N_("Luma could not make this video. You were not charged.")
+
+
+class LumaTaskLost(LumaError):
+    """A task the API still did not know TASK_RECORD_GRACE seconds after the bot last saw it (or submitted it)."""
+
+    kind = "lost"
+    member_message = N_("Luma lost track of this video. You were not charged; please try again.")
 
 
 _BY_CODE: dict[str, type[LumaError]] = {
@@ -238,4 +247,19 @@ def error_from_response(
     extra: dict[str, Any] = {"retry_after": retry_after} if cls is LumaRateLimited else {}
     error = cls(message, code=code, status=status, trace_id=trace_id, ambiguous=ambiguous, **extra)
     error.api_message = api_message
+    return error
+
+
+def error_from_outcome(body: Any) -> LumaError:
+    """The typed error of a task that ended failed (its `response` in /luma/tasks, or its callback): classified by
+    its code exactly as the same error on submit, so Luma's moderation (`forbidden`) is told privately and a refused
+    token or an empty balance reaches the owner, whichever way the API reports it."""
+    code, message, trace_id = split_error(body)
+    cls = _BY_CODE.get(code or "", LumaTaskFailed)
+    if cls in (LumaServerError, LumaTimeoutError, LumaRateLimited):
+        # a render that failed upstream: its reason is the upstream's own words, shown to the member as
+        # AceDataCloud's web app shows a task's `error.message` (and a limit in a task that ran is no reason to queue)
+        cls = LumaTaskFailed
+    error = cls(message or "the task failed", code=code, trace_id=trace_id)
+    error.api_message = message or None
     return error

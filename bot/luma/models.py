@@ -10,7 +10,7 @@ from bot.config import ASPECT_RATIOS
 from bot.errors import InputError
 from bot.i18n import N_, _
 
-from .errors import LumaProtocolError, LumaTaskFailed, split_error
+from .errors import LumaError, LumaProtocolError, LumaTaskFailed, error_from_outcome
 
 __all__ = [
     "ASPECT_RATIOS",
@@ -226,6 +226,20 @@ class Submission:
     result: VideoResult | None = None
 
 
+# State words, as AceDataCloud's own SDK reads them (python/src/acedatacloud/_runtime/tasks.py): a status word is
+# the strongest signal and outranks `success`; any other word means the task is still running.
+DONE_WORDS = frozenset({"succeed", "succeeded", "success", "completed", "complete", "finished"})
+FAILED_WORDS = frozenset({"failed", "failure", "error", "cancelled", "canceled", "rejected"})
+
+
+def _state_word(response: dict[str, Any]) -> str | None:
+    for key in ("state", "status"):
+        value = response.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip().lower()
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TaskRecord:
     """One task as `/luma/tasks` reports it, reduced to pending, completed or failed."""
@@ -233,24 +247,49 @@ class TaskRecord:
     task_id: str
     state: TaskState
     result: VideoResult | None = None
-    error: LumaTaskFailed | None = None
+    error: LumaError | None = None
     created_at: float | None = None
     finished_at: float | None = None
 
     @classmethod
-    def from_outcome(cls, task_id: str, response: Any) -> TaskRecord:
-        """Read a finished task's outcome: a `response` object or a callback body."""
+    def from_outcome(cls, task_id: str, response: Any, *, finished: bool = False) -> TaskRecord:
+        """Read a task's `response` (or a callback body, which comes once the task has ended: `finished`).
+
+        A job fails only on a final answer: a failed state word, a completed one without a video, or a structured
+        error (`error` with a `code`). `success: false` alone, with no state word, no code and no `finished_at`,
+        is a passing hiccup while the task still runs (as AceDataCloud's SDK reads it); an unknown word is a
+        state still in progress; `error: null` or "" is no error."""
         if not isinstance(response, dict):
             return cls(task_id, "pending")
-        state = response.get("state")
-        if response.get("success") is False or state == "failed" or response.get("error"):
-            code, message, trace_id = split_error(response)
-            error = LumaTaskFailed(message or "the task failed", code=code, trace_id=trace_id)
-            error.api_message = message or None
-            return cls(task_id, "failed", error=error)
-        if state != "completed" and not response.get("video_url"):
+        word = _state_word(response)
+        error = response.get("error")
+        structured = isinstance(error, dict) and bool(error.get("code"))
+        video_url = response.get("video_url")
+        if word in FAILED_WORDS:
+            return cls._failed(task_id, response)
+        if word in DONE_WORDS:
+            if not video_url:
+                return cls._failed(task_id, response, without_video=True)
+            return cls(task_id, "completed", result=VideoResult.from_payload(response, task_id=task_id))
+        if word is not None:
             return cls(task_id, "pending")  # pending, processing, or a state this bot does not know yet
-        return cls(task_id, "completed", result=VideoResult.from_payload(response, task_id=task_id))
+        success = response.get("success")
+        if success is False and (structured or finished):
+            return cls._failed(task_id, response)
+        if structured and success is not True:
+            return cls._failed(task_id, response)
+        if success is not False and video_url:
+            return cls(task_id, "completed", result=VideoResult.from_payload(response, task_id=task_id))
+        if finished and success is not False:
+            return cls._failed(task_id, response, without_video=True)
+        return cls(task_id, "pending")
+
+    @classmethod
+    def _failed(cls, task_id: str, response: dict[str, Any], *, without_video: bool = False) -> TaskRecord:
+        error = error_from_outcome(response)
+        if without_video and error.api_message is None:
+            error = LumaTaskFailed("the task ended without a video")
+        return cls(task_id, "failed", error=error)
 
     @classmethod
     def from_payload(cls, data: Any) -> TaskRecord:
@@ -259,9 +298,9 @@ class TaskRecord:
         task_id = _str(data, "id") or _str(data, "task_id")
         if not task_id:
             raise LumaProtocolError("task record has no id")
-        record = cls.from_outcome(task_id, data.get("response"))
-        created = data.get("created_at")
         finished = data.get("finished_at")
+        record = cls.from_outcome(task_id, data.get("response"), finished=finished is not None)
+        created = data.get("created_at")
         return cls(
             record.task_id,
             record.state,

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 PAUSES = (2.0, 4.0, 8.0)
 CHUNK = 256 * 1024
-SUFFIX = {"video": ".mp4", "thumbnail": ".jpg"}
+SUFFIX = {"video": ".mp4", "thumbnail": ".jpg", "frame": ".img"}  # a frame's type is on its row (bot/store/frames)
 FRESH = 120.0  # seconds a just-kept file is safe from pruning (it may be on its way to Discord)
 
 
@@ -108,6 +108,13 @@ class Archiver:
             async with self.store.db.transaction() as tx:
                 await self.store.due(tx, video.video_id, files_of(video))
             items = await self.store.of(video.video_id)
+        return self._start_pending(items)
+
+    async def keep_files(self, owner_id: str) -> None:
+        """Start the downloads of whatever of `owner_id` (a video, a frame) is still pending."""
+        self._start_pending(await self.store.of(owner_id))
+
+    def _start_pending(self, items: list[MediaFile]) -> list[MediaFile]:
         for item in items:
             if item.state == "pending":
                 self._start(item)

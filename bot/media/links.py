@@ -26,11 +26,19 @@ __all__ = [
     "link_expires",
     "served_key",
     "unsigned",
+    "use_discord_cdn",
 ]
 
 SERVED_PREFIX = "/media/"
-SERVED_NAME = re.compile(r"(?P<key>[A-Za-z0-9_-]{16,64})\.(?P<ext>mp4|jpg)$")  # after SERVED_PREFIX
-DISCORD_CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")
+SERVED_NAME = re.compile(r"(?P<key>[A-Za-z0-9_-]{16,64})\.(?P<ext>mp4|jpg|png|webp|gif)$")  # after SERVED_PREFIX
+DISCORD_CDN = ("https://cdn.discordapp.com", "https://media.discordapp.net")
+_cdn_bases: tuple[str, ...] = DISCORD_CDN
+
+
+def use_discord_cdn(base: str | None) -> None:
+    """Also count attachments under `base` as Discord's (a Discord-compatible server's CDN: DISCORD_CDN_URL)."""
+    global _cdn_bases
+    _cdn_bases = DISCORD_CDN if not base else (*DISCORD_CDN, base.rstrip("/"))
 
 
 def unsigned(url: str | None) -> str | None:
@@ -47,7 +55,10 @@ def served_key(url: str) -> str | None:
 
 def attachment_link(url: str) -> str | None:
     """A Discord attachment link, unsigned, when `url` is one."""
-    return unsigned(url) if urlsplit(url).hostname in DISCORD_CDN_HOSTS else None
+    if not url.startswith(_cdn_bases):
+        return None
+    rest = url[len(next(b for b in _cdn_bases if url.startswith(b))) :]
+    return unsigned(url) if rest.startswith("/attachments/") else None
 
 
 def link_expires(url: str) -> datetime | None:

@@ -1,7 +1,8 @@
 """SQLite via aiosqlite: the connection and migrations, and one module per table family."""
 
 from .db import AlreadyRunning, Database, InstanceLock, Tx
-from .guilds import AuditEntry, GuildSettings, GuildStore
+from .frames import Frame, FrameStore
+from .guilds import AuditEntry, ChannelProblem, GuildSettings, GuildStore
 from .jobs import Job, JobStore
 from .media import MediaFile, MediaStore
 from .moderation import MemberBlock, ModerationStore
@@ -11,7 +12,10 @@ from .videos import Video, VideoStore
 __all__ = [
     "AlreadyRunning",
     "AuditEntry",
+    "ChannelProblem",
     "Database",
+    "Frame",
+    "FrameStore",
     "GuildSettings",
     "GuildStore",
     "InstanceLock",

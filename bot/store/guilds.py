@@ -12,7 +12,7 @@ from bot.clock import from_iso
 
 from .db import Database, Tx
 
-__all__ = ["AuditEntry", "GuildSettings", "GuildStore"]
+__all__ = ["AuditEntry", "ChannelProblem", "GuildSettings", "GuildStore"]
 
 
 @dataclass(slots=True)
@@ -26,9 +26,19 @@ class GuildSettings:
     default_loop: bool | None = None
     default_enhancement: bool | None = None
     mod_log_channel_id: int | None = None  # where requests, refusals and admin changes are posted
+    mod_log_set_by: int | None = None  # the admin who chose it (told if the bot cannot post there)
     spoiler: bool = False  # results behind Discord's spoiler
     age_restricted_only: bool = False  # videos only in age-restricted channels (a thread: its parent's flag)
     language: str | None = None  # public messages in this Discord locale; None: the server's own
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelProblem:
+    guild_id: int
+    channel_id: int
+    purpose: str  # mod_log | results
+    missing: list[str]  # permissions, as discord.py names them
+    noticed_at: datetime
 
 
 @dataclass(slots=True)
@@ -48,6 +58,7 @@ _EDITABLE = {
     "default_loop",
     "default_enhancement",
     "mod_log_channel_id",
+    "mod_log_set_by",
     "spoiler",
     "age_restricted_only",
     "language",
@@ -61,6 +72,7 @@ class GuildStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cache: FreshCache[int, GuildSettings] = FreshCache()
+        self._problems: dict[tuple[int, int, str], str] | None = None
 
     async def get(self, guild_id: int) -> GuildSettings:
         cached = await self._cache.get(guild_id, lambda: self._load(guild_id))
@@ -84,6 +96,7 @@ class GuildStore:
             default_loop=flag(row["default_loop"]),
             default_enhancement=flag(row["default_enhancement"]),
             mod_log_channel_id=row["mod_log_channel_id"],
+            mod_log_set_by=row["mod_log_set_by"],
             spoiler=bool(row["spoiler"]),
             age_restricted_only=bool(row["age_restricted_only"]),
             language=row["language"],
@@ -119,3 +132,52 @@ class GuildStore:
             (guild_id, limit),
         )
         return [AuditEntry(r["user_id"], r["action"], r["detail"], from_iso(r["created_at"])) for r in rows]
+
+    # --- channels where the bot lacks what it needs ------------------------------------------------------
+
+    async def _known_problems(self) -> dict[tuple[int, int, str], str]:
+        """The problems noted, kept in memory after the first look: most posts find none, and need not write."""
+        if self._problems is None:
+            self._problems = {(p.guild_id, p.channel_id, p.purpose): ",".join(p.missing) for p in await self.problems()}
+        return self._problems
+
+    async def note_problem(self, guild_id: int, channel_id: int, purpose: str, missing: list[str]) -> bool:
+        """Remember what the bot lacks in a channel for a purpose; True when this is news (not noted before with
+        the same permissions missing): then, and only then, it is told."""
+        known, key, text = await self._known_problems(), (guild_id, channel_id, purpose), ",".join(sorted(missing))
+        if known.get(key) == text:
+            return False
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM channel_problems WHERE guild_id = ? AND channel_id = ? AND purpose = ?",
+                (guild_id, channel_id, purpose),
+            )
+            await tx.execute(
+                "INSERT INTO channel_problems (guild_id, channel_id, purpose, missing, noticed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (guild_id, channel_id, purpose, text, self.db.now()),
+            )
+        known[key] = text
+        return True
+
+    async def clear_problem(self, guild_id: int, channel_id: int, purpose: str) -> None:
+        """A post there worked in full: the problem, if one was noted, is over."""
+        known = await self._known_problems()
+        if known.pop((guild_id, channel_id, purpose), None) is None:
+            return
+        await self.db.execute(
+            "DELETE FROM channel_problems WHERE guild_id = ? AND channel_id = ? AND purpose = ?",
+            (guild_id, channel_id, purpose),
+        )
+
+    async def problems(self) -> list[ChannelProblem]:
+        rows = await self.db.fetchall(
+            "SELECT guild_id, channel_id, purpose, missing, noticed_at FROM channel_problems ORDER BY noticed_at"
+        )
+        return [
+            ChannelProblem(
+                int(r["guild_id"]), int(r["channel_id"]), r["purpose"], r["missing"].split(","),
+                from_iso(r["noticed_at"]),
+            )
+            for r in rows
+        ]  # fmt: skip

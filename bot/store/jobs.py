@@ -223,6 +223,17 @@ class JobStore:
         )
         return [Job.from_row(r) for r in rows]
 
+    async def ended_without_result(self, kinds: tuple[str, ...], since: datetime) -> list[Job]:
+        """Jobs that failed with one of these error kinds since `since` and whose task exists: the bot gave up on
+        them, but the API may still finish them."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM jobs WHERE state = 'failed' AND task_id IS NOT NULL"
+            f" AND error_kind IN ({marks}) AND finished_at >= ? ORDER BY finished_at",
+            (*kinds, iso(since)),
+        )
+        return [Job.from_row(r) for r in rows]
+
     async def undelivered(self) -> list[Job]:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM jobs WHERE state IN ('completed', 'failed') AND delivered_at IS NULL"

@@ -9,7 +9,7 @@ from .db import Database, Tx
 
 __all__ = ["MediaFile", "MediaStore"]
 
-Kind = Literal["video", "thumbnail"]
+Kind = Literal["video", "thumbnail", "frame"]  # a frame's row is keyed by the frame's id (bot/store/frames.py)
 _COLUMNS = "video_id, kind, source_url, state, path, bytes, tries"
 
 

@@ -22,9 +22,11 @@ TABLES = (
     "videos",
     "reservations",
     "media",
+    "frames",
     "blocked_terms",
     "member_blocks",
     "budget_alerts",
+    "channel_problems",
 )
 SERIAL = ("audit_log", "reservations")  # their id sequences continue after the copied rows
 BATCH = 1000

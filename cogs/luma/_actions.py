@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.again import FRAMES, again_request, gone_frames
+from bot.again import FRAMES, again_request
 from bot.errors import MemberError
 from bot.history import VIDEO_GONE, ExtendTarget
 from bot.i18n import N_, _
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PICTURE_GONE = N_("I can't use that picture any more. Use Apps › Animate image on its message again.")
 NOT_YOURS = N_("Only the member who asked for this video, or someone with Manage Messages, can delete it.")
 
 
@@ -104,7 +105,7 @@ class ActionCommands:
         if found is None:
             return
         job = found[1]
-        gone = gone_frames(job.request, self.bot.clock())
+        usable, gone = await self.bot.frames.usable(job.guild_id, job.request)
         if gone:
             view = discord.ui.View(timeout=None)
             view.add_item(again_form_button(video_id))
@@ -114,7 +115,7 @@ class ActionCommands:
                 ephemeral=True,
             )
             return
-        request = again_request(job.request, video_url=await self._video_link(job))
+        request = again_request(usable, video_url=await self._video_link(job))
         await start_from_interaction(
             self.bot, interaction, request, parent_video_id=job.parent_video_id, spoiler=job.spoiler
         )
@@ -124,8 +125,8 @@ class ActionCommands:
         if found is None:
             return
         job = found[1]
-        gone = gone_frames(job.request, self.bot.clock())
-        working = {f: getattr(job.request, f) for f, label in FRAMES.items() if label not in gone}
+        usable, gone = await self.bot.frames.usable(job.guild_id, job.request)
+        working = {f: getattr(usable, f) for f, label in FRAMES.items() if label not in gone}
         await interaction.response.send_modal(AgainModal(video_id, job.request, working))
 
     async def _again_submitted(self, interaction: discord.Interaction[LumaBot], video_id: str, data: Any) -> None:
@@ -149,24 +150,23 @@ class ActionCommands:
     # --- Animate image --------------------------------------------------------------------------
 
     async def animate_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
-        """Apps › Animate image: the message's picture becomes the start frame of a new video."""
-        image_in_message(*_images_of(message))  # no picture: said privately, before any form
-        await interaction.response.send_modal(AnimateModal(message.channel.id, message.id))
-
-    async def _animate_submitted(
-        self, interaction: discord.Interaction[LumaBot], channel_id: int, message_id: int, data: Any
-    ) -> None:
+        """Apps › Animate image: the message's picture becomes the start frame of a new video. The picture is read
+        from the message as the interaction carries it: the one place Discord gives its content whole without the
+        Message Content intent (reading the message again later would find it empty). It is recorded (and kept, so
+        a link to it still works later); the form carries only its id, so it survives a restart."""
         assert interaction.guild_id is not None
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id)
-        try:
-            message = await channel.fetch_message(message_id)  # its image link, signed afresh
-        except discord.HTTPException as exc:
-            log.info("could not read the message to animate (%s)", exc.status)
-            await reply_privately(
-                interaction, _("I can't read that message any more (deleted, or I lost access to it).")
-            )
+        image = image_in_message(*_images_of(message))  # no picture: said privately, before any form
+        kind = next((a.content_type for a in message.attachments if a.url == image), None)
+        frame = await self.bot.frames.record(interaction.guild_id, image, ephemeral=False, content_type=kind)
+        await interaction.response.send_modal(AnimateModal(frame.id))
+
+    async def _animate_submitted(self, interaction: discord.Interaction[LumaBot], frame_id: str, data: Any) -> None:
+        assert interaction.guild_id is not None
+        frame = await self.bot.frames.get(interaction.guild_id, frame_id)
+        image = await self.bot.frames.working(interaction.guild_id, frame.url) if frame is not None else None
+        if image is None:
+            await reply_privately(interaction, _(PICTURE_GONE))
             return
-        image = image_in_message(*_images_of(message))
         settings, options = await guild_options(self.bot, interaction.guild_id)
         request = VideoRequest.generate(
             modal_values(data).get("prompt", ""),
@@ -190,8 +190,10 @@ class ActionCommands:
         try:
             if custom_id.startswith(AGAIN_MODAL_PREFIX):
                 await self._again_submitted(interaction, custom_id.removeprefix(AGAIN_MODAL_PREFIX), data)
-            elif custom_id.startswith(ANIMATE_MODAL_PREFIX) and (match := ANIMATE_MODAL_TEMPLATE.fullmatch(custom_id)):
-                await self._animate_submitted(interaction, int(match["channel_id"]), int(match["message_id"]), data)
+            elif match := ANIMATE_MODAL_TEMPLATE.fullmatch(custom_id):
+                await self._animate_submitted(interaction, match["frame_id"], data)
+            else:  # a form opened before an upgrade (it named the message, which the bot may not read again)
+                await reply_privately(interaction, _(PICTURE_GONE))
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
 

@@ -14,9 +14,10 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.admin import AdminError, GuildAdmin
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.moderation.blocklist import TERM_MAX
 from bot.quota import LIMIT_LABELS
+from bot.reach import missing_names, reach_in
 from bot.ui import plain, settings_embed, timestamp, usage_embed
 
 from ._generate import ASPECT_CHOICES
@@ -24,6 +25,11 @@ from ._generate import ASPECT_CHOICES
 if TYPE_CHECKING:
     from bot.app import LumaBot
 
+RESULTS_NEED = N_(
+    "⚠️ I lack {permissions} in {channel}: results there come in the member's interaction while it lasts (15 "
+    "minutes), else by DM. Give me those in the channel's permissions."
+)
+MOD_LOG_NEEDS = N_("⚠️ I lack {permissions} in {channel}: the mod log can't be posted there in full until I have them.")
 # "guild_daily: videos per day for this server": the limit's own name stays, its label is translated
 LIMIT_CHOICES = [
     app_commands.Choice(name=locale_str(f"{name}: {label}"[:100], label=label, prefix=f"{name}: "), value=name)
@@ -60,13 +66,16 @@ class AdminCog(commands.Cog, name="luma-admin"):
             self.bot.mod_log.admin_change(interaction.guild_id, interaction.user.id, text)
         return text or None
 
-    async def _show_settings(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
+    async def _show_settings(
+        self, interaction: discord.Interaction[LumaBot], note: str | None = None, warnings: list[str] | None = None
+    ) -> None:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_store.get(interaction.guild_id)
         limits = await self.bot.quota.limits(interaction.guild_id)
         embed = settings_embed(settings, limits, LIMIT_LABELS, self.bot.quota.defaults)
+        lines = ([f"✅ {note}"] if note else []) + (warnings or [])
         await interaction.response.send_message(
-            content=f"✅ {note}" if note else None,
+            content="\n".join(lines) or None,
             embed=embed,
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -184,7 +193,22 @@ class AdminCog(commands.Cog, name="luma-admin"):
                     language=None if language is None else ("" if language.value == "auto" else language.value),
                 )
             )
-        await self._show_settings(interaction, self._logged(interaction, *notes))
+        await self._show_settings(
+            interaction, self._logged(interaction, *notes), self._channel_warnings(allow_channel, mod_log_channel)
+        )
+
+    def _channel_warnings(
+        self, results: discord.abc.GuildChannel | None, log: discord.abc.GuildChannel | None
+    ) -> list[str]:
+        """What the bot lacks in a channel an admin just chose, said to that admin now, in words."""
+        warnings = []
+        for channel, sentence in ((results, RESULTS_NEED), (log, MOD_LOG_NEEDS)):
+            if channel is None:
+                continue
+            missing = reach_in(self.bot, channel.guild.id, channel.id).for_posting(embeds=True)
+            if missing:
+                warnings.append(_(sentence).format(channel=channel.mention, permissions=missing_names(missing)))
+        return warnings
 
     @admin.command(name="pause", description=locale_str("Stop members from making videos here until resumed"))
     @admin_only()

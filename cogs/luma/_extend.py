@@ -66,11 +66,17 @@ class ExtendCommands:
     ) -> None:
         assert interaction.guild_id is not None
         target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
-        end = pick_image("end_image", image_file(end_image), end_image_url)
+        upload = image_file(end_image)
+        end = pick_image("end_image", upload, end_image_url)
         settings, options = await guild_options(self.bot, interaction.guild_id)
         request = target.request(prompt, options, end, await self._link_now(target))
         await start_from_interaction(
-            self.bot, interaction, request, parent_video_id=target.parent_id, settings=settings
+            self.bot,
+            interaction,
+            request,
+            parent_video_id=target.parent_id,
+            settings=settings,
+            uploads=[upload] if upload else [],
         )
 
     # --- the button and the context menu open the same modal -----------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,14 @@ import discord
 
 from bot.access import access_refusal, is_exempt
 from bot.i18n import N_, _, sentences
+from bot.inputs import ImageFile
 from bot.jobs import LineFull, NewJob
 from bot.luma import VideoRequest
 from bot.options import VideoOptions, resolve_options
 from bot.quota import QuotaExceeded
+from bot.reach import reach_in
 from bot.store import GuildSettings
-from bot.tree import reply_privately
+from bot.tree import NOT_INSTALLED, installed_here, reply_privately
 from bot.ui import block_refusal, timestamp
 from bot.wallet import BudgetSpent
 
@@ -131,8 +134,13 @@ async def start_from_interaction(
     parent_video_id: str | None = None,
     settings: GuildSettings | None = None,
     spoiler: bool | None = None,
+    uploads: Sequence[ImageFile] = (),
 ) -> None:
-    """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit."""
+    """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit. `uploads`:
+    the frames the member attached to the command (Discord removes them after a while: they are kept)."""
+    if not installed_here(interaction):  # a button or form reached from elsewhere: nothing is made there
+        await reply_privately(interaction, _(NOT_INSTALLED))
+        return
     assert interaction.guild_id is not None and interaction.channel_id is not None
     assert interaction.channel is not None
     settings = settings or await bot.guild_store.get(interaction.guild_id)
@@ -179,6 +187,11 @@ async def start_from_interaction(
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
         raise
+    for upload in uploads:
+        try:
+            await bot.frames.record(interaction.guild_id, upload.url, ephemeral=True, content_type=upload.content_type)
+        except Exception:  # the job goes on with the Discord link; only a later Again could miss the copy
+            log.exception("could not record an uploaded frame of %r", job)
     await bot.jobs.line_up(job)
 
 
@@ -244,8 +257,9 @@ async def start_from_reply(
     except (QuotaExceeded, LineFull, BudgetSpent) as exc:
         await answer_reply(bot, message, refusal_sentence(exc))
         return
-    try:
-        await message.add_reaction("⏳")
-    except discord.HTTPException as exc:
-        log.info("could not react to a reply: %s", exc)
+    if not reach_in(bot, message.guild.id, message.channel.id).lacks("add_reactions", "read_message_history"):
+        try:
+            await message.add_reaction("⏳")
+        except discord.HTTPException as exc:
+            log.info("could not react to a reply: %s", exc)
     await bot.jobs.line_up(job)

@@ -87,4 +87,7 @@ class GenerateCommands:
             loop=options.loop,
             enhancement=options.enhancement,
         )
-        await start_from_interaction(self.bot, interaction, request, settings=settings, spoiler=spoiler)
+        uploads = [f for f in (image_file(start_image), image_file(end_image)) if f is not None]
+        await start_from_interaction(
+            self.bot, interaction, request, settings=settings, spoiler=spoiler, uploads=uploads
+        )
