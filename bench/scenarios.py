@@ -25,6 +25,9 @@ from .botproc import ROOT, BotProcess
 
 DISCORD_TOKEN = "bench-discord-token"
 LUMA_TOKEN = "bench-luma-token"
+# where a result reaches Discord: a new message that mentions its member, the interaction's follow-up (or, once
+# its token expired, a post in the channel) (bot/delivery.py)
+RESULT_POST = ("POST", r"(/webhooks/\d+/[^/]+|/channels/\d+/messages)$")
 
 
 def iso_now() -> str:
@@ -159,7 +162,7 @@ class Stage:
         return found
 
     def delivered(
-        self, task_ids: list[str], *, method: str = "PATCH", path: str = r"/messages/@original$"
+        self, task_ids: list[str], *, method: str = RESULT_POST[0], path: str = RESULT_POST[1]
     ) -> dict[str, float]:
         """task id -> when (fake clock) its result message reached the fake Discord (first success)."""
         marks = {self.result_mark(t): t for t in task_ids} | {f"/cdn/{t}.mp4": t for t in task_ids}
@@ -185,7 +188,7 @@ class Stage:
         mark = self.result_mark(task_id)
         return sum(
             1
-            for r in self.discord.calls("PATCH", r"/messages/@original$")
+            for r in self.discord.calls(*RESULT_POST)
             if r.status == 200 and mark in json.dumps(r.body)
         )
 
@@ -288,13 +291,13 @@ async def naive_delivery(stage: Stage, count: int) -> dict[str, Any]:
 
 
 async def rate_limited(stage: Stage, bot: BotProcess, count: int) -> dict[str, Any]:
-    """Every result PATCH first gets a 429 (retry_after 0.25 s): all must still arrive, once each."""
+    """Every result's post first gets a 429 (retry_after 0.25 s): all must still arrive, once each."""
     tag = f"limited-{uuid.uuid4().hex[:6]}"
     await stage.acked(await stage.fire(count, tag))
     task_ids = await stage.wait_tasks(tag, count)
     await asyncio.sleep(0.5)
     before = sum(1 for r in stage.discord.requests if r.status == 429)
-    stage.discord.rate_limit("PATCH", r"/messages/@original$", retry_after=0.25, times=count)
+    stage.discord.rate_limit(*RESULT_POST, retry_after=0.25, times=count)
     started = time.monotonic()
     await stage.finish_all(task_ids, spacing=0)
     await stage.wait_delivered(task_ids, timeout=120)
@@ -618,7 +621,7 @@ async def archive_delivery(stage: Stage, count: int, video_mib: float, *, poll: 
                     marks = {stage.result_mark(t) for t in task_ids}
                     carried = {
                         mark
-                        for r in stage.discord.calls("PATCH", r"/messages/@original$")
+                        for r in stage.discord.calls(*RESULT_POST)
                         if r.status == 200 and r.uploads
                         for mark in marks
                         if mark in json.dumps(r.body)

@@ -1,4 +1,4 @@
-"""`luma-bot` (also `python -m bot`): run, sync, check, migrate-db, migrate-media, fake-luma."""
+"""`luma-bot` (also `python -m bot`): setup, invite, try, run, sync, check, migrate-db, migrate-media, fake-luma."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
-
-import aiohttp
+from pathlib import Path
 
 from bot.config import Settings, SettingsError
 from bot.extras import MissingExtra, needs_extra
+from bot.i18n import speaking
 from bot.logs import configure_logging, raise_open_file_limit
+from bot.owner.terminal import terminal_locale
 
 __all__ = ["main"]
 
@@ -22,6 +23,14 @@ EXIT_CONFIG = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="luma-bot", description="A Discord bot that makes videos with Luma.")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="set the bot up in this folder: asks for the tokens, checks them, writes .env")
+    sub.add_parser("invite", help="print the link that adds the bot to a server")
+    trial = sub.add_parser("try", help="make one real video from the terminal (spends one credit)")
+    trial.add_argument("prompt", help="what should happen in the video")
+    trial.add_argument("--yes", action="store_true", help="do not ask before spending the credit")
+    trial.add_argument("--record", type=Path, default=None, metavar="FILE", help="write the exchange with the API")
+    trial.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="where to save the video")
+    trial.add_argument("--aspect-ratio", default=None, help="16:9 (default), 9:16, 1:1, 4:3, 3:4, 21:9 or 9:21")
     sub.add_parser("run", help="run the bot")
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one guild only (instant)")
@@ -49,75 +58,27 @@ def _settings(*required: str) -> Settings:
     return settings
 
 
-async def _check(settings: Settings) -> int:
-    """One line per check; non-zero when any fails."""
-    from bot.luma import LumaClient, LumaError
-    from bot.media import S3Place, ShelfError, open_shelf
-    from bot.store import GuildStore, JobStore, MediaStore
-    from bot.store.opening import open_database
+async def _invite(settings: Settings) -> int:
+    """The link that adds this bot to a server, with exactly the permissions it uses."""
+    from aiohttp import ClientError
 
-    ok = True
-    print(
-        f"settings: OK (API {settings.api_base}, database {settings.database_name}, "
-        f"{'callbacks to ' + settings.public_base_url if settings.public_base_url else 'polling mode'})"
-    )
+    from bot.i18n import _
+    from bot.owner.application import TokenRefused, application_id_of, invite_link, read_application
+
+    assert settings.discord_token is not None
+    token = settings.discord_token.get()
     try:
-        db = await open_database(settings.database_path, settings.database_url)
-        version = await db.schema_version()
-        waiting, rendering = await JobStore(db).line_counts()
-        files, size = await MediaStore(db).usage()
-        problems = await GuildStore(db).problems()
-        await db.close()
-        print(f"database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)")
-        where = S3Place.from_settings(settings) or settings.media_path
-        print(f"media: {files} files kept, {size / 1048576:.1f} MiB in {where}")
-        for problem in problems:  # noticed by the running bot, cleared once a post there works in full
-            what = "the mod log" if problem.purpose == "mod_log" else "results"
-            print(
-                f"channel {problem.channel_id} (server {problem.guild_id}): {what} cannot be posted in full, the bot"
-                f" lacks {', '.join(problem.missing)} there (noticed {problem.noticed_at:%Y-%m-%d %H:%M} UTC)"
-            )
-    except Exception as exc:
-        ok = False
-        print(f"database: FAILED ({type(exc).__name__}: {exc})")
-    if settings.media_s3_bucket:
-        try:
-            await (await open_shelf(settings)).close()
-            print("media bucket: OK (it answers)")
-        except (ShelfError, MissingExtra) as exc:
-            ok = False
-            print(f"media bucket: FAILED ({exc})")
-    assert settings.api_token is not None and settings.discord_token is not None
-    async with aiohttp.ClientSession() as session:
-        discord_api = settings.discord_api_base or "https://discord.com/api/v10"
-        try:
-            async with session.get(
-                f"{discord_api}/users/@me",
-                timeout=aiohttp.ClientTimeout(total=15),
-                headers={"Authorization": f"Bot {settings.discord_token.get()}"},
-            ) as response:
-                if response.status == 200:
-                    print(f"Discord token: OK (the bot is {(await response.json()).get('username', '?')})")
-                else:
-                    ok = False
-                    print(
-                        f"Discord token: FAILED (Discord refused DISCORD_TOKEN with HTTP {response.status}; "
-                        "reset it in the Developer Portal, Bot page)"
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            ok = False
-            print(f"Discord token: FAILED (could not reach {discord_api}: {type(exc).__name__})")
-        client = LumaClient(session, settings.api_base, settings.api_token)
-        try:
-            await client.check_token()
-            print("Luma API token: OK (accepted)")
-        except LumaError as exc:
-            ok = False
-            if exc.kind == "auth":
-                print(f"Luma API token: FAILED (the API refused ACEDATACLOUD_API_TOKEN: {exc.detail})")
-            else:
-                print(f"Luma API token: FAILED (could not check it: {exc.detail})")
-    return 0 if ok else 1
+        app_id: int | None = (await read_application(token, settings.discord_api_base)).id
+    except TokenRefused:
+        print(_("Discord refused DISCORD_TOKEN: reset it in the Developer Portal (Bot page)."), file=sys.stderr)
+        return 1
+    except (ClientError, TimeoutError):
+        app_id = application_id_of(token)  # Discord cannot be asked: the token names its application
+    if app_id is None:
+        print(_("DISCORD_TOKEN is not a bot token."), file=sys.stderr)
+        return 2
+    print(invite_link(app_id))
+    return 0
 
 
 def _no_sqlite_file(settings: Settings) -> bool:
@@ -227,9 +188,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate_db(settings, args.to))
         if args.command == "migrate-media":
             return asyncio.run(_migrate_media(_settings()))
+        if args.command == "setup":
+            from bot.owner.setup import setup
+
+            with speaking(terminal_locale()):
+                return asyncio.run(setup(Path(".env").absolute()))
+        if args.command == "invite":
+            with speaking(terminal_locale()):
+                return asyncio.run(_invite(_settings("discord_token")))
+        if args.command == "try":
+            from bot.owner.trial import trial
+
+            settings = _settings("api_token")
+            with speaking(terminal_locale()):
+                return asyncio.run(
+                    trial(settings, args.prompt, yes=args.yes, record=args.record, out_dir=args.out,
+                          aspect_ratio=args.aspect_ratio)
+                )  # fmt: skip
         if args.command == "check":
             settings = _settings("discord_token", "api_token")
-            return asyncio.run(_check(settings))
+            from bot.owner.check import check
+
+            with speaking(terminal_locale()):
+                return asyncio.run(check(settings))
         if args.command == "sync":
             settings = _settings("discord_token")
             from bot.app import sync_commands

@@ -304,10 +304,11 @@ class Delivery:
 
     async def _deliver(self, job: Job, video: Video | None, file: KeptFile | None) -> DeliveryReceipt:
         """The outcome as a NEW message that mentions the member (Discord notifies on new messages, never on edits),
-        then the progress message goes: one message, one player. In the channel when the bot may post there (sent
-        with the job's id as its nonce: Discord returns the first message instead of posting a second, for a few
-        minutes, if a restart sends it again); else as the interaction's follow-up while its token lives; else by
-        DM. A refusal Discord will not change its mind about moves on to the next at once."""
+        then the progress message goes: one message, one player. As the interaction's follow-up while its token lives
+        (it needs no permission in the channel, and each interaction is its own rate-limit bucket, where a channel's
+        posts share one); else in the channel when the bot may post there (with a nonce per outcome: Discord returns
+        the first message instead of posting a second, for a few minutes, if a restart sends it again); else by DM.
+        A refusal Discord will not change its mind about moves on to the next at once."""
 
         def render(plain_text: bool) -> Callable[[bool], Rendered]:
             def draw(attached: bool) -> Rendered:
@@ -332,23 +333,6 @@ class Delivery:
                 await self.bot.guild_store.note_problem(job.guild_id, job.channel_id, "results", missing)
             else:
                 await self.bot.guild_store.clear_problem(job.guild_id, job.channel_id, "results")
-        if reach.can_post:  # (or nothing is known: Discord will say)
-            # one nonce per outcome (at most 25 characters): a failure and a late result of one job are two messages
-            nonce = f"{job.id[:22]}-{'c' if video is not None else 'f'}"
-            extra: dict[str, Any] = {"allowed_mentions": mentions, "nonce": nonce}
-            if job.reply_to_message_id and not reach.lacks("read_message_history"):
-                extra["reference"] = discord.MessageReference(
-                    message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
-                )
-            fits = self._fits(file, self._channel_limit(job, reach))
-            try:
-                draw = render(reach.known and not reach.can_embed)
-                message, attachment = await self._post(_sender(channel), draw, fits, video_id, job.spoiler, **extra)
-                return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
-            except discord.HTTPException as exc:
-                if exc.status not in PERMANENT:
-                    raise
-                log.info("channel of %r refused the outcome (%s %s)", job, exc.status, exc.text)
         if self._token_alive(job):
             webhook = self._webhook(job)
 
@@ -367,6 +351,23 @@ class Delivery:
                 if exc.status not in PERMANENT and exc.status != 401:
                     raise  # a 5xx or a 429 Discord gave up on: the same way again, later
                 log.info("the interaction of %r could not take the outcome (%s)", job, exc.status)
+        if reach.can_post:  # (or nothing is known: Discord will say)
+            # one nonce per outcome (at most 25 characters): a failure and a late result of one job are two messages
+            nonce = f"{job.id[:22]}-{'c' if video is not None else 'f'}"
+            extra: dict[str, Any] = {"allowed_mentions": mentions, "nonce": nonce}
+            if job.reply_to_message_id and not reach.lacks("read_message_history"):
+                extra["reference"] = discord.MessageReference(
+                    message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
+                )
+            fits = self._fits(file, self._channel_limit(job, reach))
+            try:
+                draw = render(reach.known and not reach.can_embed)
+                message, attachment = await self._post(_sender(channel), draw, fits, video_id, job.spoiler, **extra)
+                return DeliveryReceipt("channel", message.id, job.channel_id, attachment)
+            except discord.HTTPException as exc:
+                if exc.status not in PERMANENT:
+                    raise
+                log.info("channel of %r refused the outcome (%s %s)", job, exc.status, exc.text)
         try:
             dm = await self.bot.create_dm(discord.Object(job.user_id))  # type: ignore[arg-type]
             fits = self._fits(file, DM_FILE_LIMIT)
@@ -382,16 +383,16 @@ class Delivery:
         return DeliveryReceipt("none")
 
     async def _remove_placeholder(self, job: Job, channel_id: int, message_id: int) -> None:
-        """The progress message goes once the outcome is posted: as the bot's own message in the channel (it needs no
-        permission but View Channel there), else through the interaction's webhook while its token lives; if it
+        """The progress message goes once the outcome is posted: through the interaction's webhook while its token
+        lives, else as the bot's own message in the channel (it needs no permission but View Channel there); if it
         cannot go, it points to the outcome."""
         placeholder = job.progress_message_id
         if placeholder is None or placeholder == message_id or job.id in self._gone:
             return
         channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
         ways = [channel.get_partial_message(placeholder).delete]
-        if self._token_alive(job):
-            ways.append(functools.partial(self._webhook(job).delete_message, placeholder))
+        if self._token_alive(job):  # the interaction's own webhook first: its own rate-limit bucket
+            ways.insert(0, functools.partial(self._webhook(job).delete_message, placeholder))
         for delete in ways:
             try:
                 await delete()

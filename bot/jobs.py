@@ -313,10 +313,11 @@ class JobService:
         return job
 
     async def line_up(self, job: Job) -> None:
-        """Start the job now if a slot is free and it is its turn; else show its place in line."""
+        """Start the job now if a slot is free and it is its turn; either way, show where it stands at once (its
+        place in line, or "generating…"): the "thinking…" message must not stay Discord's loading message, or the
+        outcome's follow-up would be turned into a silent edit of it instead of a new message that notifies."""
         await self._pump()
-        if job.id in self._line_jobs:
-            await self._progress(job)
+        await self._progress(job)
 
     async def _pump(self) -> None:
         """Give free slots to waiting jobs, in the line's fair order (bot/line.py), within each server's

@@ -210,6 +210,15 @@ class World:
         files = [p for p in folder.rglob("*") if p.is_file() and p.suffix in (".mp4", ".jpg")]
         return {str(p.relative_to(folder)): p.read_bytes() for p in files}
 
+    def result_posts(self, *, files: bool = False) -> list[Any]:
+        """The requests that posted a result, accepted: the interaction's follow-up, or a message in a channel or a
+        DM (with `files`, only those that carried the video)."""
+        return [
+            r
+            for r in self.discord.calls("POST", r"(/webhooks/\d+/[^/]+|/channels/\d+/messages)$")
+            if r.status == 200 and "Video ID" in str(r.body) and (r.uploads or not files)
+        ]
+
     def video_messages(self) -> list[dict[str, Any]]:
         """Every message showing a finished video (one with its Extend button: in any language)."""
         return [

@@ -89,8 +89,7 @@ async def test_a_result_that_fits_carries_the_mp4_and_no_second_player(tmp_path:
         assert "image" not in message["embeds"][0], "no thumbnail image over the player either"
         assert link_buttons(message) == [], "no Open video button for a video that plays right here"
         assert [b["label"] for b in buttons(message)] == ["Extend", "Again", "Delete"]
-        posts = [r for r in world.discord.calls("POST", r"/messages$") if r.uploads]
-        assert len(posts) == 1, "posted once, with the file"
+        assert len(world.result_posts(files=True)) == 1, "posted once, with the file"
         assert world.bot is not None
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
         [row] = await world.bot.db.fetchall("SELECT attachment_url, message_id FROM videos")

@@ -105,9 +105,10 @@ async def test_check_reports_ok_for_the_right_tokens(fake_luma_process: str, fak
     lines = result.stdout.splitlines()
     assert lines[0].startswith("settings: OK")
     assert lines[1].startswith("database: OK (schema version") and "0 jobs rendering, 0 waiting in line" in lines[1]
-    assert lines[2].startswith("media: 0 files kept, 0.0 MiB in ")
+    assert lines[2].startswith("media: 0 files kept, 0 MB in ")
     assert lines[3] == "Discord token: OK (the bot is Luma)"
-    assert lines[4] == "Luma API token: OK (accepted)"
+    assert lines[4].startswith("warning: Public Bot is on"), "a new application is public: the owner is told"
+    assert lines[5] == "Luma API token: OK (it may read tasks and create videos; checked without spending a credit)"
     assert TOKEN not in result.stdout + result.stderr and "discord-token-xyz" not in result.stdout
 
 
@@ -122,7 +123,7 @@ async def test_check_reports_refused_tokens_clearly(fake_luma_process: str, fake
     result = await check(env, tmp_path)
     assert result.returncode == 1
     assert "Discord token: FAILED (Discord refused DISCORD_TOKEN with HTTP 401" in result.stdout
-    assert "Luma API token: FAILED (the API refused ACEDATACLOUD_API_TOKEN" in result.stdout
+    assert "Luma API token: FAILED (it may not read tasks: the token is wrong or was revoked" in result.stdout
     assert "wrong-token" not in result.stdout + result.stderr and "wrong-discord" not in result.stdout
     assert "Traceback" not in result.stderr
 

@@ -43,11 +43,7 @@ async def healthz(world: World) -> tuple[int, dict[str, Any]]:
 
 
 def result_posts(world: World) -> list[Any]:
-    return [
-        r
-        for r in world.discord.calls("POST", r"/channels/\d+/messages$")
-        if r.status == 200 and "Video ID" in str(r.body)
-    ]
+    return world.result_posts()
 
 
 async def test_a_malformed_link_in_one_record_strands_nothing(tmp_path: Path) -> None:
@@ -124,7 +120,7 @@ async def test_a_result_posted_while_the_disk_is_full_is_never_posted_again(tmp_
             job = await only_job(world)
             await world.wait_for(lambda: world.discord.calls("PATCH", r"@original$"))  # "generating…" shown
             # the result's post is held back by a Discord 429 for 1.5 s: the disk fills in that window
-            posting = rf"/channels/{world.channel}/messages$"
+            posting = r"/webhooks/\d+/[^/]+$"  # the interaction's follow-up
             world.discord.rate_limit("POST", posting, retry_after=1.5)
             world.luma.finish(task_id)
             assert world.bot is not None
@@ -170,3 +166,31 @@ async def test_a_job_that_never_reached_the_api_is_sent_after_a_restart(tmp_path
         assert len(world.luma.videos_requests()) == 1
         job = await delivered_job(world)
         assert job.state == "completed" and await reservation_state(world, job.id) == "charged"
+
+
+async def test_a_result_posted_before_a_restart_that_lost_its_receipt_is_not_posted_twice(tmp_path: Path) -> None:
+    """Crash window 2, narrowed: the result was posted, its receipt could not be written (a full disk), and the bot
+    stopped (for Discord, as a crash). At the next start it is posted again, with the same nonce: Discord returns
+    the first message ("enforce_nonce") instead of a second one, and the receipt is written."""
+    with small_disk(tmp_path / "disk") as disk:
+        db = disk.path / "bot.sqlite3"
+        async with World(tmp_path, callbacks=False, DATABASE_PATH=str(db)) as world:
+            interaction, task_id = await world.held("posted before a stop")
+            job = await only_job(world)
+            await world.wait_for(lambda: world.discord.calls("PATCH", r"@original$"))
+            world.discord.age_interaction(interaction.token, 16 * 60)  # the result goes to the channel, with a nonce
+            world.clock.advance(16 * 60)
+            posting = rf"/channels/{world.channel}/messages$"
+            world.discord.rate_limit("POST", posting, retry_after=1.5)  # the disk fills while the post waits
+            world.luma.finish(task_id)
+            await world.wait_for(lambda: [r for r in world.discord.calls("POST", posting) if r.status == 429])
+            disk.fill()
+            [first] = await world.wait_for(lambda: world.video_messages(), timeout=10)
+            await world.wait_for(lambda: world.bot.jobs.stats["delivery_error"] >= 1)  # type: ignore[union-attr]
+            await world.stop_bot()  # the receipt was never written: the memory of the post goes with the process
+            disk.free()
+            await world.start_bot()
+            await delivered_job(world)
+            assert len(result_posts(world)) == 2, "posted again at the start..."
+            assert world.video_messages() == [first], "...and Discord gave the first message back"
+            assert (await world.bot.jobs.jobs.get(job.id)).delivered_message_id == int(first["id"])  # type: ignore[union-attr]

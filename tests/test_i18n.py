@@ -89,7 +89,9 @@ USER_FACING = [
     *(ROOT / "bot" / name for name in ("ui.py", "delivery.py", "modlog.py", "tree.py", "access.py", "admin.py",
                                         "quota.py", "inputs.py", "history.py", "wallet.py", "again.py", "jobs.py")),
     ROOT / "bot" / "luma" / "models.py",
+    ROOT / "bot" / "reach.py",
     *sorted((ROOT / "bot" / "moderation").glob("*.py")),
+    *sorted((ROOT / "bot" / "owner").glob("*.py")),
 ]  # fmt: skip
 TRANSLATING = {"_", "N_", "ngettext", "locale_str"}
 ENGLISH_NAMES = {"ContextMenu"}  # command names stay English (the README's and every screenshot's)
@@ -126,7 +128,9 @@ def _sentences_outside(path: Path) -> list[str]:
                 ):
                     inside = True
             up = parents.get(up)
-        if not inside and not node.value.startswith(("luma:", "SELECT", "INSERT", "UPDATE", "DELETE")):
+        technical = ("luma:", "SELECT", "INSERT", "UPDATE", "DELETE", "http://", "https://")  # not sentences
+        identifier = re.fullmatch(r"[\w.:/-]+", node.value)  # a scope, a dotted name, a path: not a sentence
+        if not inside and not node.value.startswith(technical) and not identifier:
             found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}")
     return found
 

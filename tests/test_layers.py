@@ -24,7 +24,10 @@ def modules(folder: str) -> list[str]:
 
 
 def test_the_core_imports_nothing_from_discord() -> None:
-    core = [m for m in modules("bot") if m not in DISCORD_LAYER and m != "bot.__main__"]
+    # the owner's terminal commands (bot.owner) are an edge of their own: they may use discord.py's permission math
+    core = [
+        m for m in modules("bot") if m not in DISCORD_LAYER and m != "bot.__main__" and not m.startswith("bot.owner")
+    ]
     assert "bot.jobs" in core and "bot.store.db" in core and len(core) > 20
     code = (
         "import sys\n"

@@ -422,11 +422,32 @@ async def test_connection_refused_is_retried_then_reported(http: aiohttp.ClientS
     assert not info.value.ambiguous, "nothing was sent, so nothing can have been created"
 
 
-async def test_check_token(http: aiohttp.ClientSession, fake_luma: FakeLuma) -> None:
-    await LumaClient(http, fake_luma.url, TOKEN).check_token()
-    with pytest.raises(LumaAuthError):
-        await LumaClient(http, fake_luma.url, "nope").check_token()
-    assert not fake_luma.videos_requests(), "checking a token creates no video"
+@pytest.mark.parametrize(
+    ("state", "services", "reading", "creating"),
+    [
+        ("ok", None, None, None),
+        ("ok", ("/luma/tasks",), None, "token_mismatched"),  # a credential of Luma's Tasks API only
+        ("ok", ("/luma/videos",), "token_mismatched", None),
+        ("expired", None, "token_expired", "token_expired"),
+        ("disabled", None, "disabled", "disabled"),
+        ("used_up", None, None, "used_up"),  # reading is free; creating needs a balance
+    ],
+)
+async def test_check_access_proves_what_the_key_may_do_without_spending(
+    http: aiohttp.ClientSession,
+    fake_luma: FakeLuma,
+    state: str,
+    services: tuple[str, ...] | None,
+    reading: str | None,
+    creating: str | None,
+) -> None:
+    fake_luma.add_token("the-key", state=state, services=services)
+    access = await LumaClient(http, fake_luma.url, "the-key").check_access()
+    assert (access.reading and access.reading.code, access.creating and access.creating.code) == (reading, creating)
+    assert access.ok is (reading is None and creating is None)
+    assert fake_luma.tasks == {}, "checking a key creates no task"
+    refused = await LumaClient(http, fake_luma.url, "nope").check_access()
+    assert refused.reading is not None and refused.reading.kind == "auth" and refused.creating is not None
 
 
 def test_client_repr_hides_the_token(http: aiohttp.ClientSession) -> None:

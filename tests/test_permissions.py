@@ -66,8 +66,11 @@ async def test_a_mod_log_where_the_bot_may_not_post_sends_nothing_and_says_why(t
 async def test_a_result_where_the_bot_lacks_embed_links_keeps_its_words(tmp_path: Path) -> None:
     world = World(tmp_path, callbacks=False)
     world.discord.deny_bot(world.channel, EMBED_LINKS)
-    async with world:
-        await world.generate("a lantern drifting over a lake")
+    async with world:  # a render longer than the interaction's 15 minutes: the result goes to the channel
+        interaction, task_id = await world.held("a lantern drifting over a lake")
+        world.discord.age_interaction(interaction.token, 16 * 60)
+        world.clock.advance(16 * 60)
+        world.luma.finish(task_id)
         message = await world.wait_for(
             lambda: next((m for m in world.discord.channel_messages(world.channel) if "Video ID" in m["content"]), None)
         )

@@ -107,7 +107,8 @@ async def test_a_bucket_that_fails_delays_the_copy_and_loses_no_result(tmp_path:
             await s3.delete_bucket(Bucket=bucket)
         video_id = await one_video(world, "a bucket that is gone")
         [message] = world.video_messages()
-        assert message["attachments"] == [] and message["content"].startswith(f"<@{world.member}> {world.luma.url}"), "the API's link"
+        assert message["attachments"] == []
+        assert message["content"].startswith(f"<@{world.member}> {world.luma.url}"), "the API's link"
         assert await settled(world, video_id, tried=2) == {"video": "pending", "thumbnail": "pending"}
         async with s3_server.client() as s3:
             await s3.create_bucket(Bucket=bucket)

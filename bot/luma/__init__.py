@@ -1,6 +1,6 @@
 """The AceDataCloud Luma API: client, request/response models, typed errors (and a fake for tests/dev)."""
 
-from .client import LumaClient, RetryPolicy
+from .client import CREATE_PROBE, Access, Exchange, LumaClient, RetryPolicy
 from .errors import (
     JobCancelled,
     LumaAuthError,
@@ -23,8 +23,11 @@ from .models import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, Submission, TaskRecor
 
 __all__ = [
     "ASPECT_RATIOS",
+    "CREATE_PROBE",
     "PROMPT_MAX",
     "PROMPT_MIN",
+    "Access",
+    "Exchange",
     "JobCancelled",
     "LumaAuthError",
     "LumaBadRequest",

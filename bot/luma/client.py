@@ -26,7 +26,8 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,42 @@ from .errors import (
 )
 from .models import Submission, TaskRecord, VideoRequest, VideoResult
 
-__all__ = ["LumaClient", "RetryPolicy"]
+__all__ = ["CREATE_PROBE", "Access", "Exchange", "LumaClient", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 MAX_ANSWER_BYTES = 4 * 1024 * 1024  # a batch of 50 records is tens of KiB; anything past this is not an answer
+
+
+# a request to create a video that the API must refuse for its body: a generate without a prompt ("prompt is
+# required"); `async` so that it would answer at once even if it were ever accepted
+CREATE_PROBE = {"action": "generate", "prompt": "", "async": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a token may do: None where it may, else the API's refusal; `created`: the task id of a probe the API
+    should have refused and did not (it may bill it)."""
+
+    reading: LumaError | None
+    creating: LumaError | None
+    created: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reading is None and self.creating is None and self.created is None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request to the API and its answer, as `luma-bot try --record` keeps them (no headers: no token)."""
+
+    path: str
+    body: dict[str, Any]
+    status: int | None
+    answer: Any
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +123,7 @@ class LumaClient:
         self._token = token if isinstance(token, Secret) else Secret(token)
         self._retry = retry or RetryPolicy()
         self._timeout = request_timeout
+        self.observer: Callable[[Exchange], None] | None = None  # sees every exchange (luma-bot try --record)
 
     def __repr__(self) -> str:
         return f"<LumaClient base={self._base!r}>"
@@ -143,14 +175,26 @@ class LumaClient:
                     log.warning("skipping an unreadable task record: %s", exc)
         return records
 
-    async def check_token(self) -> None:
-        """Raise LumaAuthError if the token is refused. Costs nothing: it reads a task that isn't there."""
+    async def check_access(self) -> Access:
+        """What the token may do, without spending a credit. Reading: a task that does not exist (a 404 means the
+        token was accepted). Creating: a request the API must refuse (`prompt is required`, a documented 400), which
+        AceDataCloud's gateway judges only after the credential (invalid, expired, for another service, disabled,
+        an empty balance: authentication.mdx), so a 400 for the body means the key may create videos."""
+        reading: LumaError | None = None
         try:
             await self._post("/luma/tasks", {"action": "retrieve", "id": "luma-bot-token-check"}, idempotent=True)
         except LumaError as exc:
-            if exc.status in (400, 404) and exc.kind in ("bad_request", "not_found") and exc.code != "no_api":
-                return  # the token was accepted; the made-up task simply does not exist
-            raise
+            if not (exc.status in (400, 404) and exc.kind in ("bad_request", "not_found") and exc.code != "no_api"):
+                reading = exc  # else: the token was accepted; the made-up task simply does not exist
+        creating: LumaError | None = None
+        created = None
+        try:
+            answer = await self._post("/luma/videos", CREATE_PROBE, idempotent=False)
+            created = answer.get("task_id") if isinstance(answer, dict) else None
+        except LumaError as exc:
+            if not (exc.status == 400 and exc.kind == "bad_request"):
+                creating = exc  # else: refused for the body, so the credential itself may create videos
+        return Access(reading, creating, created if isinstance(created, str) else None)
 
     # --- transport ------------------------------------------------------------------------------
 
@@ -187,6 +231,24 @@ class LumaClient:
         self, url: str, body: dict[str, Any], headers: dict[str, str], timeout: float, idempotent: bool
     ) -> Any:
         sent_maybe = not idempotent
+        started = time.monotonic()
+        seen: list[tuple[int, Any]] = []  # the answer, for the observer (whatever it was, or none)
+        try:
+            return await self._exchange(url, body, headers, timeout, sent_maybe, seen)
+        finally:
+            if self.observer is not None:
+                status, answer = seen[0] if seen else (None, None)
+                self.observer(Exchange(url.removeprefix(self._base), body, status, answer, time.monotonic() - started))
+
+    async def _exchange(
+        self,
+        url: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        timeout: float,
+        sent_maybe: bool,
+        seen: list[tuple[int, Any]],
+    ) -> Any:
         try:
             async with self._session.post(
                 url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
@@ -205,6 +267,7 @@ class LumaClient:
                     data = json.loads(text) if text else None
                 except (ValueError, RecursionError):
                     data = None
+                seen.append((response.status, data if data is not None else text[:2000]))
                 if response.status >= 400:
                     raise error_from_response(
                         response.status,

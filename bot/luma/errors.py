@@ -180,6 +180,7 @@ _BY_CODE: dict[str, type[LumaError]] = {
     "forbidden": LumaRefused,
     "bad_request": LumaBadRequest,
     "no_api": LumaNotFound,
+    "api_not_implemented": LumaNotFound,  # 400: this action is not offered (a configuration error, not the input)
     "too_many_requests": LumaRateLimited,
     "rate_limited": LumaRateLimited,
     "api_error": LumaServerError,

@@ -89,7 +89,9 @@ class FakeTask:
     created_mono: float = field(default_factory=time.monotonic)  # when the API accepted it
     reported_mono: float | None = None  # when a task look-up first reported it ended
 
-    def record(self, pending_shape: str, *, hiccup: bool = False) -> dict[str, Any]:
+    def record(
+        self, pending_shape: str, *, hiccup: bool = False, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         if self.response is not None and self.reported_mono is None:
             self.reported_mono = time.monotonic()
         data: dict[str, Any] = {
@@ -108,6 +110,8 @@ class FakeTask:
             data["response"] = {"success": False, "task_id": self.task_id, "error": "temporary failure, retrying"}
         elif pending_shape != "absent":  # "processing", or any interim state the API may invent
             data["response"] = {"success": True, "task_id": self.task_id, "state": pending_shape, "error": None}
+        if extra and "response" in data:  # fields a newer API may add (e.g. a progress percentage)
+            data["response"] = {**data["response"], **extra}
         return data
 
 
@@ -154,6 +158,7 @@ class FakeLuma:
         # The next look-ups answer a running task as {"success": false, "error": "…"} with no state word and no
         # finished_at: the passing hiccup AceDataCloud's SDK keeps waiting through (its _runtime/tasks.py)
         self._hiccups = 0
+        self.response_extra: dict[str, Any] = {}  # fields added to every task response (a newer API's)
         self.duplicate_callbacks = False  # send every callback twice
         self.blocked_words: set[str] = {"forbidden-topic"}
         self.prompt_max = 5000  # the bot does not know the API's limit (none is published): the fake has one
@@ -500,7 +505,7 @@ class FakeLuma:
             task = self._known(task_id, token)
             if task is None:
                 return self._error(404, "not_found", "task not found")
-            return web.json_response(task.record(self.pending_shape, hiccup=hiccup))
+            return web.json_response(task.record(self.pending_shape, hiccup=hiccup, extra=self.response_extra))
         if action == "retrieve_batch":
             ids = body.get("ids")
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
@@ -508,7 +513,7 @@ class FakeLuma:
             if len(ids) > 100:
                 return self._error(400, "bad_request", "at most 100 ids per batch")
             known = [t for t in (self._known(i, token) for i in ids) if t is not None]
-            items = [t.record(self.pending_shape, hiccup=hiccup) for t in known]
+            items = [t.record(self.pending_shape, hiccup=hiccup, extra=self.response_extra) for t in known]
             return web.json_response({"items": items, "count": len(items)})
         return self._error(400, "bad_request", "action must be retrieve or retrieve_batch")
 

@@ -33,7 +33,7 @@ from bot.store import MediaFile, MediaStore, Video
 
 from .shelf import DiskShelf, Shelf, ShelfError
 
-__all__ = ["Archiver", "DownloadError", "KeptFile", "files_of"]
+__all__ = ["Archiver", "DownloadError", "KeptFile", "files_of", "stream_to_file"]
 
 log = logging.getLogger(__name__)
 
@@ -309,38 +309,44 @@ class Archiver:
 
     async def download(self, url: str, target: Path) -> tuple[Path, int]:
         """Stream `url` into `target` (via `target.part`); return the path and its size."""
-        if not is_http_url(url):
-            raise DownloadError("not an http(s) link", final=True)
-        partial = target.with_name(target.name + ".part")
-        timeout = aiohttp.ClientTimeout(total=None, connect=15, sock_read=30)
-        try:
-            async with self.session.get(url, timeout=timeout) as response:
-                if response.status >= 400:
-                    final = 400 <= response.status < 500 and response.status != 429  # gone, or not allowed
-                    raise DownloadError(f"HTTP {response.status}", final=final)
-                if response.content_length is not None and response.content_length > self.max_bytes:
-                    raise DownloadError(f"{response.content_length} bytes is over the limit", final=True)
-                await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-                size = 0
-                with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
-                    async for chunk in response.content.iter_chunked(CHUNK):
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise DownloadError(f"more than {self.max_bytes} bytes", final=True)
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-            os.replace(partial, target)
-            return target, size
-        except DownloadError:
-            partial.unlink(missing_ok=True)
-            raise
-        except OSError as exc:  # a full disk, a read-only folder, a refused connection
-            partial.unlink(missing_ok=True)
-            raise DownloadError(f"{type(exc).__name__}: {exc}") from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            partial.unlink(missing_ok=True)
-            raise DownloadError(f"{type(exc).__name__}") from None
-        except asyncio.CancelledError:  # the bot stopping, or the video deleted: no partial file left behind
-            partial.unlink(missing_ok=True)
-            raise
+        return await stream_to_file(self.session, url, target, self.max_bytes)
+
+
+async def stream_to_file(session: aiohttp.ClientSession, url: str, target: Path, max_bytes: int) -> tuple[Path, int]:
+    """Stream `url` into `target` (via `target.part`, renamed when whole); return the path and its size. At most
+    `max_bytes`; DownloadError says why not (`final` when trying again cannot help)."""
+    if not is_http_url(url):
+        raise DownloadError("not an http(s) link", final=True)
+    partial = target.with_name(target.name + ".part")
+    timeout = aiohttp.ClientTimeout(total=None, connect=15, sock_read=30)
+    try:
+        async with session.get(url, timeout=timeout) as response:
+            if response.status >= 400:
+                final = 400 <= response.status < 500 and response.status != 429  # gone, or not allowed
+                raise DownloadError(f"HTTP {response.status}", final=final)
+            if response.content_length is not None and response.content_length > max_bytes:
+                raise DownloadError(f"{response.content_length} bytes is over the limit", final=True)
+            await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+            size = 0
+            with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise DownloadError(f"more than {max_bytes} bytes", final=True)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(partial, target)
+        return target, size
+    except DownloadError:
+        partial.unlink(missing_ok=True)
+        raise
+    except OSError as exc:  # a full disk, a read-only folder, a refused connection
+        partial.unlink(missing_ok=True)
+        raise DownloadError(f"{type(exc).__name__}: {exc}") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        partial.unlink(missing_ok=True)
+        raise DownloadError(f"{type(exc).__name__}") from None
+    except asyncio.CancelledError:  # the bot stopping, or the video deleted: no partial file left behind
+        partial.unlink(missing_ok=True)
+        raise

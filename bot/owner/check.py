@@ -1,0 +1,116 @@
+"""`luma-bot check`: one line per thing the bot needs, OK or FAILED with what to do; exit 1 on a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aiohttp
+
+from bot.config import Settings
+from bot.i18n import _, size
+from bot.luma import LumaClient
+from bot.media import S3Place, ShelfError, open_shelf
+from bot.store import GuildStore, JobStore, MediaStore
+from bot.store.opening import open_database
+
+from .access import access_problems
+from .application import TokenRefused, read_application
+from .terminal import Terminal
+
+__all__ = ["check", "check_discord", "check_luma"]
+
+Say = Callable[[str], None]
+
+
+async def check(settings: Settings, terminal: Terminal | None = None) -> int:
+    """One line per check; non-zero when any fails."""
+    from bot.extras import MissingExtra
+
+    say = (terminal or Terminal()).say
+    mode = (
+        _("callbacks to {url}").format(url=settings.public_base_url) if settings.public_base_url else _("polling mode")
+    )
+    say(_("settings: OK (API {api}, database {database}, {mode})").format(
+        api=settings.api_base, database=settings.database_name, mode=mode
+    ))  # fmt: skip
+    ok = await _check_database(settings, say)
+    if settings.media_s3_bucket:
+        try:
+            await (await open_shelf(settings)).close()
+            say(_("media bucket: OK (it answers)"))
+        except (ShelfError, MissingExtra) as exc:
+            ok = False
+            say(_("media bucket: FAILED ({detail})").format(detail=exc))
+    assert settings.api_token is not None and settings.discord_token is not None
+    ok = await check_discord(settings, say) and ok
+    ok = await check_luma(settings, say) and ok
+    return 0 if ok else 1
+
+
+async def _check_database(settings: Settings, say: Say) -> bool:
+    try:
+        db = await open_database(settings.database_path, settings.database_url)
+        version = await db.schema_version()
+        waiting, rendering = await JobStore(db).line_counts()
+        files, used = await MediaStore(db).usage()
+        problems = await GuildStore(db).problems()
+        await db.close()
+    except Exception as exc:
+        say(_("database: FAILED ({detail})").format(detail=f"{type(exc).__name__}: {exc}"))
+        return False
+    say(_("database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)").format(
+        version=version, rendering=rendering, waiting=waiting
+    ))  # fmt: skip
+    where = S3Place.from_settings(settings) or settings.media_path
+    say(_("media: {files} files kept, {size} in {where}").format(files=files, size=size(used), where=where))
+    for problem in problems:  # noticed by the running bot, cleared once a post there works in full
+        what = _("the mod log") if problem.purpose == "mod_log" else _("results")
+        say(_(
+            "warning: in channel {channel} of server {server} the bot lacks {permissions}, so {what} cannot be posted "
+            "there in full (noticed {when} UTC)"
+        ).format(
+            channel=problem.channel_id, server=problem.guild_id, permissions=", ".join(problem.missing), what=what,
+            when=f"{problem.noticed_at:%Y-%m-%d %H:%M}",
+        ))  # fmt: skip
+    return True
+
+
+async def check_discord(settings: Settings, say: Say) -> bool:
+    """The bot token, and what the Developer Portal says of the application."""
+    assert settings.discord_token is not None
+    try:
+        app = await read_application(settings.discord_token.get(), settings.discord_api_base)
+    except TokenRefused as exc:
+        say(_(
+            "Discord token: FAILED (Discord refused DISCORD_TOKEN with HTTP {status}; reset it in the Developer "
+            "Portal, Bot page)"
+        ).format(status=exc))  # fmt: skip
+        return False
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        say(_("Discord token: FAILED (Discord could not be reached: {detail})").format(detail=type(exc).__name__))
+        return False
+    say(_("Discord token: OK (the bot is {name})").format(name=app.bot_name))
+    if settings.message_content_intent and not app.message_content:
+        say(_(
+            "warning: MESSAGE_CONTENT_INTENT=true but the Message Content intent is off in the Developer Portal (Bot "
+            "page): switch it on there, or the bot will not start"
+        ))  # fmt: skip
+    if app.public:
+        say(_(
+            "warning: Public Bot is on in the Developer Portal (Bot page): anyone can add your bot to their server and "
+            "make videos on your credits. Switch it off unless you mean to share it"
+        ))  # fmt: skip
+    return True
+
+
+async def check_luma(settings: Settings, say: Say) -> bool:
+    """The AceDataCloud token: it may read tasks and create videos (checked without spending a credit)."""
+    assert settings.api_token is not None
+    async with aiohttp.ClientSession() as session:
+        access = await LumaClient(session, settings.api_base, settings.api_token).check_access()
+    problems = access_problems(access)
+    if problems:
+        say(_("Luma API token: FAILED ({problems})").format(problems="; ".join(problems)))
+        return False
+    say(_("Luma API token: OK (it may read tasks and create videos; checked without spending a credit)"))
+    return True
