@@ -186,11 +186,7 @@ class Stage:
 
     def result_posts(self, task_id: str) -> int:
         mark = self.result_mark(task_id)
-        return sum(
-            1
-            for r in self.discord.calls(*RESULT_POST)
-            if r.status == 200 and mark in json.dumps(r.body)
-        )
+        return sum(1 for r in self.discord.calls(*RESULT_POST) if r.status == 200 and mark in json.dumps(r.body))
 
     async def finish_all(self, task_ids: list[str], spacing: float) -> None:
         for task_id in task_ids:

@@ -7,7 +7,7 @@ from typing import Any
 from bot.config import ASPECT_RATIOS
 from bot.errors import MemberError
 from bot.i18n import _
-from bot.quota import LIMIT_LABELS, QuotaService
+from bot.quota import FLOORS, LIMIT_LABELS, QuotaService
 from bot.store import Database, GuildStore
 
 __all__ = ["AdminError", "GuildAdmin", "parse_limit"]
@@ -50,6 +50,17 @@ class GuildAdmin:
         if name not in LIMIT_LABELS:
             raise AdminError(_("Unknown limit `{name}`.").format(name=name))
         is_default, value = parse_limit(text)
+        ceiling = getattr(self.quota.defaults, name)
+        if not is_default and self.quota.defaults.looser(name, value):
+            if name in FLOORS:
+                raise AdminError(
+                    _("The bot's owner set {label} to at least {ceiling}: a server can make it stricter, not looser.")
+                    .format(label=_(LIMIT_LABELS[name]), ceiling=ceiling)
+                )  # fmt: skip
+            raise AdminError(
+                _("The bot's owner allows at most {ceiling} {label}: a server can make it stricter, not looser.")
+                .format(label=_(LIMIT_LABELS[name]), ceiling=ceiling)
+            )  # fmt: skip
         before = getattr(await self.quota.limits(guild_id), name)
         async with self.db.transaction() as tx:
             if is_default:

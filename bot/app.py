@@ -33,6 +33,7 @@ from bot.metrics import Metrics
 from bot.moderation import Moderation
 from bot.modlog import ModLog
 from bot.quota import Limits, QuotaService
+from bot.servers import serves, turn_away
 from bot.serving import ConnectionGuard
 from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, ModerationStore, QuotaStore
 from bot.store.opening import open_database
@@ -331,6 +332,17 @@ class LumaBot(commands.AutoShardedBot):
         assert self.user is not None
         self._gateway_up()
         log.info("connected as %s (%d guilds)", self.user, len(self.guilds))
+        for guild in self.guilds:  # added while the bot was away
+            if not self.serves(guild.id):
+                await turn_away(self, guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if not self.serves(guild.id):
+            await turn_away(self, guild)
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether the bot makes videos for this server (ALLOWED_GUILDS; bot/servers.py)."""
+        return serves(self.settings.allowed_guilds, guild_id)
 
     async def on_resumed(self) -> None:
         self._gateway_up()

@@ -134,6 +134,11 @@ def _snowflake(raw: str) -> int:
     return value
 
 
+def _snowflakes(raw: str) -> frozenset[int]:
+    """Discord ids, separated by commas or spaces (an empty value: none)."""
+    return frozenset(_snowflake(part) for part in raw.replace(",", " ").split())
+
+
 def _limit(raw: str) -> int | None:
     """A quota limit: a whole number >= 0, or `none`/`unlimited` for no limit."""
     if raw.strip().lower() in {"none", "unlimited", "off"}:
@@ -245,6 +250,8 @@ class Settings:
     metrics_public: bool = _setting("METRICS_PUBLIC", _bool, False)
     metrics_token: Secret | None = _setting("METRICS_TOKEN", _secret)
     dev_guild_id: int | None = _setting("DEV_GUILD_ID", _snowflake)
+    # The servers the bot serves (ids): it leaves any other it is added to. Empty: any server that adds it.
+    allowed_guilds: frozenset[int] = _setting("ALLOWED_GUILDS", _snowflakes, frozenset())
     discord_api_base: str | None = _setting("DISCORD_API_BASE", _http_url)
     discord_gateway_url: str | None = _setting("DISCORD_GATEWAY_URL", _ws_url)
     discord_cdn_url: str | None = _setting("DISCORD_CDN_URL", _http_url)  # where that server's attachments live
@@ -252,7 +259,7 @@ class Settings:
     # Shards in this one process: empty follows Discord's recommendation (GET /gateway/bot), a number overrides it.
     shard_count: int | None = _setting("SHARD_COUNT", _positive_int)
     log_level: str = _setting("LOG_LEVEL", _log_level, "INFO")
-    # Quota defaults for every guild; each guild's admins can change theirs.
+    # Quotas for every guild, and the most any guild may allow: each guild's admins can make theirs stricter.
     quota_guild_daily: int | None = _setting("QUOTA_GUILD_DAILY", _limit, 50)
     quota_guild_monthly: int | None = _setting("QUOTA_GUILD_MONTHLY", _limit, 500)
     quota_member_daily: int | None = _setting("QUOTA_MEMBER_DAILY", _limit, 5)

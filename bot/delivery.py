@@ -18,7 +18,16 @@ from bot.luma import LumaError
 from bot.media import KeptFile, jump_url
 from bot.reach import REQUEST_LIMIT, Reach, reach_in
 from bot.store import Job, Video
-from bot.ui import Rendered, failure_message, failure_reason, progress_message, result_message, shorten, timestamp
+from bot.ui import (
+    Rendered,
+    failure_message,
+    failure_reason,
+    inert,
+    progress_message,
+    result_message,
+    shorten,
+    timestamp,
+)
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -107,7 +116,7 @@ class Delivery:
         except discord.HTTPException as exc:
             log.info("could not update the old progress message: %s", exc.text)
 
-    async def _dm_owner(self, write: Callable[[], str]) -> None:
+    async def dm_owner(self, write: Callable[[], str]) -> None:
         """DM the application's owner what `write()` says, in their language when known (else English)."""
         with speaking(self.bot.owner_locale):
             text = write()
@@ -124,7 +133,7 @@ class Delivery:
             return
         self._alerted[error.kind] = now
         guild = self.bot.get_guild(job.guild_id)
-        where = guild.name if guild else str(job.guild_id)
+        where = inert(guild.name if guild else str(job.guild_id), 100)  # a name is anyone's to choose: never a link
 
         def write() -> str:
             action = _(OWNER_ACTIONS[error.kind]) if error.kind in OWNER_ACTIONS else _("Check the settings.")
@@ -138,7 +147,7 @@ class Delivery:
             )
 
         try:
-            await self._dm_owner(write)
+            await self.dm_owner(write)
         except discord.HTTPException as exc:
             log.warning("could not alert the bot's owner (%s): %s", exc.text, error.detail)
 
@@ -151,7 +160,9 @@ class Delivery:
                 guild = self.bot.get_guild(job.guild_id)
                 sent = timestamp(job.submit_started_at, "f") if job.submit_started_at else "?"
                 line = _("• {server}, sent {when}: “{prompt}”").format(
-                    server=guild.name if guild else job.guild_id, when=sent, prompt=shorten(job.request.prompt, 80)
+                    server=inert(guild.name if guild else str(job.guild_id), 100),
+                    when=sent,
+                    prompt=shorten(job.request.prompt, 80),
                 )
                 lines.append(line)
             more = "\n" + _("…and {n} more").format(n=len(jobs) - 15) if len(jobs) > 15 else ""
@@ -171,7 +182,7 @@ class Delivery:
             return f"{head} {then} {console}\n" + "\n".join(lines) + more
 
         try:
-            await self._dm_owner(write)
+            await self.dm_owner(write)
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
@@ -199,7 +210,7 @@ class Delivery:
             ).format(**values)
 
         try:
-            await self._dm_owner(write)
+            await self.dm_owner(write)
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about the budget (%s, %d%%)", exc.text, percent)
 

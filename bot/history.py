@@ -46,6 +46,11 @@ class ExtendTarget:
         return self.video.video_id if self.video else None
 
     @property
+    def spoiler(self) -> bool | None:
+        """An extension of a video behind a spoiler goes behind one too (else the member's or server's choice)."""
+        return True if self.video is not None and self.video.spoiler else None
+
+    @property
     def needs_link(self) -> bool:
         """A video of ours the API knows only by its link (it gave no id): that link may have expired."""
         return self.video is not None and not self.video.luma_video_id
@@ -67,32 +72,31 @@ VIDEO_GONE = N_("That video is not in this server's history any more.")  # a but
 NOT_IN_THIS_SERVER = N_("No such video in this server's history. Pick one from the list, or paste a video link.")
 
 
-async def find_video(videos: VideoStore, guild_id: int, video_id: str) -> Video:
-    """One of this server's videos by id. Another server's video is answered exactly like a missing one:
-    every video in the bot's history belongs to its server, and says nothing of where else it exists."""
-    video = await videos.get(guild_id, video_id.strip())
-    if video is None or video.deleted_at is not None:  # a deleted result is gone for members
+async def find_video(videos: VideoStore, guild_id: int, video_id: str, *, age_ok: bool = True) -> Video:
+    """One of this server's videos by id, as members may see it (VideoStore.shown). Another server's video, a
+    deleted one, and (outside an age-restricted channel) one made in such a channel are answered exactly like a
+    missing one: nothing is said of where else a video exists."""
+    video = await videos.shown(guild_id, video_id.strip(), age_ok=age_ok)
+    if video is None:
         raise InputError(_(NOT_IN_THIS_SERVER))
     return video
 
 
-async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str) -> ExtendTarget:
+async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str, *, age_ok: bool = True) -> ExtendTarget:
     """An id or a link of one of this server's videos (the API's link, the Discord attachment's, or the bot's
-    served copy); a link the bot does not know goes to the API as a link. A link of another server's video
-    is refused like an unknown id (one rule for every path)."""
+    served copy); a link the bot does not know goes to the API as a link. A link of another server's video,
+    of a deleted one or of one members may not see here is refused like an unknown id (one rule for every path)."""
     ref: VideoRef = parse_video_ref(text)
     if ref.url is not None:
         link = (ref.url, attachment_link(ref.url), served_key(ref.url))
         known = await videos.by_link(guild_id, *link)
-        if known is not None and known.deleted_at is not None:
-            raise InputError(_(NOT_IN_THIS_SERVER))
         if known is not None:
-            return ExtendTarget(video=known)
+            return ExtendTarget(video=await find_video(videos, guild_id, known.video_id, age_ok=age_ok))
         if await videos.known_link(*link):
             raise InputError(_(NOT_IN_THIS_SERVER))
         return ExtendTarget(url=ref.url)
     assert ref.video_id is not None
-    return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id))
+    return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id, age_ok=age_ok))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +107,12 @@ class HistoryPage:
     total: int
 
 
-async def history_page(videos: VideoStore, guild_id: int, page: int, user_id: int | None = None) -> HistoryPage:
-    total = await videos.count(guild_id, user_id=user_id)
+async def history_page(
+    videos: VideoStore, guild_id: int, page: int, user_id: int | None = None, *, age_ok: bool = True
+) -> HistoryPage:
+    total = await videos.count(guild_id, user_id=user_id, age_ok=age_ok)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = await videos.recent(guild_id, user_id=user_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    offset = (page - 1) * PAGE_SIZE
+    rows = await videos.recent(guild_id, user_id=user_id, limit=PAGE_SIZE, offset=offset, age_ok=age_ok)
     return HistoryPage(rows, page, pages, total)

@@ -141,5 +141,5 @@ def duration(seconds: float) -> str:
 
 
 def listing(items: list[str]) -> str:
-    """"A, B and C" / "A、B和C": a list the current language's way (Babel's CLDR list patterns)."""
+    """ "A, B and C" / "A、B和C": a list the current language's way (Babel's CLDR list patterns)."""
     return format_list(list(items), locale=_babel_locale()) if items else ""

@@ -119,6 +119,7 @@ class NewJob:
     attach_limit: int | None = None  # the interaction's attachment_size_limit; 0 without Attach Files
     spoiler: bool = False
     member_locale: str | None = None
+    age_restricted: bool = False  # asked in an age-restricted channel (or a thread of one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ class JobService:
         self._line_jobs: dict[str, Job] = {}  # waiting jobs, by id
         self._shown_place: dict[str, int] = {}  # the place last shown on each waiting job's message
         self._pump_lock = asyncio.Lock()
+        self._stopping = False  # set by stop(): nothing new is sent to the API
         self._line_wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[Any]] = []
@@ -253,12 +255,17 @@ class JobService:
         """Cancel the loops and background tasks and wait for them, at most `grace` seconds: a task that
         will not end is named in the log rather than holding the shutdown (and the restart) forever. An outcome
         being posted is given half of that to finish and be recorded first: cut off between the post and its
-        receipt, it would be posted again at the next start."""
+        receipt, it would be posted again at the next start. Likewise a request being sent: cut off before the
+        API's answer, its task (made, and billed) would be known to nobody; no new one is sent meanwhile."""
+        self._stopping = True
         for task in self._loops:
             task.cancel()
-        posting = [t for t in self._tasks if t.get_name().startswith(("deliver-", "redeliver-"))]
-        if posting:
-            await asyncio.wait(posting, timeout=grace / 2)
+        deadline = asyncio.get_running_loop().time() + grace / 2
+        for names in (("submit-",), ("deliver-", "redeliver-")):  # a submission may end in a delivery
+            finishing = [t for t in self._tasks if t.get_name().startswith(names)]
+            left = deadline - asyncio.get_running_loop().time()
+            if finishing and left > 0:
+                await asyncio.wait(finishing, timeout=left)
         tasks = [*self._loops, *self._tasks]
         for task in tasks:
             task.cancel()
@@ -300,6 +307,8 @@ class JobService:
             attach_limit=new.attach_limit,
             spoiler=new.spoiler,
             member_locale=new.member_locale,
+            exempt=new.exempt,
+            age_restricted=new.age_restricted,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
             await self.jobs.insert(tx, job)
@@ -323,6 +332,8 @@ class JobService:
         """Give free slots to waiting jobs, in the line's fair order (bot/line.py), within each server's
         and member's concurrency limits."""
         async with self._pump_lock:
+            if self._stopping:
+                return
             now = self._now()
             self.line.recover(now)
             limits: dict[int, Any] = {}
@@ -359,7 +370,8 @@ class JobService:
             return _("This request is no longer waiting.")
         if job.user_id != user_id and not may_manage:
             return _("Only the member who asked, or someone with Manage Server, can cancel it.")
-        await self.fail(job_id, JobCancelled("cancelled while waiting"))
+        if not await self.fail(job_id, JobCancelled("cancelled while waiting"), waiting_only=True):
+            return _("It has already started: Luma cannot stop a render once it has begun.")
         self.stats["cancelled"] += 1
         return _("Cancelled. It left the line, and nothing was charged.")
 
@@ -367,10 +379,11 @@ class JobService:
         """A member was blocked: their jobs still waiting for a slot leave the line, refunded. Jobs already
         rendering go on (the API cannot stop them, and they are paid for)."""
         waiting = [j.id for j in self._line_jobs.values() if j.guild_id == guild_id and j.user_id == user_id]
+        removed = 0
         for job_id in waiting:
-            await self.fail(job_id, RemovedByModerator("the member was blocked"))
-        self.stats["removed_by_moderator"] += len(waiting)
-        return len(waiting)
+            removed += await self.fail(job_id, RemovedByModerator("the member was blocked"), waiting_only=True)
+        self.stats["removed_by_moderator"] += removed
+        return removed
 
     def queue_view(self, guild_id: int, user_id: int) -> QueueView:
         waiting = [(self._line_jobs.get(j), ahead) for j, ahead in self.line.positions().items()]  # in order
@@ -410,7 +423,8 @@ class JobService:
                 for entry in list(self.line.waiting.values()):
                     if now - entry.since > self.queue_timeout:
                         self.stats["queue_timeout"] += 1
-                        await self.fail(entry.job_id, QueueTimeout("waited longer than QUEUE_TIMEOUT"))
+                        timed_out = QueueTimeout("waited longer than QUEUE_TIMEOUT")
+                        await self.fail(entry.job_id, timed_out, waiting_only=True)
                 await self._pump()
             except asyncio.CancelledError:
                 raise
@@ -425,7 +439,10 @@ class JobService:
             request = job.request
             if self.frames is not None:  # a frame whose Discord link is gone by now goes as the bot's own copy
                 request, _gone = await self.frames.usable(job.guild_id, request)
-            await self.jobs.mark_submitting(job.id)
+            if not await self.jobs.mark_submitting(job.id):  # it left the line meanwhile (cancel, time-out, block)
+                self.stats["submit_abandoned"] += 1
+                self._free(job.id, job)
+                return job
             submission = await self.client.submit(request, callback_url=callback_url)
         except LumaRateLimited as exc:  # refused, so nothing was made: back to the head of the line
             self.stats["submit_rate_limited"] += 1
@@ -495,6 +512,8 @@ class JobService:
                 height=result.height,
                 parent_video_id=job.parent_video_id or request.video_id,
                 parent_video_url=request.video_url,
+                spoiler=job.spoiler,
+                age_restricted=job.age_restricted,
             )
             await self.videos.insert(tx, video)
             await self.media.due(tx, video.video_id, files_of(video))
@@ -506,13 +525,22 @@ class JobService:
         self.spawn(self._copy_then_deliver(job, video), name=f"deliver-{job_id}")
         return True
 
-    async def fail(self, job_id: str, error: LumaError) -> bool:
+    async def fail(self, job_id: str, error: LumaError, *, waiting_only: bool = False) -> bool:
+        """End the job as failed, refunded, and deliver that. `waiting_only` (cancel, a queue time-out, a block):
+        only while it waits in line; once it is being sent it goes on, and nothing here touches its slot."""
         async with self.db.transaction() as tx:
             won = await self.jobs.finish(
-                tx, job_id, "failed", error_kind=error.kind, error_message=(error.api_message or "")[:500] or None
+                tx,
+                job_id,
+                "failed",
+                error_kind=error.kind,
+                error_message=(error.api_message or "")[:500] or None,
+                waiting_only=waiting_only,
             )
             if won:
                 await self.quota.refund(tx, job_id)
+        if waiting_only and not won:
+            return False
         self._untrack(job_id)
         job = await self.jobs.get(job_id)
         self._free(job_id, job)
@@ -664,7 +692,7 @@ class JobService:
                 # waiting in line (or saved and never sent): it keeps its place; sending it cannot bill twice
                 unsent.append(job)
                 self._line_jobs[job.id] = job
-                self.line.add(job.id, job.guild_id, job.user_id, (job.created_at or now).timestamp())
+                self.line.add(job.id, job.guild_id, job.user_id, (job.created_at or now).timestamp(), exempt=job.exempt)
                 continue
             if job.task_id is None:
                 unknown.append(job)

@@ -14,7 +14,7 @@ from bot.i18n import _, speaking
 from bot.media.links import jump_url
 from bot.reach import missing_names, reach_in
 from bot.store import GuildSettings, Job, Video
-from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, plain, shorten
+from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, inert, plain, shorten
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -32,7 +32,7 @@ def _frames(job: Job) -> list[tuple[str, str]]:
     fields = []
     for name, url in ((_("Start frame"), request.start_image_url), (_("End frame"), request.end_image_url)):
         if url:
-            fields.append((name, shorten(url, 1000)))
+            fields.append((name, inert(url, 1000)))  # a member's link: shown, never made live for moderators
     return fields
 
 

@@ -42,7 +42,25 @@ class Limits:
         return cls(**{f.name: getattr(settings, f"quota_{f.name}") for f in fields(cls)})
 
     def with_overrides(self, overrides: dict[str, int | None]) -> Limits:
-        return replace(self, **{k: v for k, v in overrides.items() if k in LIMIT_LABELS})
+        """A server's own limits within these (the owner's): each as strict as the stricter of the two, so a server
+        may lower a limit, never lift it (an override saved before this rule is held to it too)."""
+        return replace(self, **{k: stricter(k, getattr(self, k), v) for k, v in overrides.items() if k in LIMIT_LABELS})
+
+    def looser(self, name: str, value: int | None) -> bool:
+        """Whether `value` would allow more than this limit does (the owner's ceiling for a server's value)."""
+        return stricter(name, getattr(self, name), value) != value
+
+
+FLOORS = frozenset({"member_cooldown"})  # the higher, the stricter: the owner's value is the least a server may set
+
+
+def stricter(name: str, owner: int | None, server: int | None) -> int | None:
+    """The stricter of two values of one limit; None is no limit."""
+    if name in FLOORS:
+        return None if owner is None and server is None else max(owner or 0, server or 0)
+    if owner is None or server is None:
+        return server if owner is None else owner
+    return min(owner, server)
 
 
 def _in_flight_cap(concurrent: int | None, waiting: int | None) -> int | None:

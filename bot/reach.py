@@ -80,5 +80,5 @@ def reach_in(bot: Any, guild_id: int | None, channel_id: int) -> Reach:
 
 
 def missing_names(names: list[str]) -> str:
-    """"Send Messages and Embed Links": the missing permissions as the reader's Discord client names them."""
+    """ "Send Messages and Embed Links": the missing permissions as the reader's Discord client names them."""
     return listing([_(PERMISSION_NAMES[name]) for name in names])

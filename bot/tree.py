@@ -16,18 +16,30 @@ from discord import app_commands
 from bot.errors import MemberError
 from bot.i18n import N_, _, use
 
-__all__ = ["LumaTree", "installed_here", "reply_privately"]
+__all__ = ["LumaTree", "installed_here", "not_here", "reply_privately"]
 
 log = logging.getLogger(__name__)
 
 BUG = N_("Something went wrong on the bot's side. Nothing was charged; please try again.")
 NOT_INSTALLED = N_("luma-bot makes videos only in servers it has been added to.")
+NOT_SERVED = N_("This bot makes videos only in the servers its owner chose, so it is leaving this one.")
 
 
 def installed_here(interaction: discord.Interaction[Any]) -> bool:
     """Whether this interaction comes from a server that added the bot (its guild installation), not from a member's
     own User Install of the app somewhere else: only there may it cost the owner anything."""
     return interaction.guild_id is not None and interaction.is_guild_integration()
+
+
+def not_here(interaction: discord.Interaction[Any]) -> str | None:
+    """Why nothing may be done for this interaction where it comes from (translated), or None: a place that did not
+    add the bot, or a server it does not serve (ALLOWED_GUILDS)."""
+    if not installed_here(interaction):
+        return _(NOT_INSTALLED)
+    serves = getattr(interaction.client, "serves", None)
+    if serves is not None and not serves(interaction.guild_id):
+        return _(NOT_SERVED)
+    return None
 
 
 def speak_to(interaction: discord.Interaction[Any]) -> str:
@@ -69,9 +81,10 @@ def error_text(error: BaseException) -> str | None:
 class LumaTree(app_commands.CommandTree[Any]):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         speak_to(interaction)  # every command answers its member in their language
-        if not installed_here(interaction):  # the commands are never offered elsewhere; a stale client may try
-            log.info("refused a command from outside a server that added the bot (context %s)", interaction.context)
-            await reply_privately(interaction, _(NOT_INSTALLED))
+        refusal = not_here(interaction)
+        if refusal is not None:  # the commands are never offered elsewhere; a stale client may try
+            log.info("refused a command from %s (context %s)", interaction.guild_id, interaction.context)
+            await reply_privately(interaction, refusal)
             return False
         return True
 

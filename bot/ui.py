@@ -68,6 +68,12 @@ def link_text(text: str, limit: int) -> str:
     return plain(text, limit).replace("[", "(").replace("]", ")")
 
 
+def inert(text: str, limit: int) -> str:
+    """Text someone else chose (a server's name, a link a member gave) shown exactly as text: inside inline code,
+    where Discord makes no link, mention or Markdown of it (its own backticks swapped for a look-alike)."""
+    return "`" + (shorten(text, limit).replace("`", "ˋ") or " ") + "`"
+
+
 def timestamp(moment: datetime | None, style: str = "R") -> str:
     """A Discord timestamp: every member sees it in their own time zone, kept live by the client."""
     return f"<t:{int(moment.timestamp())}:{style}>" if moment else _("just now")
@@ -336,6 +342,7 @@ def history_embed(
     def line(index: int, video: Video, linked: bool) -> str:
         prompt = link_text(video.prompt, 80)
         label = f"[{prompt}]({links.lasting(video)})" if linked else prompt
+        label = f"||{label}||" if video.spoiler else label  # behind a spoiler where it was made, here too
         lineage = " ↪ " + _("extension") if video.parent_video_id or video.parent_video_url else ""
         return f"**{index}.** {label}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
 
@@ -421,19 +428,25 @@ class HistoryView(discord.ui.View):
 
 
 def video_page(video: Video, parent: Video | None, children: list[Video], links: Links = API_LINKS) -> Rendered:
-    """One video's page: the result with its lasting link, its parent and its extensions."""
-    rendered = result_message(video, links=links, deletable=False)
+    """One video's page: the result with its lasting link, its parent and its extensions; each behind a spoiler
+    where it was made behind one."""
+    rendered = result_message(video, links=links, deletable=False, spoiler=video.spoiler)
+
+    def entry(other: Video, budget: int) -> str:
+        text = f"[{link_text(other.prompt, budget)}]({links.lasting(other)})"
+        return f"{'||' + text + '||' if other.spoiler else text} · `{other.video_id}`"
+
     embed = rendered.embed
     assert embed is not None
     if parent is not None:
         embed.set_field_at(
             next(i for i, f in enumerate(embed.fields) if f.name == _("Extended from")),
             name=_("Extended from"),
-            value=f"[{link_text(parent.prompt, 60)}]({links.lasting(parent)}) · `{parent.video_id}`"[:1024],
+            value=entry(parent, 60)[:1024],
             inline=False,
         )
     if children:
-        lines = [f"[{link_text(c.prompt, 50)}]({links.lasting(c)}) · `{c.video_id}`" for c in children[:8]]
+        lines = [entry(child, 50) for child in children[:8]]
         more = "\n" + _("…and {n} more").format(n=len(children) - 8) if len(children) > 8 else ""
         title = _("Extensions ({n})").format(n=len(children))
         embed.add_field(name=title, value=("\n".join(lines) + more)[:1024], inline=False)

@@ -61,8 +61,8 @@ async def test_limits_refusals_and_the_quota_page(tmp_path: Path) -> None:
         assert fields["You, today"].startswith("1 of 1 used · **0 left**") and "resets <t:" in fields["You, today"]
         assert fields["This server, this month"].startswith("1 of 500 used")
 
-        await admin(world, "quota", {"limit": "member_daily", "value": "none"})
-        await generate(world, "now unlimited")
+        await admin(world, "quota", {"limit": "member_daily", "value": "default"})
+        await generate(world, "the owner's limit again")
         await world.wait_for(lambda: len(world.video_messages()) == 2)
         await admin(world, "quota", {"limit": "guild_daily", "value": "0"})
         closed = await generate(world, "closed for today")
@@ -135,3 +135,28 @@ async def test_defaults_and_usage(tmp_path: Path) -> None:
         await world.wait_for(lambda: len(world.video_messages()) == 3)
         usage = (await admin(world, "usage"))["embeds"][0]["description"].splitlines()
         assert usage == [f"**1.** <@{world.other_member}>: 2", f"**2.** <@{world.member}>: 1"]
+
+
+async def test_the_owners_limits_are_ceilings_a_server_can_lower_but_never_lift(tmp_path: Path) -> None:
+    """#25: `/luma-admin quota … none` lifted the owner's QUOTA_* without bound; an override saved before the rule
+    (an older version's, or written by hand) is held to it too."""
+    async with World(tmp_path, callbacks=False, QUOTA_MEMBER_DAILY="1", QUOTA_MEMBER_COOLDOWN="30") as world:
+        assert world.bot is not None
+        lifted = await admin(world, "quota", {"limit": "member_daily", "value": "none"})
+        assert "allows at most 1 videos per day for each member" in lifted["content"] and lifted["flags"] & 64
+        raised = await admin(world, "quota", {"limit": "member_daily", "value": "5"})
+        assert "stricter, not looser" in raised["content"]
+        shorter = await admin(world, "quota", {"limit": "member_cooldown", "value": "0"})
+        assert "at least 30" in shorter["content"], "for a cooldown the owner's value is the least"
+        longer = await admin(world, "quota", {"limit": "member_cooldown", "value": "60"})
+        assert "member_cooldown: 30 → 60" in longer["content"], "stricter is fine"
+        assert [e.detail for e in await world.bot.guild_store.audit_log(world.guild)] == ["member_cooldown: 30 → 60"]
+
+        async with world.bot.db.transaction() as tx:  # an override from before the rule: unlimited
+            await world.bot.quota.store.set_override(tx, world.guild, "member_daily", None)
+            await world.bot.quota.store.set_override(tx, world.guild, "member_cooldown", 0)
+        await generate(world, "the first of the day")
+        await world.wait_for(lambda: world.video_messages())
+        refused = await generate(world, "a second one")
+        assert "limit of 1 videos per day for each member" in await world.private_answer(refused)
+        assert len(world.luma.videos_requests()) == 1

@@ -273,3 +273,43 @@ async def test_an_extend_form_opened_before_a_restart_works_after_it(tmp_path: P
         assert body["video_id"] == parent and body["prompt"] == "the kite string snaps"
         assert "end_image_url" not in body
         assert field(result, "Extended from") == f"`{parent}`"
+
+
+async def test_a_deleted_video_cannot_be_extended_by_any_way_left_open(tmp_path: Path) -> None:
+    """#25: Delete hid a video from the history, yet the Extend button of a `/luma video` page, a form opened
+    before the Delete and a reply to that page still extended it (and Again of an extension made it again)."""
+    from .test_actions import button
+
+    async with World(tmp_path, callbacks=False) as world:
+        message, video_id = await make_video(world, "a paper boat")
+        shown = await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "video"], {"id": video_id, "public": True}
+        )
+        await world.discord.wait_response(shown)
+        page = world.message(shown.original_message_id)
+        opened = await world.discord.click(int(message["id"]), button(message, "Extend"), world.member)
+        await world.discord.wait_response(opened)
+        assert opened.response_type == 9, "the form is open"
+        extended_before = await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "extend"], {"video": video_id, "prompt": "it sails"}
+        )
+        [extension] = await world.wait_for(lambda: extension_messages(world))
+        await world.discord.wait_response(extended_before)
+
+        deleted = await world.discord.click(int(message["id"]), button(message, "Delete"), world.member)
+        await world.wait_for(
+            lambda: "Deleted" in str(world.discord.messages.get(deleted.original_message_id or 0, {}).get("content"))
+        )
+        await world.discord.post_user_message(world.channel, world.member, "it sinks", reply_to=int(page["id"]))
+        again = await world.discord.click(int(page["id"]), button(page, "Extend"), world.member)
+        assert "not in this server's history any more" in await ephemeral_text(world, again)
+        form = await world.discord.submit_modal(opened, world.member, {"prompt": "it sinks slowly"})
+        assert "not in this server's history" in await ephemeral_text(world, form)
+        by_id = await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "extend"], {"video": video_id, "prompt": "it sinks"}
+        )
+        assert "No such video" in await ephemeral_text(world, by_id)
+        rerun = await world.discord.click(int(extension["id"]), button(extension, "Again"), world.member)
+        assert "was deleted" in await ephemeral_text(world, rerun)
+        assert len(world.luma.videos_requests()) == 2, "the video and its one extension made before the Delete"
+        assert [r for r in world.discord.reactions if r[2] == "⏳"] == [], "the reply started nothing"

@@ -358,8 +358,11 @@ async def test_the_gateway_follows_discords_shard_rules(fake: FakeDiscord) -> No
     assert code == 4010
     _, servers = await identify([fake.shard_of(second, 2), 2])
     assert servers == [str(second)], "a shard is sent its own servers only"
+    bot = int(fake.bot_user["id"])
     for _ in range(2500):
-        fake.guilds[next(fake._ids)] = {**fake.guilds[first], "id": "0", "channel_ids": []}  # bulk, never sent
+        bulk = next(fake._ids)
+        fake.guilds[bulk] = {**fake.guilds[first], "id": "0", "channel_ids": []}  # bulk, never sent
+        fake.members[(bulk, bot)] = {}
     code, _ = await identify([0, 1])
     assert code == 4011
 
@@ -536,3 +539,31 @@ async def test_an_enforced_nonce_returns_the_first_message(fake: FakeDiscord) ->
         fake.clock_offset += 121
         async with http.post(url, json=body) as r:
             assert (await r.json())["id"] != first["id"], "past the window, a new message"
+
+
+async def test_leaving_a_server_answers_204_and_says_so_over_the_gateway(fake: FakeDiscord) -> None:
+    """user.mdx, Leave Guild: 204 and a Guild Delete event (gateway-events.mdx: without `unavailable`, the user was
+    removed); a server the bot is not in is Unknown Guild (10004); a server the bot left is not in the next READY."""
+    stays, leaves = fake.add_guild("stays"), fake.add_guild("leaves")
+    assert fake.guilds[leaves]["system_channel_id"] == fake.guilds[leaves]["channel_ids"][0], "a new server's notices"
+    async with aiohttp.ClientSession() as http, http.ws_connect(fake.gateway_url) as ws:
+        await ws.receive_json()  # hello
+        await ws.send_json({"op": 2, "d": {"token": "t", "intents": 0, "shard": [0, 1], "properties": {}}})
+        seen = []
+        while len([e for e in seen if e[0] == "GUILD_CREATE"]) < 2:
+            data = await ws.receive_json()
+            seen.append((data.get("t"), data.get("d", {}).get("id")))
+        headers = {"Authorization": "Bot t"}
+        async with http.delete(f"{fake.api_base}/users/@me/guilds/{leaves}", headers=headers) as r:
+            assert r.status == 204
+        events = [(await ws.receive_json()) for _ in range(2)]
+        assert [e["t"] for e in events] == ["GUILD_MEMBER_REMOVE", "GUILD_DELETE"]
+        assert events[1]["d"] == {"id": str(leaves)}, "no `unavailable`: the bot was removed"
+        async with http.delete(f"{fake.api_base}/users/@me/guilds/{leaves}", headers=headers) as r:
+            assert r.status == 404 and (await r.json())["code"] == 10004
+    assert fake.left_guilds == [leaves] and fake.bot_is_in(stays) and not fake.bot_is_in(leaves)
+    async with aiohttp.ClientSession() as http, http.ws_connect(fake.gateway_url) as ws:
+        await ws.receive_json()
+        await ws.send_json({"op": 2, "d": {"token": "t", "intents": 0, "shard": [0, 1], "properties": {}}})
+        ready = await ws.receive_json()
+        assert [g["id"] for g in ready["d"]["guilds"]] == [str(stays)]

@@ -89,6 +89,40 @@ async def test_a_crash_mid_submit_in_poll_mode_refunds_and_tells_the_owner(tmp_p
         db.close()
 
 
+async def test_a_sigterm_during_a_submission_waits_for_the_answer_and_bills_nothing_twice(tmp_path: Path) -> None:
+    """#25: a normal stop (SIGTERM) cancelled a submission in the air; the API made (and billed) the task, the bot
+    never learnt its id, and at the next start refunded it and told the owner its outcome was unknown. The bot
+    now lets a request being sent finish (within half of its shutdown grace) and sends nothing new meanwhile."""
+    async with stage(tmp_path) as s:
+        env = s.env()
+        s.luma.auto_complete = False
+        proc = await start(env)
+        await until_healthy(env, proc)
+        s.luma.hold_answer_next(1.5)  # the API makes the task at once and answers a moment later
+        await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "stopped mid-send"})
+        [task_id] = await s.discord.wait_for(lambda: list(s.luma.tasks))
+        code, output = await stop(proc)
+        assert code == 0 and "Traceback" not in output
+        db = sqlite3.connect(env["DATABASE_PATH"])
+        assert db.execute("SELECT state, task_id FROM jobs").fetchall() == [("submitted", task_id)]
+        assert db.execute("SELECT state FROM reservations").fetchall() == [("held",)], "not refunded"
+        db.close()
+
+        s.luma.finish(task_id)
+        proc = await start(env)
+        try:
+            await until_healthy(env, proc)
+            [result] = await s.discord.wait_for(lambda: videos(s.discord))
+            assert "stopped mid-send" in str(result["embeds"])
+            assert s.discord.dm_messages(int(s.discord.owner["id"])) == [], "no outcome was unknown: nothing to tell"
+        finally:
+            code, output = await stop(proc)
+        assert code == 0
+        db = sqlite3.connect(env["DATABASE_PATH"])
+        assert db.execute("SELECT state FROM reservations").fetchall() == [("charged",)]
+        db.close()
+
+
 # --- point 10: one bot per database ----------------------------------------------------------------
 
 

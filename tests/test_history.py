@@ -140,3 +140,72 @@ async def test_video_page_shows_parent_and_extensions(tmp_path: Path) -> None:
         await world.discord.wait_response(unknown)
         assert unknown.response_data["flags"] & 64
         assert "No such video in this server" in unknown.response_data["content"]
+
+
+async def page_of(world: World, video_id: str, *, channel: int | None = None, **options: Any) -> dict[str, Any]:
+    """`/luma video` as a member asks for it; the answer as Discord holds it (with its flags)."""
+    asked = await world.discord.slash(
+        world.guild, channel or world.channel, world.member, ["luma", "video"], {"id": video_id, **options}
+    )
+    await world.discord.wait_response(asked)
+    assert asked.response_type == 4
+    return dict(asked.response_data)
+
+
+async def history_of(world: World, *, channel: int | None = None, user: int | None = None) -> dict[str, Any]:
+    asked = await world.discord.slash(
+        world.guild, channel or world.channel, user or world.member, ["luma", "history"], {}
+    )
+    await world.discord.wait_response(asked)
+    assert asked.response_type == 4
+    return dict(asked.response_data)
+
+
+async def test_a_video_keeps_the_rules_of_the_channel_it_was_made_in(tmp_path: Path) -> None:
+    """#25: `/luma video` and `/luma history` answered publicly anywhere, showing a video made in an age-restricted
+    channel behind a spoiler (its thumbnail, prompt and link) in an ordinary channel."""
+    from .test_admin import admin
+
+    async with World(tmp_path, callbacks=False) as world:
+        nsfw = world.other_channel
+        world.discord.set_age_restricted(nsfw)
+        await world.discord.channel_updated(nsfw)
+        await admin(world, "settings", {"spoiler": True})
+        await world.generate("a secret scene", channel=nsfw)
+        [secret_message] = await world.wait_for(lambda: world.video_messages())
+        await admin(world, "settings", {"spoiler": False})
+        await world.generate("an ordinary scene")
+        await world.wait_for(lambda: len(world.video_messages()) == 2)
+        secret = next(f["value"] for f in secret_message["embeds"][0]["fields"] if f["name"] == "Video ID").strip("`")
+
+        # an ordinary channel: the age-restricted video is not there at all, and the answers are private
+        page = await page_of(world, secret)
+        assert page["flags"] & 64 and "No such video" in page["content"] and "secret" not in str(page)
+        listed = await history_of(world)
+        assert listed["flags"] & 64, "private unless asked otherwise"
+        assert "an ordinary scene" in str(listed) and "secret" not in str(listed)
+        assert listed["embeds"][0]["footer"]["text"].startswith("Page 1 of 1 · 1 video")
+
+        # where it was made: shown, privately by default, and still behind its spoiler
+        page = await page_of(world, secret, channel=nsfw)
+        assert page["flags"] & 64
+        assert page["embeds"][0]["description"].startswith(">>> ||a secret scene")
+        assert "image" not in page["embeds"][0], "no preview image over a spoiler"
+        shown = await page_of(world, secret, channel=nsfw, public=True)
+        assert not shown.get("flags", 0) & 64, "public when asked"
+        assert shown["embeds"][0]["description"].startswith(">>> ||") and "image" not in shown["embeds"][0]
+        assert shown["content"].startswith("||") and shown["content"].endswith("||")
+        listed = await history_of(world, channel=nsfw)
+        [secret_row] = [r for r in rows({"embeds": listed["embeds"]}) if "secret" in r]
+        assert secret_row.startswith("**2.** ||[a secret scene](") and secret_row.endswith(")||"), "oldest last"
+
+        # a blocked member and a paused server: browsing is no way around the rules
+        await admin(world, "block", {"member": world.discord.user_option(world.member), "reason": "spam"})
+        refused = await history_of(world, channel=nsfw)
+        assert refused["flags"] & 64 and "lifts the block" in refused["content"] and "embeds" not in refused
+        assert "lifts the block" in (await page_of(world, secret, channel=nsfw))["content"]
+        await admin(world, "unblock", {"member": world.discord.user_option(world.member)})
+        await admin(world, "pause")
+        paused = await page_of(world, secret, channel=nsfw)
+        assert paused["flags"] & 64 and "paused" in paused["content"] and "embeds" not in paused
+        assert "paused" in (await history_of(world, user=world.other_member))["content"]

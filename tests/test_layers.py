@@ -9,7 +9,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The Discord layer inside bot/: the commands.Bot, the command tree, what members see and how it is posted.
-DISCORD_LAYER = {"bot.app", "bot.tree", "bot.ui", "bot.delivery", "bot.modlog", "bot.translator", "bot.reach"}
+DISCORD_LAYER = {
+    "bot.app",
+    "bot.tree",
+    "bot.ui",
+    "bot.delivery",
+    "bot.modlog",
+    "bot.translator",
+    "bot.reach",
+    "bot.servers",
+}
 SQL = re.compile(r"""["'][^"']*\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)""")
 
 

@@ -120,10 +120,11 @@ async def test_cooldown_and_closed_and_unlimited(open_db: Any, clock: Clock) -> 
     exc = await refused(jobs, new(user=U2))
     assert exc.closed and "closed" in exc.describe()
     async with jobs.db.transaction() as tx:
-        await quota.store.set_override(tx, G, "member_daily", None)  # none: unlimited
-        await quota.store.set_override(tx, G, "member_cooldown", None)
-    for _ in range(20):
-        await jobs.accept(new(user=U2))
+        await quota.store.set_override(tx, G, "member_daily", None)  # none: unlimited, as the owner's is
+        await quota.store.set_override(tx, G, "member_cooldown", None)  # no cooldown: held to the owner's 60 s
+    assert (await quota.limits(G)).member_cooldown == 60
+    for user in range(1000, 1020):
+        await jobs.accept(new(user=user))
     await jobs.db.close()
 
 

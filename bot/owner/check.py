@@ -7,7 +7,7 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.config import Settings
-from bot.i18n import _, size
+from bot.i18n import _, ngettext, size
 from bot.luma import LumaClient
 from bot.media import S3Place, ShelfError, open_shelf
 from bot.store import GuildStore, JobStore, MediaStore
@@ -95,10 +95,20 @@ async def check_discord(settings: Settings, say: Say) -> bool:
             "warning: MESSAGE_CONTENT_INTENT=true but the Message Content intent is off in the Developer Portal (Bot "
             "page): switch it on there, or the bot will not start"
         ))  # fmt: skip
-    if app.public:
+    if app.public and settings.allowed_guilds:
+        count = len(settings.allowed_guilds)
+        say(ngettext(
+            "note: Public Bot is on in the Developer Portal (Bot page), but ALLOWED_GUILDS keeps the bot to {n} "
+            "server: it leaves any other it is added to",
+            "note: Public Bot is on in the Developer Portal (Bot page), but ALLOWED_GUILDS keeps the bot to {n} "
+            "servers: it leaves any other it is added to",
+            count,
+        ).format(n=count))  # fmt: skip
+    elif app.public:
         say(_(
             "warning: Public Bot is on in the Developer Portal (Bot page): anyone can add your bot to their server and "
-            "make videos on your credits. Switch it off unless you mean to share it"
+            "make videos on your credits. Switch it off unless you mean to share it, or list your servers in "
+            "ALLOWED_GUILDS"
         ))  # fmt: skip
     return True
 

@@ -23,7 +23,8 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler, member_locale"
+    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler, member_locale, exempt,"
+    " age_restricted"
 )
 
 
@@ -56,6 +57,8 @@ class Job:
     attach_limit: int | None = None  # the largest file the interaction's response may carry (0: none)
     spoiler: bool = False  # post the result behind a spoiler
     member_locale: str | None = None  # the requester's language, for what only they are told
+    exempt: bool = False  # the requester's role skips member limits (kept for its place in line after a restart)
+    age_restricted: bool = False  # made in an age-restricted channel: its video is shown only in such channels
 
     @property
     def action(self) -> str:
@@ -101,6 +104,8 @@ class Job:
             attach_limit=row["attach_limit"],
             spoiler=bool(row["spoiler"]),
             member_locale=row["member_locale"],
+            exempt=bool(row["exempt"]),
+            age_restricted=bool(row["age_restricted"]),
         )
 
 
@@ -113,8 +118,8 @@ class JobStore:
         await tx.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
             " application_id, interaction_token, interaction_at, reply_to_message_id, progress_message_id,"
-            " created_at, attach_limit, spoiler, member_locale)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, attach_limit, spoiler, member_locale, exempt, age_restricted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 job.guild_id,
@@ -132,6 +137,8 @@ class JobStore:
                 job.attach_limit,
                 int(job.spoiler),
                 job.member_locale,
+                int(job.exempt),
+                int(job.age_restricted),
             ),
         )
 
@@ -145,9 +152,16 @@ class JobStore:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM jobs WHERE task_id = ?", (task_id,))
         return Job.from_row(row) if row else None
 
-    async def mark_submitting(self, job_id: str) -> None:
-        """Note that the job is about to be sent to the API (see migration 0004)."""
-        await self.db.execute("UPDATE jobs SET submit_started_at = ? WHERE id = ?", (self.db.now(), job_id))
+    async def mark_submitting(self, job_id: str) -> bool:
+        """Note that the job is about to be sent to the API (see migration 0004): the one state change that takes
+        it out of the line. False when it already left (cancelled, timed out, its member blocked): the caller
+        must not send it. `finish(waiting_only=True)` is the other side of the same race."""
+        changed = await self.db.execute(
+            "UPDATE jobs SET submit_started_at = ? WHERE id = ? AND state = 'queued' AND task_id IS NULL"
+            " AND submit_started_at IS NULL",
+            (self.db.now(), job_id),
+        )
+        return changed == 1
 
     async def mark_unsubmitted(self, job_id: str) -> None:
         """The API refused the submission (a 429): the job waits in line again."""
@@ -195,15 +209,17 @@ class JobStore:
         error_kind: str | None = None,
         error_message: str | None = None,
         allow_from_failed: bool = False,
+        waiting_only: bool = False,
     ) -> bool:
-        """Move a job in flight to its end state. Exactly one caller wins; the others get False."""
+        """Move a job in flight to its end state. Exactly one caller wins; the others get False. `waiting_only`:
+        only while it still waits in line (never while, or after, it is sent: see mark_submitting)."""
         states = ("queued", "submitted", "failed") if allow_from_failed else IN_FLIGHT
         marks = ", ".join("?" for _ in states)
         changed = await tx.execute(
             f"UPDATE jobs SET state = ?, task_id = COALESCE(task_id, ?), video_id = ?, error_kind = ?,"
-            f" error_message = ?, finished_at = ?, delivered_at = NULL"
-            f" WHERE id = ? AND state IN ({marks})",
-            (state, task_id, video_id, error_kind, error_message, self.db.now(), job_id, *states),
+            f" error_message = ?, finished_at = ?, delivered_at = NULL WHERE id = ? AND state IN ({marks})"
+            " AND (? = 0 OR (submit_started_at IS NULL AND task_id IS NULL))",
+            (state, task_id, video_id, error_kind, error_message, self.db.now(), job_id, *states, int(waiting_only)),
         )
         return changed == 1
 

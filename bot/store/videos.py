@@ -17,7 +17,7 @@ __all__ = ["Video", "VideoStore"]
 _COLUMNS = (
     "video_id, luma_video_id, guild_id, user_id, channel_id, job_id, task_id, action, prompt, video_url,"
     " thumbnail_url, width, height, parent_video_id, parent_video_url, message_id, message_channel_id,"
-    " created_at, attachment_url, serve_key"
+    " created_at, attachment_url, serve_key, spoiler, age_restricted"
 )
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
 _READ = _COLUMNS + ", deleted_at, deleted_by"  # written later than the insert
@@ -47,12 +47,15 @@ class Video:
     serve_key: str | None = None  # where the bot serves its kept copy: {PUBLIC_BASE_URL}/media/{key}.mp4
     deleted_at: datetime | None = None  # its result message was deleted (Delete): hidden from members
     deleted_by: int | None = None
+    spoiler: bool = False  # posted behind a spoiler: kept behind one wherever it is shown
+    age_restricted: bool = False  # made in an age-restricted channel: shown only in such channels
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Video:
         data = {key: row[key] for key in row.keys()}
         for key in ("created_at", "deleted_at"):
             data[key] = from_iso(row[key]) if row[key] else None
+        data["spoiler"], data["age_restricted"] = bool(data["spoiler"]), bool(data["age_restricted"])
         return cls(**data)
 
 
@@ -85,12 +88,26 @@ class VideoStore:
                 self.db.now(),
                 video.attachment_url,
                 video.serve_key,
+                int(video.spoiler),
+                int(video.age_restricted),
             ),
         )
 
     async def get(self, guild_id: int, video_id: str) -> Video | None:
+        """The bot's record of a video, deleted or not (its own bookkeeping: delivery, lineage, the audit)."""
         row = await self.db.fetchone(
             f"SELECT {_READ} FROM videos WHERE guild_id = ? AND video_id = ?", (guild_id, video_id)
+        )
+        return Video.from_row(row) if row else None
+
+    async def shown(self, guild_id: int, video_id: str, *, age_ok: bool = True) -> Video | None:
+        """A video members may see and use: this server's, and not deleted (the one rule for every path that
+        shows, extends or reruns a video: a deleted result is gone for members); with `age_ok` false (asked
+        outside an age-restricted channel), not one made in an age-restricted channel either."""
+        row = await self.db.fetchone(
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND video_id = ? AND deleted_at IS NULL"
+            " AND (age_restricted = 0 OR ?)",
+            (guild_id, video_id, age_ok),
         )
         return Video.from_row(row) if row else None
 
@@ -104,7 +121,7 @@ class VideoStore:
 
     async def by_link(self, guild_id: int, url: str, attachment: str | None, serve_key: str | None) -> Video | None:
         """This server's video with this link: the API's, its Discord attachment's (without the query, which
-        changes with every signature) or its served copy's key."""
+        changes with every signature) or its served copy's key (deleted or not: the caller decides)."""
         row = await self.db.fetchone(
             f"SELECT {_READ} FROM videos WHERE guild_id = ? AND (video_url = ? OR attachment_url = ? OR serve_key = ?)",
             (guild_id, url, attachment, serve_key),
@@ -112,8 +129,10 @@ class VideoStore:
         return Video.from_row(row) if row else None
 
     async def by_message(self, guild_id: int, message_id: int) -> Video | None:
+        """The video a result message shows, unless it was deleted."""
         row = await self.db.fetchone(
-            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND message_id = ?", (guild_id, message_id)
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND message_id = ? AND deleted_at IS NULL",
+            (guild_id, message_id),
         )
         return Video.from_row(row) if row else None
 
@@ -139,11 +158,12 @@ class VideoStore:
         search: str | None = None,
         limit: int = 10,
         offset: int = 0,
+        age_ok: bool = True,
     ) -> list[Video]:
-        """Newest first, without deleted results. `search` matches the prompt or the id (case-insensitive,
-        literal)."""
-        sql = f"SELECT {_READ} FROM videos WHERE guild_id = ? AND deleted_at IS NULL"
-        params: list[object] = [guild_id]
+        """Newest first, without deleted results (and, unless `age_ok`, without those made in age-restricted
+        channels). `search` matches the prompt or the id (case-insensitive, literal)."""
+        sql = f"SELECT {_READ} FROM videos WHERE guild_id = ? AND deleted_at IS NULL AND (age_restricted = 0 OR ?)"
+        params: list[object] = [guild_id, age_ok]
         if user_id is not None:
             sql += " AND user_id = ?"
             params.append(user_id)
@@ -155,16 +175,13 @@ class VideoStore:
         params += [limit, offset]
         return [Video.from_row(r) for r in await self.db.fetchall(sql, params)]
 
-    async def count(self, guild_id: int, *, user_id: int | None = None) -> int:
-        if user_id is None:
-            row = await self.db.fetchone(
-                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND deleted_at IS NULL", (guild_id,)
-            )
-        else:
-            row = await self.db.fetchone(
-                "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND user_id = ? AND deleted_at IS NULL",
-                (guild_id, user_id),
-            )
+    async def count(self, guild_id: int, *, user_id: int | None = None, age_ok: bool = True) -> int:
+        sql = "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND deleted_at IS NULL AND (age_restricted = 0 OR ?)"
+        params: list[object] = [guild_id, age_ok]
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            params.append(user_id)
+        row = await self.db.fetchone(sql, params)
         return int(row["n"]) if row else 0
 
     async def mark_deleted(self, video_id: str, by: int) -> bool:
@@ -176,8 +193,10 @@ class VideoStore:
         return changed == 1
 
     async def children(self, guild_id: int, video_id: str) -> list[Video]:
+        """Its extensions members may see (not deleted), oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ? ORDER BY created_at",
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ? AND deleted_at IS NULL"
+            " ORDER BY created_at",
             (guild_id, video_id),
         )
         return [Video.from_row(r) for r in rows]

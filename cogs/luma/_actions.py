@@ -26,7 +26,7 @@ from bot.ui import (
     modal_values,
 )
 
-from ._flow import guild_options, start_from_interaction
+from ._flow import age_restricted, guild_options, start_from_interaction
 from ._generate import image_file
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PARENT_GONE = N_("The video this one extends was deleted, so it can't be extended again.")
 PICTURE_GONE = N_("I can't use that picture any more. Use Apps › Animate image on its message again.")
 NOT_YOURS = N_("Only the member who asked for this video, or someone with Manage Messages, can delete it.")
 
@@ -67,8 +68,9 @@ class ActionCommands:
         if interaction.guild_id is None:
             await reply_privately(interaction, elsewhere)
             return None
-        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
-        if video is None or video.deleted_at is not None:
+        here = age_restricted(interaction.channel)
+        video = await self.bot.jobs.videos.shown(interaction.guild_id, video_id, age_ok=here)
+        if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return None
         return video
@@ -86,6 +88,9 @@ class ActionCommands:
                 interaction, _("The request behind this video is not known any more: use `/luma generate`.")
             )
             return None
+        if job.parent_video_id and await self.bot.jobs.videos.shown(video.guild_id, job.parent_video_id) is None:
+            await reply_privately(interaction, _(PARENT_GONE))  # it would extend a deleted video again
+            return None
         return video, job
 
     async def _video_link(self, job: Job) -> str | None:
@@ -93,7 +98,7 @@ class ActionCommands:
         request = job.request
         if request.action != "extend" or request.video_id or not job.parent_video_id:
             return None
-        parent = await self.bot.jobs.videos.get(job.guild_id, job.parent_video_id)
+        parent = await self.bot.jobs.videos.shown(job.guild_id, job.parent_video_id)
         return await self._link_now(ExtendTarget(video=parent)) if parent is not None else None
 
     # --- Again ----------------------------------------------------------------------------------

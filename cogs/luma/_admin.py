@@ -83,7 +83,8 @@ class AdminCog(commands.Cog, name="luma-admin"):
 
     @admin.command(name="quota", description=locale_str("Show the limits, or set one"))
     @app_commands.describe(
-        limit=locale_str("Which limit"), value=locale_str("A whole number, 0 to close, none for unlimited, or default")
+        limit=locale_str("Which limit"),
+        value=locale_str("A whole number within the bot owner's limit, 0 to close, or default"),
     )
     @app_commands.choices(limit=LIMIT_CHOICES)
     @admin_only()

@@ -19,7 +19,7 @@ from bot.store import Video
 from bot.tree import reply_privately, speak_to
 from bot.ui import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
-from ._flow import answer_reply, guild_options, start_from_interaction, start_from_reply
+from ._flow import age_restricted, answer_reply, guild_options, start_from_interaction, start_from_reply
 from ._generate import image_file
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ async def video_autocomplete(interaction: discord.Interaction[LumaBot], current:
     bot = interaction.client
     if interaction.guild_id is None:
         return []
-    videos = await bot.jobs.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25)
+    here = age_restricted(interaction.channel)
+    videos = await bot.jobs.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25, age_ok=here)
     now = bot.clock()
     return [
         app_commands.Choice(
@@ -65,7 +66,8 @@ class ExtendCommands:
         end_image_url: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video)
+        here = age_restricted(interaction.channel)
+        target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video, age_ok=here)
         upload = image_file(end_image)
         end = pick_image("end_image", upload, end_image_url)
         settings, options = await guild_options(self.bot, interaction.guild_id)
@@ -76,6 +78,7 @@ class ExtendCommands:
             request,
             parent_video_id=target.parent_id,
             settings=settings,
+            spoiler=target.spoiler,
             uploads=[upload] if upload else [],
         )
 
@@ -87,7 +90,8 @@ class ExtendCommands:
                 interaction, _("Extend it from the server where it was made: the button works there.")
             )
             return
-        video = await self.bot.jobs.videos.get(interaction.guild_id, video_id)
+        here = age_restricted(interaction.channel)
+        video = await self.bot.jobs.videos.shown(interaction.guild_id, video_id, age_ok=here)
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return
@@ -105,7 +109,10 @@ class ExtendCommands:
         if interaction.guild_id is None:
             return
         speak_to(interaction)
-        video = await self.bot.jobs.videos.get(interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX))
+        here = age_restricted(interaction.channel)
+        video = await self.bot.jobs.videos.shown(
+            interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX), age_ok=here
+        )  # a form opened before its video was deleted is refused when sent
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return
@@ -118,7 +125,9 @@ class ExtendCommands:
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
             return
-        await start_from_interaction(self.bot, interaction, request, parent_video_id=video.video_id, settings=settings)
+        await start_from_interaction(
+            self.bot, interaction, request, parent_video_id=video.video_id, settings=settings, spoiler=target.spoiler
+        )
 
     async def extend_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
         """Apps › Extend video, on any message of the bot that holds a video."""
@@ -159,7 +168,7 @@ class ExtendCommands:
             for child in getattr(row, "children", []):
                 custom_id = getattr(child, "custom_id", None) or ""
                 if custom_id.startswith(EXTEND_BUTTON_PREFIX):
-                    return await self.bot.jobs.videos.get(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
+                    return await self.bot.jobs.videos.shown(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
         return None
 
     # --- a plain reply to a video ----------------------------------------------------------------
@@ -168,6 +177,8 @@ class ExtendCommands:
     async def extend_on_reply(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.reference is None:
             return
+        if not self.bot.serves(message.guild.id):
+            return  # a server ALLOWED_GUILDS does not list: the bot is on its way out
         reference = message.reference
         if reference.message_id is None or reference.channel_id != message.channel.id:
             return
@@ -194,4 +205,4 @@ class ExtendCommands:
         settings, options = await guild_options(self.bot, message.guild.id)
         target = ExtendTarget(video=video)
         request = target.request(prompt, options, link_now=await self._link_now(target))
-        await start_from_reply(self.bot, message, request, video.video_id, settings)
+        await start_from_reply(self.bot, message, request, video.video_id, settings, spoiler=target.spoiler)

@@ -19,7 +19,7 @@ from bot.options import VideoOptions, resolve_options
 from bot.quota import QuotaExceeded
 from bot.reach import reach_in
 from bot.store import GuildSettings
-from bot.tree import NOT_INSTALLED, installed_here, reply_privately
+from bot.tree import not_here, reply_privately
 from bot.ui import block_refusal, timestamp
 from bot.wallet import BudgetSpent
 
@@ -106,6 +106,25 @@ async def request_refusal(
     return None
 
 
+async def browse_refusal(bot: LumaBot, interaction: discord.Interaction[LumaBot]) -> str | None:
+    """Why this member may not browse the server's videos here, or None: the rules that hold for making one (a
+    paused server, its channels, its role rule) and a member block, so that the history is no way around them."""
+    assert interaction.guild_id is not None and interaction.channel is not None
+    settings = await bot.guild_store.get(interaction.guild_id)
+    refusal = access_refusal(
+        settings,
+        channel_id=interaction.channel.id,
+        parent_id=parent_channel_id(interaction.channel),
+        role_ids=member_roles(interaction.user),
+        is_admin=interaction.permissions.manage_guild,
+        age_restricted=age_restricted(interaction.channel),
+    )
+    if refusal:
+        return refusal
+    block = await bot.moderation.block_of(interaction.guild_id, interaction.user.id)
+    return block_refusal(block) if block is not None else None
+
+
 async def guild_options(bot: LumaBot, guild_id: int, **chosen: Any) -> tuple[GuildSettings, VideoOptions]:
     """The server's settings and the request's options, resolved the one way every path uses."""
     settings = await bot.guild_store.get(guild_id)
@@ -138,8 +157,8 @@ async def start_from_interaction(
 ) -> None:
     """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit. `uploads`:
     the frames the member attached to the command (Discord removes them after a while: they are kept)."""
-    if not installed_here(interaction):  # a button or form reached from elsewhere: nothing is made there
-        await reply_privately(interaction, _(NOT_INSTALLED))
+    if (elsewhere := not_here(interaction)) is not None:  # a button or form from elsewhere: nothing is made there
+        await reply_privately(interaction, elsewhere)
         return
     assert interaction.guild_id is not None and interaction.channel_id is not None
     assert interaction.channel is not None
@@ -175,6 +194,7 @@ async def start_from_interaction(
         attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
         spoiler=settings.spoiler if spoiler is None else spoiler,
         member_locale=str(interaction.locale),
+        age_restricted=age_restricted(interaction.channel),
     )
     try:
         job = await bot.jobs.accept(new)
@@ -224,7 +244,13 @@ async def answer_reply(bot: LumaBot, message: discord.Message, text: str, person
 
 
 async def start_from_reply(
-    bot: LumaBot, message: discord.Message, request: VideoRequest, parent_video_id: str, settings: GuildSettings
+    bot: LumaBot,
+    message: discord.Message,
+    request: VideoRequest,
+    parent_video_id: str,
+    settings: GuildSettings,
+    *,
+    spoiler: bool | None = None,
 ) -> None:
     """A plain reply to a video: react at once, answer in the thread of replies."""
     assert message.guild is not None
@@ -250,7 +276,8 @@ async def start_from_reply(
         parent_video_id=parent_video_id,
         reply_to_message_id=message.id,
         exempt=is_exempt(settings, roles),
-        spoiler=settings.spoiler,
+        spoiler=settings.spoiler if spoiler is None else spoiler,
+        age_restricted=age_restricted(message.channel),
     )
     try:
         job = await bot.jobs.accept(new)

@@ -9,9 +9,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.history import find_video, history_page
+from bot.tree import reply_privately
 from bot.ui import HistoryView, history_embed, video_page
 
 from ._extend import video_autocomplete
+from ._flow import age_restricted, browse_refusal
 
 if TYPE_CHECKING:
     from bot.app import LumaBot
@@ -21,18 +23,29 @@ class HistoryCommands:
     bot: LumaBot
 
     @app_commands.command(name="history", description=locale_str("This server's videos, newest first"))
-    @app_commands.describe(member=locale_str("Only this member's videos"), page=locale_str("Which page to start at"))
+    @app_commands.describe(
+        member=locale_str("Only this member's videos"),
+        page=locale_str("Which page to start at"),
+        public=locale_str("Show it to the channel (default: only to you)"),
+    )
     async def history(
         self,
         interaction: discord.Interaction[LumaBot],
         member: discord.Member | None = None,
         page: app_commands.Range[int, 1, 10000] = 1,
+        public: bool = False,
     ) -> None:
+        """Private unless asked otherwise; the server's rules hold here as for making a video; a video made in an
+        age-restricted channel is listed only in such channels, and one behind a spoiler stays behind it."""
         assert interaction.guild_id is not None
+        if refusal := await browse_refusal(self.bot, interaction):
+            await reply_privately(interaction, refusal)
+            return
         guild_id, member_id = interaction.guild_id, member.id if member else None
+        here = age_restricted(interaction.channel)
 
         async def load(number: int) -> tuple[discord.Embed, int, int]:
-            found = await history_page(self.bot.jobs.videos, guild_id, number, member_id)
+            found = await history_page(self.bot.jobs.videos, guild_id, number, member_id, age_ok=here)
             embed = history_embed(
                 found.videos,
                 page=found.page,
@@ -44,23 +57,37 @@ class HistoryCommands:
             return embed, found.page, found.pages
 
         embed, number, pages = await load(page)
+        quiet = discord.AllowedMentions.none()
         if pages <= 1:
-            await interaction.response.send_message(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+            await interaction.response.send_message(embed=embed, ephemeral=not public, allowed_mentions=quiet)
             return
         view = HistoryView(interaction.user.id, number, pages, load)
-        await interaction.response.send_message(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=not public, allowed_mentions=quiet)
         view.message = await interaction.original_response()
 
     @app_commands.command(
         name="video", description=locale_str("One video's page: the result, its parent and its extensions")
     )
-    @app_commands.describe(id=locale_str("The video: pick from the list, or paste its id"))
+    @app_commands.describe(
+        id=locale_str("The video: pick from the list, or paste its id"),
+        public=locale_str("Show it to the channel (default: only to you)"),
+    )
     @app_commands.autocomplete(id=video_autocomplete)
-    async def video(self, interaction: discord.Interaction[LumaBot], id: app_commands.Range[str, 1, 100]) -> None:
+    async def video(
+        self, interaction: discord.Interaction[LumaBot], id: app_commands.Range[str, 1, 100], public: bool = False
+    ) -> None:
         assert interaction.guild_id is not None
-        videos = self.bot.jobs.videos
-        video = await find_video(videos, interaction.guild_id, id)
-        parent = await videos.get(interaction.guild_id, video.parent_video_id) if video.parent_video_id else None
+        if refusal := await browse_refusal(self.bot, interaction):
+            await reply_privately(interaction, refusal)
+            return
+        videos, here = self.bot.jobs.videos, age_restricted(interaction.channel)
+        video = await find_video(videos, interaction.guild_id, id, age_ok=here)
+        parent = None
+        if video.parent_video_id:
+            parent = await videos.shown(interaction.guild_id, video.parent_video_id, age_ok=here)
         children = await videos.children(interaction.guild_id, video.video_id)
+        children = [child for child in children if here or not child.age_restricted]
         rendered = video_page(video, parent, children, self.bot.links)
-        await interaction.response.send_message(**rendered.kwargs(), allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(
+            **rendered.kwargs(), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none()
+        )

@@ -136,6 +136,8 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.interactions: dict[str, Interaction] = {}
         self.requests: list[Recorded] = []
+        self.left_guilds: list[int] = []  # the servers the bot left (Leave Guild)
+        self._background: set[asyncio.Task[Any]] = set()
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None: global) -> commands
         self.forbidden_channels: set[int] = set()
         self.user_locales: dict[int, str] = {}
@@ -264,8 +266,22 @@ class FakeDiscord:
         }
         for i in range(channels):
             self.add_channel(guild_id, f"channel-{i}")
+        # guild.mdx: system_channel_id, "where guild notices such as welcome messages … are posted": a new server's
+        # first text channel
+        self.guilds[guild_id]["system_channel_id"] = self.guilds[guild_id]["channel_ids"][0] if channels else None
         self.add_member(guild_id, int(self.bot_user["id"]))
         return guild_id
+
+    async def bot_added(self, guild_id: int) -> None:
+        """Someone adds the bot to a server (`add_guild` after it connected): GUILD_CREATE on its shard, without
+        `unavailable` (the field marks a server coming back from an outage or lazily loaded after READY; discord.py's
+        state.py parse_guild_create dispatches on_guild_join only for a payload without it)."""
+        payload = self.guild_payload(guild_id)
+        del payload["unavailable"]
+        await self.dispatch("GUILD_CREATE", payload)
+
+    def bot_is_in(self, guild_id: int) -> bool:
+        return (guild_id, int(self.bot_user["id"])) in self.members
 
     def add_channel(self, guild_id: int, name: str) -> int:
         channel_id = next(self._ids)
@@ -382,7 +398,7 @@ class FakeDiscord:
             "premium_tier": guild["premium_tier"],
             "premium_subscription_count": (0, 2, 7, 14)[guild["premium_tier"]],
             "preferred_locale": guild["locale"],
-            "system_channel_id": None,
+            "system_channel_id": str(guild["system_channel_id"]) if guild.get("system_channel_id") else None,
             "system_channel_flags": 0,
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -513,7 +529,7 @@ class FakeDiscord:
                 if not 0 <= shard_id < count or (self._shards and count != self.shard_count):
                     await ws.close(code=4010, message=b"Invalid shard.")
                     break
-                mine = [g for g in self.guilds if self.shard_of(g, count) == shard_id]
+                mine = [g for g in self.guilds if self.shard_of(g, count) == shard_id and self.bot_is_in(g)]
                 if len(mine) > GUILDS_PER_SHARD:
                     await ws.close(code=4011, message=b"Sharding required.")
                     break
@@ -580,6 +596,10 @@ class FakeDiscord:
     # --- interactions ---------------------------------------------------------------------------
 
     def _interaction_base(self, kind: int, guild_id: int, channel_id: int, user_id: int) -> Interaction:
+        if not self.bot_is_in(guild_id):
+            # application-commands.mdx, Installation Context: a GUILD_INSTALL app's commands are available in the
+            # servers it is installed in; gone from a server it left, nothing there reaches it
+            raise NotOffered(f"the app is not installed in server {guild_id}")
         interaction_id = next(self._ids)
         token = f"itok-{interaction_id}-{'x' * 40}"
         member = dict(self.members[(guild_id, user_id)])
@@ -956,6 +976,24 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json(payload, status=status)
 
+    def _leave_guild(self, guild_id: int) -> tuple[int, Any]:
+        """user.mdx, Leave Guild: "Returns a 204 empty response on success. Fires a Guild Delete Gateway event and a
+        Guild Member Remove Gateway event"; gateway-events.mdx, Guild Delete: "If the `unavailable` field is not
+        set, the user was removed from the guild"."""
+        if guild_id not in self.guilds or not self.bot_is_in(guild_id):
+            raise _Error(404, 10004, "Unknown Guild")
+        del self.members[(guild_id, int(self.bot_user["id"]))]
+        self.left_guilds.append(guild_id)
+
+        async def tell() -> None:
+            await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild_id), "user": self.bot_user})
+            await self.dispatch("GUILD_DELETE", {"id": str(guild_id)})
+
+        task = asyncio.get_running_loop().create_task(tell())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return 204, None
+
     async def _route(
         self, method: str, path: str, body: Any, query: Any, uploads: list[Upload], size: int = 0
     ) -> tuple[int, Any]:
@@ -964,6 +1002,8 @@ class FakeDiscord:
         match parts:
             case ["users", "@me"] if method == "GET":
                 return 200, self.bot_user
+            case ["users", "@me", "guilds", g] if method == "DELETE":
+                return self._leave_guild(int(g))
             case ["oauth2", "applications", "@me"] if method == "GET":
                 return 200, self._application()
             case ["applications", "@me"] if method == "GET":
