@@ -27,6 +27,7 @@ from bot.extras import MissingExtra, needs_extra
 from bot.jobs import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute, Shelf, ShelfError, open_shelf
+from bot.media.destinations import Destinations
 from bot.media.frames import Frames
 from bot.media.links import use_discord_cdn
 from bot.metrics import Metrics
@@ -90,6 +91,7 @@ class LumaBot(commands.AutoShardedBot):
         self.clock = clock
         self.sync_only = sync_only
         self.session: aiohttp.ClientSession | None = None
+        self.media_session: aiohttp.ClientSession | None = None  # downloads of given links (bot/media/destinations.py)
         self.db: Database | None = None
         self.web: WebServer | None = None
         self.metrics = Metrics()
@@ -100,6 +102,9 @@ class LumaBot(commands.AutoShardedBot):
         self._gateway_lost_at: float | None = None
         self.owner_locale: str | None = None  # known once the application's owner has used a command
         self._max_concurrency: int | None = None  # Discord's identify concurrency (GET /gateway/bot)
+        self._lock_watch: asyncio.Task[None] | None = None  # keeps PostgreSQL's one-bot lock (store/postgres.py)
+        self.exit_code = 0  # what `luma-bot run` exits with once the bot stopped by itself
+        self._stopping_task: asyncio.Future[None] | None = None
 
     # services, available once setup_hook ran
     jobs: JobService
@@ -151,14 +156,18 @@ class LumaBot(commands.AutoShardedBot):
             queue_timeout=settings.queue_timeout,
         )
         shelf = await self._open_shelf()
+        # the downloads of links the bot was given have a session of their own: public addresses only
+        destinations = Destinations([settings.api_base, settings.discord_cdn_url])
+        self.media_session = aiohttp.ClientSession(connector=destinations.connector())
         self.archiver = Archiver(
-            self.session,
+            self.media_session,
             self.jobs.media,
             settings.media_path,
             max_bytes=settings.media_max_file_mb * 1024 * 1024,
             max_total_bytes=None if settings.media_max_gb is None else int(settings.media_max_gb * 1024**3),
             retry_every=settings.media_retry_interval,
             shelf=shelf,
+            destinations=destinations,
         )
         self.jobs.copy = self.archiver.copy
         self.frames = Frames(
@@ -197,7 +206,16 @@ class LumaBot(commands.AutoShardedBot):
             metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
             guard=guard,
             media=(
-                MediaRoute(self.jobs.videos, self.jobs.media, shelf, self.frames) if settings.public_base_url else None
+                MediaRoute(
+                    self.jobs.videos,
+                    self.jobs.media,
+                    shelf,
+                    self.frames,
+                    max_streams=min(settings.media_max_streams, max(1, cap // 2)),  # never every connection
+                    send_timeout=settings.media_send_timeout,
+                )
+                if settings.public_base_url
+                else None
             ),
         )
         try:
@@ -249,6 +267,7 @@ class LumaBot(commands.AutoShardedBot):
                 postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
                 self.instance_lock = postgres.PostgresInstanceLock(settings.database_url)
                 await self.instance_lock.acquire()
+                self._lock_watch = asyncio.create_task(self.instance_lock.watch(self._lock_lost), name="lock-watch")
             else:
                 self.instance_lock.acquire()
         except AlreadyRunning as exc:
@@ -328,6 +347,17 @@ class LumaBot(commands.AutoShardedBot):
 
     # --- lifecycle --------------------------------------------------------------------------------
 
+    def _lock_lost(self, holder: str) -> None:
+        """Another bot took the database while this one's lock connection was down: two would both deliver, and
+        bill, every video, so this one stops."""
+        log.error(
+            "another luma-bot (pid %s) took the database while this one's lock connection was down; stopping "
+            "(two would both deliver, and bill, every video)",
+            holder,
+        )
+        self.exit_code = 2
+        self._stopping_task = asyncio.ensure_future(self.close())
+
     async def on_ready(self) -> None:
         assert self.user is not None
         self._gateway_up()
@@ -387,10 +417,14 @@ class LumaBot(commands.AutoShardedBot):
         if self.web is not None:
             await self.web.stop()
         await super().close()
-        if self.session is not None:
-            await self.session.close()
+        for session in (self.session, self.media_session):
+            if session is not None:
+                await session.close()
         if self.db is not None:
             await self.db.close()
+        if self._lock_watch is not None:
+            self._lock_watch.cancel()
+            await asyncio.gather(self._lock_watch, return_exceptions=True)
         released = self.instance_lock.release()
         if released is not None:  # PostgreSQL's lock is released over its connection
             await released
@@ -421,13 +455,16 @@ async def _run(settings: Settings) -> None:
     bot = LumaBot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []  # kept referenced until done
+    state = {"stopping": False, "entered": False}  # a signal may come before discord.py's client is set up
 
     waiting = loop.create_task(wait_for_discord(settings))
 
     def stop(*_: Any) -> None:
         waiting.cancel()
-        if not closing:
+        if not state["stopping"]:
             log.info("stopping (jobs in flight resume at the next start)")
+        state["stopping"] = True
+        if state["entered"] and not closing:
             closing.append(loop.create_task(bot.close()))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -440,12 +477,17 @@ async def _run(settings: Settings) -> None:
         try:
             await waiting
         except asyncio.CancelledError:
-            if not closing:
+            if not state["stopping"]:
                 raise
-            return  # stopped before Discord could be reached
+            return  # stopped before Discord could be reached: nothing was opened
         async with bot:
+            state["entered"] = True
+            if state["stopping"]:
+                return
             await bot.start(settings.discord_token.get())
         await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
+        if bot.exit_code:
+            raise SystemExit(bot.exit_code)
     except (StartupError, MissingExtra) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None
@@ -459,7 +501,8 @@ async def _run(settings: Settings) -> None:
         )
         raise SystemExit(2) from None
     finally:
-        await bot.close()
+        if state["entered"]:
+            await bot.close()
 
 
 def run_bot(settings: Settings) -> int:

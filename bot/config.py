@@ -166,9 +166,21 @@ def _http_url(raw: str) -> str:
 
 
 def _postgres_url(raw: str) -> str:
+    """A postgresql:// URL whose parts can be read (the value is never echoed: it holds a password). A password
+    with `#`, `/`, `?`, `@` or `:` breaks the URL apart (its start would be read as the port) unless encoded."""
     parts = urlsplit(raw)
     if parts.scheme not in {"postgresql", "postgres"} or not parts.netloc:
         raise ValueError("is not a postgresql:// URL")
+    try:
+        parts.port  # noqa: B018 (raises when the URL falls apart)
+        valid = bool(parts.hostname) and "#" not in raw and "?" not in parts.netloc
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(
+            "is not a valid postgresql:// URL: percent-encode any of # / ? @ : in the user name or password "
+            "(# as %23, / as %2F, ? as %3F, @ as %40, : as %3A)"
+        )
     return raw
 
 
@@ -244,6 +256,9 @@ class Settings:
     web_host: str = _setting("WEB_HOST", _text, "127.0.0.1")
     web_port: int = _setting("WEB_PORT", _port, 8080)
     callback_secret: Secret | None = _setting("CALLBACK_SECRET", _secret)
+    # Served copies: how many are sent at once (past that, 503), and how long one reader may take.
+    media_max_streams: int = _setting("MEDIA_MAX_STREAMS", _positive_int, 8)
+    media_send_timeout: float = _setting("MEDIA_SEND_TIMEOUT", _positive_float, 120.0)
     # The web port may face the internet: caps on connections and on how long a request may take to arrive.
     web_max_connections: int = _setting("WEB_MAX_CONNECTIONS", _positive_int, 256)
     web_request_timeout: float = _setting("WEB_REQUEST_TIMEOUT", _positive_float, 10.0)

@@ -16,8 +16,9 @@ __all__ = ["RepeatLimit", "configure_logging", "raise_open_file_limit"]
 log = logging.getLogger(__name__)
 
 # Libraries log secrets at DEBUG (discord.py: webhook URLs and gateway payloads carry interaction tokens;
-# aiosqlite: SQL parameters). LOG_LEVEL=DEBUG is for the bot's own modules; theirs stay at INFO.
-QUIET_LIBRARIES = ("discord", "aiosqlite", "aiohttp")
+# aiosqlite and asyncpg: SQL parameters; botocore: signed requests, with the bucket's keys and session token).
+# LOG_LEVEL=DEBUG is for the bot's own modules, and only those: every other logger stays at INFO or above.
+OWN = ("bot", "cogs")
 LIMITED = ("asyncio", "aiohttp", "bot.web", "bot.serving")
 
 
@@ -45,12 +46,10 @@ class RepeatLimit(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    chosen = getattr(logging, level, logging.INFO)
+    logging.basicConfig(level=max(logging.INFO, chosen), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    for name in OWN:
+        logging.getLogger(name).setLevel(chosen)
     limit = RepeatLimit()
     for handler in logging.getLogger().handlers:
         handler.addFilter(lambda record: not record.name.startswith(LIMITED) or limit.filter(record))

@@ -42,6 +42,15 @@ class MutableClock:
         self.offset += seconds
 
 
+def copy_name(video_id: str, kind: str = "video") -> str:
+    """Where the bot keeps a copy (under MEDIA_DIR, or under the bucket's prefix): bot/media/archive.py's rule."""
+    from types import SimpleNamespace
+
+    from bot.media import Archiver
+
+    return Archiver.name(SimpleNamespace(video_id=video_id, kind=kind))  # type: ignore[arg-type]
+
+
 class World:
     def __init__(self, tmp_path: Path, *, callbacks: bool, luma_delay: float = 0.3, **env: str) -> None:
         self.tmp_path = tmp_path

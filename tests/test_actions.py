@@ -120,7 +120,7 @@ async def test_delete_is_for_the_requester_or_manage_messages_and_keeps_the_row(
         video = await world.bot.jobs.videos.get(world.guild, video_id)  # type: ignore[union-attr]
         assert video is not None and video.deleted_at is not None and video.deleted_by == world.member
         assert not [n for n in await world.copies() if video_id in n], "the kept copy is gone (disk or bucket)"
-        assert not list(world.bot.settings.media_path.rglob(f"{video_id}.*")), "and no local file of it"  # type: ignore[union-attr]
+        assert not list(world.bot.settings.media_path.rglob(f"{video_id}*")), "and no local file of it"  # type: ignore[union-attr]
         history = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {})
         await world.discord.wait_response(history)
         assert video_id not in history.response_data["embeds"][0]["description"]

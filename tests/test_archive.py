@@ -15,6 +15,7 @@ from bot.media import Archiver, DownloadError
 from bot.store import Database, MediaStore
 
 from .harness import World
+from .test_extend import make_video
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
@@ -85,3 +86,36 @@ async def test_what_is_not_kept(tmp_path: Path, http: aiohttp.ClientSession) -> 
             assert path.read_bytes()[4:8] == b"ftyp", "still an mp4 (padded with a free box)"
     finally:
         await db.close()
+
+
+async def test_a_source_that_trickles_gives_its_download_slot_back(tmp_path: Path) -> None:
+    """#25: a CDN that sends a few bytes at a time kept each download (and, four of them, every slot) for hours;
+    the sock_read timeout only catches one that stops. After a grace, a download must keep a minimum average rate."""
+    async with World(tmp_path, callbacks=False, ARCHIVE_WAIT="0") as world:
+        assert world.bot is not None
+        world.bot.archiver.min_rate, world.bot.archiver.rate_grace = 16 * 1024, 1.0  # the real ones: 32 KiB/s, 30 s
+        world.bot.archiver.pauses = (0.1,)  # one quick second try, then the later rounds
+        world.luma.media_trickle = 0.2  # 1.25 KiB/s
+        _, video_id = await make_video(world, "from a struggling CDN")
+        await world.bot.archiver.idle()
+        rows = await world.bot.db.fetchall("SELECT kind, error FROM media WHERE video_id = ?", (video_id,))
+        assert {r["kind"]: r["error"] for r in rows}["video"].startswith("too slow ("), rows
+        world.luma.media_trickle = None
+        _, healthy = await make_video(world, "from a healthy CDN")
+        await world.bot.archiver.idle()
+        kept = await world.bot.db.fetchall("SELECT state FROM media WHERE video_id = ?", (healthy,))
+        assert [r["state"] for r in kept] == ["kept", "kept"]
+
+
+def test_every_id_has_a_file_of_its_own_inside_the_folder(tmp_path: Path) -> None:
+    """#25: `Archiver.name` mapped "a/b" and "a_b" (any two ids differing only in unsafe characters) to one file,
+    and an id of dots led outside MEDIA_DIR."""
+    from types import SimpleNamespace
+
+    ids = ["a/b", "a_b", "a.b", "..", "../../etc/passwd", "…", "x" * 300, "x" * 300 + "y", "ΝUDE", "NUDE"]
+    names = {Archiver.name(SimpleNamespace(video_id=i, kind="video")) for i in ids}  # type: ignore[arg-type]
+    assert len(names) == len(ids), "one file per id"
+    folder = tmp_path / "media"
+    for name in names:
+        assert (folder / name).resolve().is_relative_to(folder.resolve()), name
+        assert ".." not in name and name.count("/") == 1 and name.endswith(".mp4")

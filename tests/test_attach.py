@@ -19,7 +19,7 @@ from .conftest import fixture
 from .disk import small_disk
 from .fakes.discord import ATTACH_FILES
 from .fakes.discord_files import MIB
-from .harness import World
+from .harness import World, copy_name
 from .test_extend import make_video
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
@@ -287,7 +287,7 @@ async def test_pruning_keeps_the_history_and_the_served_link_leads_on(
         assert used <= room * 1024**3
         copies = await world.copies()
         assert not [n for n in copies if first_id in n], "the copy is gone (from the disk, or from the bucket)"
-        assert copies[f"{second_id[:2]}/{second_id}.mp4"] == SAMPLE
+        assert copies[copy_name(second_id)] == SAMPLE
         page = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "history"], {})
         await world.discord.wait_response(page)
         assert "the first video" in page.response_data["embeds"][0]["description"], "its history row stays"
@@ -328,3 +328,27 @@ async def test_extending_a_video_the_api_knows_only_by_link_hands_it_a_link_that
             assert fetched and fetched[-1].status == 200, "the message was fetched for a fresh URL"
             assert body["video_url"] == world.message(int(message["id"]))["attachments"][0]["url"]
             assert body["video_url"].split("?")[0] == message["attachments"][0]["url"].split("?")[0]
+
+
+async def test_extending_a_pruned_video_never_hands_the_api_a_link_to_a_discord_page(tmp_path: Path) -> None:
+    """#25, suspected and real: once the kept copy was pruned, its served link redirects to the Discord message
+    (a web page, not a video), yet extending a video the API knows only by link still handed the API that link."""
+    async with World(tmp_path, callbacks=True) as world:
+        assert world.bot is not None
+        seed = dict(fixture("seed_generate_text"))
+        del seed["video_id"]
+        seed["video_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.mp4"
+        seed["thumbnail_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.jpg"
+        world.luma.script_next_result(seed)
+        message, video_id = await make_video(world, "a video without an id, pruned")
+        await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
+        copy = await kept(world, video_id)
+        await world.bot.archiver.shelf.remove(copy.path)  # MEDIA_MAX_GB made room
+        await MediaStore(world.bot.db).pruned(video_id, "video")
+        await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "extend"], {"video": video_id, "prompt": "and on"}
+        )
+        await world.wait_for(lambda: len(world.luma.videos_requests()) == 2)
+        body = world.luma.videos_requests()[-1]
+        assert body["video_url"] != await served(world), "not a link that leads to a web page"
+        assert body["video_url"] == world.message(int(message["id"]))["attachments"][0]["url"], "the file, afresh"

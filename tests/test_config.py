@@ -107,3 +107,24 @@ def test_bucket_settings_must_make_sense_together() -> None:
     assert "go together" in info.value.problems[0] and "s3cret" not in str(info.value)
     settings = Settings.from_env({"MEDIA_S3_BUCKET": "videos"}, dotenv=None)
     assert settings.media_s3_prefix == "luma-bot/" and settings.media_s3_access_key_id is None
+
+
+async def test_a_database_url_whose_password_breaks_it_apart_is_named_never_printed(tmp_path: Path) -> None:
+    """#25: a DATABASE_URL password holding `#` or `/` split the URL (its start read as the port), and `luma-bot run`
+    ended in a traceback quoting the piece of the password it had taken for a port."""
+    from .processes import finish, start
+    from .test_cli import clean_env
+
+    for url in ("postgresql://luma:pw#se/cret@db.example:5432/luma", "postgresql://luma:pw/secret@db.example/luma"):
+        env = clean_env(
+            DISCORD_TOKEN="d", ACEDATACLOUD_API_TOKEN="l", DATABASE_URL=url, WORK_DIR=str(tmp_path), WEB_PORT="1"
+        )
+        code, output = await finish(await start(env), timeout=30)
+        assert code == 2 and "Traceback" not in output, output
+        assert "DATABASE_URL is not a valid postgresql:// URL: percent-encode" in output and "%23" in output
+        assert "pw" not in output and "se" not in output.split("percent-encode")[0] and "cret" not in output
+    fine = Settings.from_env(
+        {"DISCORD_TOKEN": "d", "ACEDATACLOUD_API_TOKEN": "l", "DATABASE_URL": "postgresql://luma:pw%23se%2Fcret@db/x"},
+        dotenv=None,
+    )
+    assert fine.database_name == "postgresql://db:5432/x"

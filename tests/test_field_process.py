@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -147,6 +148,51 @@ async def test_a_second_bot_on_the_same_database_stops_at_start(tmp_path: Path) 
         assert (await stop(again))[0] == 0
 
 
+async def test_a_dropped_lock_connection_is_taken_again_or_the_bot_stops(tmp_path: Path, postgres: Any) -> None:
+    """#25: on PostgreSQL the one-bot lock lived on one unchecked connection; once that connection dropped (a
+    restarted server, an idle-connection killer), a second bot started beside the first. Now the bot takes the lock
+    again, and stops if another bot holds it by then."""
+    import asyncpg
+
+    from bot.store.postgres import INSTANCE_LOCK
+
+    async with stage(tmp_path) as s:
+        url = await postgres.new_database()
+        env = s.env(DATABASE_URL=url)
+        first = await start(env)
+        admin = await asyncpg.connect(url)
+        holder_sql = (
+            "SELECT l.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1"
+        )
+        try:
+            await until_healthy(env, first)
+            [(backend, name)] = await admin.fetch(holder_sql, INSTANCE_LOCK)
+            assert name == f"luma-bot pid {first.pid}"
+            await admin.execute("SELECT pg_terminate_backend($1)", backend)
+            for _ in range(200):  # the bot notices the drop and takes the lock again, on a new connection
+                held = await admin.fetch(holder_sql, INSTANCE_LOCK)
+                if held and held[0]["pid"] != backend:
+                    break
+                await asyncio.sleep(0.05)
+            assert held and held[0]["application_name"] == f"luma-bot pid {first.pid}", held
+            second = await start({**env, "WEB_PORT": str(free_port())})
+            code, output = await finish(second, timeout=30)
+            assert code == 2 and f"another luma-bot (pid {first.pid}) is already running" in output
+
+            # the lock connection drops again, and another bot is quicker this time: the first one stops
+            await admin.execute("SELECT pg_terminate_backend($1)", held[0]["pid"])
+            await admin.execute("SELECT pg_advisory_lock($1)", INSTANCE_LOCK)
+            code, output = await finish(first, timeout=30)
+            assert code == 2, output
+            assert "took the database while this one's lock connection was down; stopping" in output
+            assert "Traceback" not in output
+        finally:
+            if first.returncode is None:
+                await stop(first)
+            await admin.close()
+
+
 async def test_an_unreachable_postgresql_stops_run_with_one_sentence(tmp_path: Path) -> None:
     async with stage(tmp_path) as s:
         env = s.env(DATABASE_URL=f"postgresql://luma:secret-password@127.0.0.1:{free_port()}/luma")
@@ -232,6 +278,26 @@ async def test_discord_unreachable_at_start_is_waited_for(tmp_path: Path) -> Non
         await discord.stop()
         await luma.stop()
     assert code == 0 and "Traceback" not in output and "PyNaCl" not in output and "davey" not in output
+
+
+async def test_a_stop_while_discord_is_still_unreachable_is_clean(tmp_path: Path) -> None:
+    """#25: SIGTERM while the bot still waited for Discord at start ended in a traceback and exit 1 (discord.py's
+    client was closed before it was ever set up)."""
+    env = clean_env(
+        DISCORD_TOKEN="d-token",
+        ACEDATACLOUD_API_TOKEN="l-token",
+        DISCORD_API_BASE=f"http://127.0.0.1:{free_port()}/api/v10",
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WORK_DIR=str(tmp_path),
+        WEB_PORT=str(free_port()),
+    )
+    proc = await start(env)
+    assert proc.stdout is not None
+    line = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert b"Discord cannot be reached" in line
+    code, output = await stop(proc)
+    assert code == 0, output
+    assert "Traceback" not in output and "stopping" in output
 
 
 async def test_a_refused_privileged_intent_names_the_switch_and_exits_2(tmp_path: Path) -> None:

@@ -156,3 +156,67 @@ async def test_a_flood_of_half_sent_requests_leaves_discord_and_healthz_working(
     assert code == 0
     assert "Too many open files" not in output and "Traceback" not in output
     assert len(output.splitlines()) < 60, output[-3000:]
+
+
+async def test_readers_that_stall_over_a_served_copy_leave_the_port_to_callbacks(tmp_path: Path, caplog: Any) -> None:
+    """#25: clients that ask for a served mp4 and never read it (or read it slowly) held every web connection
+    until /healthz and callbacks were refused; every copy served from the disk logged a traceback, and a 416 was
+    never ended (aiohttp prepared the file response twice). Now: a cap of its own on copies sent at once (503 and
+    Retry-After past it), a deadline for each, and one clean answer per request."""
+    import socket
+
+    from .test_attach import MIB, kept
+    from .test_extend import make_video
+
+    caplog.set_level(logging.INFO)
+    async with World(tmp_path, callbacks=True, MEDIA_MAX_STREAMS="2", MEDIA_SEND_TIMEOUT="2") as world:
+        assert world.bot is not None and world.bot.web is not None and world.bot.web.media is not None
+        route = world.bot.web.media
+        world.luma.video_bytes = 24 * MIB  # more than the sockets' buffers hold
+        _, video_id = await make_video(world, "a large video")
+        await kept(world, video_id)
+        video = await world.bot.jobs.videos.get(world.guild, video_id)
+        assert video is not None
+        path = f"/media/{video.serve_key}.mp4"
+        base = f"http://127.0.0.1:{world.web_port}"
+        await world.wait_for(lambda: world.bot is not None and world.bot.is_ready(), timeout=15)  # /healthz: ready
+
+        stalled: list[socket.socket] = []
+        for _ in range(2):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that takes nothing
+            sock.connect(("127.0.0.1", world.web_port))
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: bot\r\n\r\n".encode())
+            stalled.append(sock)
+        await world.wait_for(lambda: route.streaming == 2)
+        status, _ = await get(base + path)
+        assert status == 503 and route.refused == 1, "a third is turned away at once, not queued"
+        health = await get(base + "/healthz")
+        assert health[0] == 200, health
+        await world.generate("made while the copies stall")  # its callback gets through
+        await world.wait_for(lambda: len(world.video_messages()) == 2)
+
+        def drained(sock: socket.socket) -> int:
+            sock.setblocking(True)
+            sock.settimeout(15)
+            total = 0
+            try:
+                while chunk := sock.recv(1 << 20):
+                    total += len(chunk)
+            except OSError:
+                pass
+            sock.close()
+            return total
+
+        await world.wait_for(lambda: route.cut_off == 2, timeout=10)  # MEDIA_SEND_TIMEOUT passed
+        received = [await asyncio.to_thread(drained, sock) for sock in stalled]
+        assert all(n < 24 * MIB for n in received), "cut off at the deadline, not served to the end"
+        assert route.streaming == 0
+
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base + path) as response:
+                assert response.status == 200 and len(await response.read()) == 24 * MIB
+                assert response.headers["Cache-Control"] == "private, max-age=3600", "no shared cache keeps it"
+            async with http.get(base + path, headers={"Range": f"bytes={30 * MIB}-"}) as response:
+                assert response.status == 416 and await response.read() == b"", "ended, not left hanging"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]

@@ -32,15 +32,28 @@ pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests r
         "lávà",  # accents
         "the red-wine glass",
         "red \u200b wine",
+        # #25: what the hand table missed, caught by Unicode's confusables (UTS #39) and letter-only boundaries
+        "\u039dUDE",  # Greek capital nu
+        "\u029f\u1d00\u1d20\u1d00",  # small capitals ʟᴀᴠᴀ
+        "l\u0251v\u0251",  # Latin alpha ɑ
+        "n\u057dde",  # Armenian ս
+        "la\u3164va",  # Hangul filler
+        "la\u2800va",  # braille blank
+        "__lava__",
+        "lava2",
+        "red_wine",
+        "BIKINI",
     ],
 )
 def test_disguised_spellings_are_caught(prompt: str) -> None:
-    assert Blocklist(["lava", "red wine"]).match(prompt) is not None, prompt
+    assert Blocklist(["lava", "red wine", "nude", "bikini"]).match(prompt) is not None, prompt
 
 
-@pytest.mark.parametrize("prompt", ["a lavatory", "Java islands", "molava", "redwine", "a lav a"])
+@pytest.mark.parametrize(
+    "prompt", ["a lavatory", "Java islands", "molava", "redwine", "a lav a", "nudes", "a man", "denude"]
+)
 def test_longer_or_other_words_are_not(prompt: str) -> None:
-    assert Blocklist(["lava", "red wine"]).match(prompt) is None, prompt
+    assert Blocklist(["lava", "red wine", "nude", "rnan"]).match(prompt) is None, prompt
 
 
 def test_terms_in_scripts_without_spaces_match_inside_words() -> None:
@@ -207,3 +220,15 @@ async def test_lumas_refusal_after_a_long_wait_goes_by_dm_and_the_placeholder_go
         await world.wait_for(lambda: placeholder not in world.discord.messages)
         assert not [m for m in world.discord.channel_messages(world.channel) if "content rules" in str(m)]
         assert await reserved(world) == 1, "only the other member's video"
+
+
+async def test_a_members_frame_link_is_shown_to_moderators_as_text_never_as_a_link(tmp_path: Path) -> None:
+    """#25: a frame link with a space in it ("https://a.example/x.png https://phish.example") made the mod log show a
+    second, live link of the member's choosing to the moderators."""
+    async with World(tmp_path, callbacks=False) as world:
+        await admin(world, "settings", {"mod_log_channel": world.discord.channel_option(world.other_channel)})
+        spaced = "https://a.example/x.png https://phish.example/claim"
+        await world.generate("a moving picture", start_image_url=spaced)
+        [entry] = await world.wait_for(lambda: [e for e in mod_log(world) if e["title"] != "🛠️ Admin change"])
+        frame = next(f["value"] for f in entry["fields"] if f["name"] == "Start frame")
+        assert frame == f"`{spaced}`", "inline code: Discord makes no link of it"

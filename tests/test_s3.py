@@ -13,9 +13,9 @@ import pytest
 from bot.luma.fake import MEDIA
 from bot.store import MediaStore
 
-from .harness import World
+from .harness import World, copy_name
 from .processes import finish, stage, start
-from .s3 import S3Server
+from .s3 import SECRET, S3Server
 from .test_cli import clean_env
 
 SAMPLE = MEDIA.joinpath("sample.mp4").read_bytes()
@@ -56,20 +56,71 @@ async def test_copies_go_to_the_bucket_and_the_disk_keeps_only_a_passing_cache(
         video_id = await one_video(world, "a lantern on the water")
         assert await settled(world, video_id) == {"video": "kept", "thumbnail": "kept"}
         objects = await s3_server.objects(bucket)
-        name = f"luma-bot/{video_id[:2]}/{video_id}"
-        assert objects == {f"{name}.mp4": SAMPLE, f"{name}.jpg": THUMBNAIL}, "byte for byte, under the prefix"
+        names = {f"luma-bot/{copy_name(video_id)}": SAMPLE, f"luma-bot/{copy_name(video_id, 'thumbnail')}": THUMBNAIL}
+        assert objects == names, "byte for byte, under the prefix"
         rows = await MediaStore(world.bot.db).of(video_id)
-        assert {f.path for f in rows} == {f"s3:{name}.mp4", f"s3:{name}.jpg"}
+        assert {f.path for f in rows} == {f"s3:{name}" for name in names}
 
         shelf = world.bot.archiver.shelf
         shelf.cache_for = 0  # type: ignore[attr-defined]
         await shelf.tidy()
-        assert not list(world.bot.settings.media_path.rglob(f"{video_id}.*")), "the local cache is tidied"
+        assert not list(world.bot.settings.media_path.rglob(f"{video_id}*")), "the local cache is tidied"
         video = await world.bot.jobs.videos.get(world.guild, video_id)
         assert video is not None
         again = await world.bot.archiver.copy(video, 5)  # a redelivery: fetched back from the bucket
         assert again is not None and again.size == len(SAMPLE)
         assert hashlib.sha256(again.path.read_bytes()).digest() == hashlib.sha256(SAMPLE).digest()
+
+
+async def test_debug_logging_keeps_the_bucket_keys_and_every_token_out_of_the_log(
+    tmp_path: Path, s3_server: S3Server
+) -> None:
+    """#25: LOG_LEVEL=DEBUG with a bucket logged botocore's signed requests (the keys, a session token). The bot's
+    own modules log at DEBUG; every library stays at INFO."""
+    from .processes import stop, until_healthy, videos
+
+    bucket = await s3_server.new_bucket()
+    async with stage(tmp_path) as s:
+        env = s.env(LOG_LEVEL="DEBUG", **s3_server.env(bucket))
+        proc = await start(env)
+        try:
+            await until_healthy(env, proc)
+            await s.discord.slash(s.guild, s.channel, s.member, ["luma", "generate"], {"prompt": "in the bucket"})
+            await s.discord.wait_for(lambda: videos(s.discord))
+            for _ in range(400):  # the copy is in the bucket
+                if any(k.endswith(".mp4") for k in await s3_server.objects(bucket)):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            code, output = await stop(proc)
+        assert code == 0
+        for secret in (SECRET, "Signature", "Authorization", "Credential=", "d-token", "l-token", "itok-"):
+            assert secret not in output, secret
+        assert " DEBUG   bot.media.archive: kept the video of " in output, "the bot's own DEBUG lines are there"
+        assert not [line for line in output.splitlines() if " DEBUG " in line and " bot." not in line]
+
+
+async def test_the_bucket_s_local_cache_is_tidied_after_a_restart_too(tmp_path: Path, s3_server: S3Server) -> None:
+    """#25: the local files cached beside a bucket were remembered only in memory: after a restart, never removed."""
+    bucket = await s3_server.new_bucket()
+    async with World(tmp_path, callbacks=True, **s3_server.env(bucket)) as world:
+        assert world.bot is not None
+        video_id = await one_video(world, "cached before the restart")
+        assert await settled(world, video_id) == {"video": "kept", "thumbnail": "kept"}
+        folder = world.bot.settings.media_path
+        cached = folder / copy_name(video_id)
+        assert cached.is_file(), "kept in the bucket, and cached here for a while"
+        (folder / "zz").mkdir(exist_ok=True)
+        (folder / "zz" / "cut-off.mp4.part").write_bytes(b"half")  # a download a crash cut off
+        await world.stop_bot()
+        await world.start_bot()
+        shelf = world.bot.archiver.shelf
+        shelf.cache_for = 0  # type: ignore[attr-defined]
+        await shelf.tidy()
+        assert not cached.exists(), "tidied like any other cached file"
+        assert not (folder / "zz" / "cut-off.mp4.part").exists()
+        again = await world.bot.archiver.copy(await world.bot.jobs.videos.get(world.guild, video_id), 5)  # type: ignore[arg-type]
+        assert again is not None and again.path.read_bytes() == SAMPLE, "fetched back from the bucket when needed"
 
 
 async def test_switching_from_the_disk_to_a_bucket_loses_nothing(tmp_path: Path, s3_server: S3Server) -> None:
@@ -165,7 +216,7 @@ async def test_migrate_media_moves_the_disk_copies_into_the_bucket(tmp_path: Pat
         assert video is not None and video.serve_key
         media = world.bot.settings.media_path
         await world.stop_bot()
-        (media / second[:2] / f"{second}.jpg").unlink()  # gone from the disk meanwhile
+        (media / copy_name(second, "thumbnail")).unlink()  # gone from the disk meanwhile
 
         bucket = await s3_server.new_bucket()
         env = clean_env(DATABASE_PATH=str(tmp_path / "bot.sqlite3"), WORK_DIR=str(tmp_path), **s3_server.env(bucket))
@@ -173,9 +224,9 @@ async def test_migrate_media_moves_the_disk_copies_into_the_bucket(tmp_path: Pat
         assert code == 0, output
         assert "3 copies moved" in output and "1 kept copies were no longer on the disk" in output
         objects = await s3_server.objects(bucket)
-        assert objects[f"luma-bot/{first[:2]}/{first}.mp4"] == SAMPLE == objects[f"luma-bot/{second[:2]}/{second}.mp4"]
-        assert objects[f"luma-bot/{first[:2]}/{first}.jpg"] == THUMBNAIL and len(objects) == 3
-        assert (media / first[:2] / f"{first}.mp4").is_file(), "the disk files stay until the owner removes them"
+        assert objects[f"luma-bot/{copy_name(first)}"] == SAMPLE == objects[f"luma-bot/{copy_name(second)}"]
+        assert objects[f"luma-bot/{copy_name(first, 'thumbnail')}"] == THUMBNAIL and len(objects) == 3
+        assert (media / copy_name(first)).is_file(), "the disk files stay until the owner removes them"
         code, output = await finish(await start(env, "migrate-media"), timeout=60)
         assert code == 0 and "0 copies moved" in output
 

@@ -166,6 +166,8 @@ class FakeLuma:
         self.media_delay = 0.0  # seconds before a result file's bytes start to flow
         self.media_fail: deque[int] = deque()  # HTTP statuses for the next result-file requests
         self.media_requests: list[str] = []
+        self.media_redirects: dict[str, str] = {}  # a result file's name -> where the CDN redirects it (302)
+        self.media_trickle: float | None = None  # seconds between 256-byte pieces of a result file (a CDN in trouble)
         self.rate_limit_per_second: float | None = None
         # like the real API (its older concurrency FAQ: 5 Luma tasks in flight per token), a task counts
         # from its acceptance to its completion or failure; one more is answered 429
@@ -387,6 +389,8 @@ class FakeLuma:
         self.media_requests.append(name)
         if self.media_fail:
             return web.Response(status=self.media_fail.popleft(), text="CDN error")
+        if name in self.media_redirects:
+            return web.Response(status=302, headers={"Location": self.media_redirects[name]})
         if self.media_delay:
             await asyncio.sleep(self.media_delay)
         suffix = name.rsplit(".", 1)[-1]
@@ -399,6 +403,12 @@ class FakeLuma:
         )
         await response.prepare(request)
         try:
+            if self.media_trickle is not None:  # (of the sample's own bytes: set no video_bytes with it)
+                for start in range(0, len(data), 256):
+                    await response.write(data[start : start + 256])
+                    await asyncio.sleep(self.media_trickle)
+                await response.write_eof()
+                return response
             await response.write(data)
             padding = size - len(data)
             if padding > 0:  # an mp4 `free` box: the file stays a valid mp4 of that size

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import logging
 import os
 import time
@@ -27,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from bot.luma.models import is_http_url
 from bot.store import MediaFile, MediaStore, Video
 
-from .shelf import DiskShelf, Shelf, ShelfError
+from .destinations import MAX_REDIRECTS, REDIRECTS, Destinations, NotPublic
+from .shelf import S3_LOCATION, DiskShelf, Shelf, ShelfError
 
 __all__ = ["Archiver", "DownloadError", "KeptFile", "files_of", "stream_to_file"]
 
@@ -39,6 +42,8 @@ log = logging.getLogger(__name__)
 
 PAUSES = (2.0, 4.0, 8.0)
 CHUNK = 256 * 1024
+MIN_RATE = 32 * 1024  # bytes a second, on average, that a download must reach after RATE_GRACE seconds
+RATE_GRACE = 30.0
 SUFFIX = {"video": ".mp4", "thumbnail": ".jpg", "frame": ".img"}  # a frame's type is on its row (bot/store/frames)
 FRESH = 120.0  # seconds a just-kept file is safe from pruning (it may be on its way to Discord)
 
@@ -79,8 +84,11 @@ class Archiver:
         retry_every: float = 600.0,
         give_up_after: float = 86400.0,
         shelf: Shelf | None = None,
+        destinations: Destinations | None = None,
     ) -> None:
         self.session = session
+        self.destinations = destinations  # where downloads may go (None: anywhere; the bot always sets it)
+        self.min_rate, self.rate_grace = MIN_RATE, RATE_GRACE
         self.store = store
         self.folder = folder  # downloads land here; the shelf keeps them (on this disk, or in a bucket)
         self.shelf: Shelf = shelf or DiskShelf()
@@ -99,6 +107,7 @@ class Archiver:
         # copies being shelved and recorded, by (video, kind): never cancelled halfway by a Delete
         self._finishing: dict[tuple[str, str], asyncio.Future[bool]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._adopted = False
 
     async def keep(self, video: Video) -> list[MediaFile]:
         """Start the downloads of a video's pending files (recorded as due with the video; an older video
@@ -141,7 +150,13 @@ class Archiver:
         return None
 
     async def resume(self) -> int:
-        """Start again what is pending (after a restart, or a round that failed for a reason that passes)."""
+        """Start again what is pending (after a restart, or a round that failed for a reason that passes); at the
+        first call, hand the shelf what an earlier run left in the folder (a bucket's local cache)."""
+        if not self._adopted:
+            self._adopted = True
+            keep = {item.path for item in await self.store.kept_elsewhere(S3_LOCATION) if item.path}
+            if adopted := await self.shelf.adopt(self.folder, keep):
+                log.info("%d local copies of an earlier run will be tidied in time", adopted)
         pending = [item for item in await self.store.pending() if (item.video_id, item.kind) not in self._tasks]
         for item in pending:
             self._start(item)
@@ -192,9 +207,12 @@ class Archiver:
 
     @staticmethod
     def name(item: MediaFile) -> str:
-        """The file's place, the same on disk (under the folder) and in a bucket (under its prefix)."""
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.video_id)[:80]
-        return f"{safe[:2]}/{safe}{SUFFIX[item.kind]}"
+        """The file's place, the same on disk (under the folder) and in a bucket (under its prefix): readable, and
+        one of its own for every id (ids come from the API: "a/b" and "a_b" must not share a file, and no id may
+        lead outside the folder), so the id's hash decides it and the readable part holds no dots or slashes."""
+        digest = hashlib.sha256(item.video_id.encode()).hexdigest()
+        safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in item.video_id)[:40]
+        return f"{digest[:2]}/{safe}-{digest[:16]}{SUFFIX[item.kind]}"
 
     def target(self, item: MediaFile) -> Path:
         return self.folder / self.name(item)
@@ -252,6 +270,7 @@ class Archiver:
             with contextlib.suppress(ShelfError):
                 await self.shelf.remove(location)
             return False
+        log.debug("kept the %s of %s (%d bytes) at %s", item.kind, item.video_id, size, location)
         await self.prune()
         return True
 
@@ -309,30 +328,64 @@ class Archiver:
 
     async def download(self, url: str, target: Path) -> tuple[Path, int]:
         """Stream `url` into `target` (via `target.part`); return the path and its size."""
-        return await stream_to_file(self.session, url, target, self.max_bytes)
+        return await stream_to_file(
+            self.session, url, target, self.max_bytes, self.destinations, min_rate=self.min_rate, grace=self.rate_grace
+        )
 
 
-async def stream_to_file(session: aiohttp.ClientSession, url: str, target: Path, max_bytes: int) -> tuple[Path, int]:
+async def _follow(
+    session: aiohttp.ClientSession, url: str, destinations: Destinations | None, timeout: aiohttp.ClientTimeout
+) -> aiohttp.ClientResponse:
+    """GET `url`, following redirects by hand so that each hop is checked (bot/media/destinations.py)."""
+    hop = URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        refusal = destinations.refusal(hop) if destinations is not None else None
+        if refusal is not None:
+            raise DownloadError(f"refused: {refusal}", final=True)
+        response = await session.get(hop, timeout=timeout, allow_redirects=False)
+        location = response.headers.get("Location")
+        if response.status not in REDIRECTS or not location:
+            return response
+        response.release()
+        hop = hop.join(URL(location))
+    raise DownloadError(f"more than {MAX_REDIRECTS} redirects", final=True)
+
+
+async def stream_to_file(
+    session: aiohttp.ClientSession,
+    url: str,
+    target: Path,
+    max_bytes: int,
+    destinations: Destinations | None = None,
+    *,
+    min_rate: float = MIN_RATE,
+    grace: float = RATE_GRACE,
+) -> tuple[Path, int]:
     """Stream `url` into `target` (via `target.part`, renamed when whole); return the path and its size. At most
-    `max_bytes`; DownloadError says why not (`final` when trying again cannot help)."""
+    `max_bytes`; DownloadError says why not (`final` when trying again cannot help). With `destinations`, every hop
+    must be one the bot may fetch. After `grace` seconds the bytes must have come at `min_rate` bytes a second on
+    average: a source that trickles would hold a download slot for hours (one that stops is cut off by sock_read)."""
     if not is_http_url(url):
         raise DownloadError("not an http(s) link", final=True)
     partial = target.with_name(target.name + ".part")
     timeout = aiohttp.ClientTimeout(total=None, connect=15, sock_read=30)
     try:
-        async with session.get(url, timeout=timeout) as response:
+        async with await _follow(session, url, destinations, timeout) as response:
             if response.status >= 400:
                 final = 400 <= response.status < 500 and response.status != 429  # gone, or not allowed
                 raise DownloadError(f"HTTP {response.status}", final=final)
             if response.content_length is not None and response.content_length > max_bytes:
                 raise DownloadError(f"{response.content_length} bytes is over the limit", final=True)
             await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-            size = 0
+            size, began = 0, time.monotonic()
             with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
                 async for chunk in response.content.iter_chunked(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
                         raise DownloadError(f"more than {max_bytes} bytes", final=True)
+                    elapsed = time.monotonic() - began
+                    if elapsed > grace and size < min_rate * elapsed:
+                        raise DownloadError(f"too slow ({size / elapsed / 1024:.1f} KiB/s)")
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
@@ -341,11 +394,13 @@ async def stream_to_file(session: aiohttp.ClientSession, url: str, target: Path,
     except DownloadError:
         partial.unlink(missing_ok=True)
         raise
-    except OSError as exc:  # a full disk, a read-only folder, a refused connection
+    except (OSError, aiohttp.ClientError, TimeoutError) as exc:  # a full disk, a read-only folder, the network
         partial.unlink(missing_ok=True)
-        raise DownloadError(f"{type(exc).__name__}: {exc}") from None
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        partial.unlink(missing_ok=True)
+        refused = getattr(exc, "os_error", None)
+        if isinstance(refused, NotPublic):  # a name that leads to no public address: trying again cannot help
+            raise DownloadError(f"refused: {refused}", final=True) from None
+        if isinstance(exc, OSError) and not isinstance(exc, aiohttp.ClientError):
+            raise DownloadError(f"{type(exc).__name__}: {exc}") from None
         raise DownloadError(f"{type(exc).__name__}") from None
     except asyncio.CancelledError:  # the bot stopping, or the video deleted: no partial file left behind
         partial.unlink(missing_ok=True)

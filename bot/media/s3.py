@@ -186,6 +186,27 @@ class S3Shelf:
             raise ShelfError(f"delete in the bucket failed: {_reason(exc)}") from None
         await self._uncache(location)
 
+    async def adopt(self, folder: Path, keep: set[str]) -> int:
+        """The local copies a run before cached (remembered only in its memory) are cached again as of now, so that
+        tidy() removes them in time instead of never; a download cut off halfway (`.part`) goes at once."""
+
+        def files() -> list[Path]:
+            return [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+
+        adopted = 0
+        now = time.monotonic()
+        for path in await asyncio.to_thread(files):
+            if str(path) in keep:
+                continue
+            if path.name.endswith(".part"):
+                with contextlib.suppress(FileNotFoundError):
+                    await asyncio.to_thread(os.remove, path)
+                continue
+            location = f"{S3_LOCATION}{self.key(path.relative_to(folder).as_posix())}"
+            self._cached.setdefault(location, (path, now))
+            adopted += 1
+        return adopted
+
     async def tidy(self) -> None:
         """Remove the local files cached more than `cache_for` seconds ago (the bucket holds them). Only those:
         copies kept on disk before the switch to a bucket are left alone."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from bot.extras import needs_extra
 
@@ -89,6 +90,11 @@ class Shelf(Protocol):
         """Periodic housekeeping (a cache to trim)."""
         ...
 
+    async def adopt(self, folder: Path, keep: set[str]) -> int:
+        """At start: take charge of the files a run before left in `folder` (a cache to trim in time), except those
+        in `keep` (copies whose home is that disk); return how many."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -107,6 +113,17 @@ async def open_shelf(settings: Settings) -> Shelf:
     return shelf
 
 
+class SentFile(web.FileResponse):
+    """A file response sent inside the handler (so that the connection counts as busy meanwhile). aiohttp prepares
+    the response the handler returns once more; FileResponse, unlike other responses, would then send it again
+    (a traceback for every copy served, and a 416 never ended): once sent, it is done."""
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        if self.prepared:
+            return self._payload_writer
+        return await super().prepare(request)
+
+
 class DiskShelf:
     """The copies stay in MEDIA_DIR, served with aiohttp's FileResponse (Range requests: players seek)."""
 
@@ -120,7 +137,8 @@ class DiskShelf:
     async def respond(self, request: web.Request, location: str, headers: dict[str, str]) -> web.StreamResponse | None:
         if not await asyncio.to_thread(Path(location).is_file):
             return None
-        response = web.FileResponse(location, headers={**headers, "Cache-Control": "public, max-age=86400"})
+        # private: a shared cache (a CDN in front of the bot) must not keep serving a copy after its video is deleted
+        response = SentFile(location, headers={**headers, "Cache-Control": "private, max-age=3600"})
         try:
             await response.prepare(request)  # sent inside the handler: the connection counts as busy meanwhile
         except ConnectionError:
@@ -133,6 +151,9 @@ class DiskShelf:
 
     async def tidy(self) -> None:
         return None
+
+    async def adopt(self, folder: Path, keep: set[str]) -> int:
+        return 0  # every file there is a kept copy, recorded as such
 
     async def close(self) -> None:
         return None

@@ -1,13 +1,15 @@
 """A server's blocked words and phrases, and the folding that makes disguised spellings match. No Discord here.
 
 Both the terms and the prompts are folded the same way before matching:
-  NFKC (fullwidth ｌａｖａ, ligatures, circled and styled letters become plain), case-folded, accents and
-  other combining marks dropped, invisible format characters removed (zero-width spaces and joiners,
-  bidi marks, soft hyphens: "la\u200bva" is "lava"), and the common Latin look-alikes of other scripts
-  (Cyrillic а е о р с х…, Greek ο α ν…) mapped to the Latin letters they imitate.
-A term then matches on word boundaries ("lava" is caught, "lavatory" is not); the words of a phrase may be
-separated by any spaces or punctuation. A term in a script written without spaces (Chinese, Japanese)
-matches anywhere, since such text has no word boundaries to find.
+  NFKC (fullwidth ｌａｖａ, ligatures, circled and styled letters become plain); invisible characters removed
+  (format characters such as zero-width spaces and joiners, bidi marks and soft hyphens, and the blank letters
+  and symbols that pass for nothing: Hangul fillers, the braille blank: "la\u200bva" and "la\u3164va" are "lava");
+  combining marks (accents) dropped; every other character that looks like a letter taken for that letter by
+  Unicode's confusables (UTS #39: Greek "ΝUDE", Armenian "ս", Latin "ɑ", Cyrillic "а", small capitals "ʟᴀᴠᴀ"), see
+  skeleton.py; and case-folded.
+A term then matches where no letter touches it ("lava" is caught in "__lava__" and "lava2", not in "lavatory"); the
+words of a phrase may be separated by any spaces, punctuation or underscores. A term in a script written without
+spaces (Chinese, Japanese) matches anywhere, since such text has no word boundaries to find.
 """
 
 from __future__ import annotations
@@ -18,24 +20,12 @@ from collections.abc import Iterable
 
 from bot.i18n import _
 
+from .skeleton import INVISIBLE, prototype
+
 __all__ = ["TERM_MAX", "Blocklist", "fold"]
 
 TERM_MAX = 100
-
-# Letters of other scripts that look like Latin ones, after case-folding (so only the lowercase forms).
-_LOOKALIKES = str.maketrans(
-    {
-        # Cyrillic
-        "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k", "м": "m",
-        "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q",
-        "ԝ": "w", "ӏ": "l", "ү": "y", "ɡ": "g",
-        # Greek
-        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
-        "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",
-        # Latin letters that pass for others
-        "ı": "i", "ȷ": "j", "ℓ": "l",
-    }
-)  # fmt: skip
+_UNSEEN = ("Mn", "Me", "Cf")  # combining marks and format characters: dropped
 
 
 def _is_spaceless(char: str) -> bool:
@@ -44,22 +34,30 @@ def _is_spaceless(char: str) -> bool:
     return name.startswith(("CJK ", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR"))
 
 
+def _visible(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) not in _UNSEEN and c not in INVISIBLE)
+
+
 def fold(text: str) -> str:
     """The form both terms and prompts are compared in (see the module's docstring)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
-    return unicodedata.normalize("NFKC", kept).translate(_LOOKALIKES)
+    text = _visible(unicodedata.normalize("NFKC", text))
+    for _pass in range(2):  # a prototype's case-folded form may have a prototype of its own (Ν → N → n)
+        text = _visible("".join(prototype(c) for c in text)).casefold()
+    return unicodedata.normalize("NFKC", text)
+
+
+_LETTER = r"[^\W\d_]"  # a letter (of any script): what a word boundary is made of here
 
 
 def _pattern(term: str) -> str | None:
-    words = re.findall(r"\w+", fold(term))
+    words = re.findall(r"[^\W_]+", fold(term))
     if not words:
         return None
-    body = r"\W+".join(re.escape(w) for w in words)
+    body = r"[\W_]+".join(re.escape(w) for w in words)
     if any(_is_spaceless(c) for c in "".join(words)):
         return body
-    return rf"(?<!\w){body}(?!\w)"
+    return rf"(?<!{_LETTER}){body}(?!{_LETTER})"
 
 
 class Blocklist:

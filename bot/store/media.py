@@ -58,6 +58,13 @@ class MediaStore:
         )
         return changed == 1
 
+    async def is_kept(self, video_id: str, kind: Kind) -> bool:
+        """Whether the bot keeps this file now (and so serves it)."""
+        row = await self.db.fetchone(
+            "SELECT 1 AS kept FROM media WHERE video_id = ? AND kind = ? AND state = 'kept'", (video_id, kind)
+        )
+        return row is not None
+
     async def tried(self, video_id: str, kind: Kind, tries: int, error: str, *, final: bool) -> None:
         """A try that did not keep the file: given up on (`final`), or still pending for a later sweep."""
         await self.db.execute(

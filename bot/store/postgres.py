@@ -9,10 +9,12 @@ Reads need no lock and run on the pool's other connections meanwhile.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
 from importlib import resources
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x6C756D61  # "luma": the advisory lock that serialises write transactions
 INSTANCE_LOCK = 0x6C756D62  # held by the one bot running on this database, for the life of its process
+LOCK_CHECK = 5.0  # seconds between looks at the connection that holds it
 _COUNT = re.compile(r"(\d+)$")
 
 
@@ -189,18 +192,65 @@ class PostgresInstanceLock:
         self._conn: Any = None
 
     async def acquire(self) -> None:
+        self._conn = await self._take()
+
+    async def _take(self) -> Any:
+        """A connection of its own holding the lock; AlreadyRunning (naming the holder) when another has it."""
         from .db import AlreadyRunning
 
         conn = await asyncpg.connect(self.url, server_settings={"application_name": f"luma-bot pid {os.getpid()}"})
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", INSTANCE_LOCK):
-            holder = await conn.fetchval(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1 LIMIT 1",
-                INSTANCE_LOCK,
-            )
+        try:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", INSTANCE_LOCK):
+                holder = await conn.fetchval(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                    " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1 LIMIT 1",
+                    INSTANCE_LOCK,
+                )
+                raise AlreadyRunning(str(holder or "?").removeprefix("luma-bot pid "))
+        except BaseException:
             await conn.close()
-            raise AlreadyRunning(str(holder or "?").removeprefix("luma-bot pid "))
-        self._conn = conn
+            raise
+        return conn
+
+    async def watch(self, lost: Callable[[str], None], every: float = LOCK_CHECK) -> None:
+        """Keep the lock for the life of the bot. It lives on one connection, which a restarted server, a network cut
+        or an idle-connection killer can end: then the server frees the lock, and a second bot could start beside
+        this one. So the connection is checked every `every` seconds (and at once when it is seen to drop); a lost
+        one is replaced and the lock taken again, and if another bot holds it by then, `lost(holder)` is called
+        (the bot stops). While the database cannot be reached, it keeps trying."""
+        from .db import AlreadyRunning
+
+        dropped = asyncio.Event()
+        listened: Any = None
+        while True:
+            conn = self._conn
+            if conn is not None:
+                if conn is not listened:
+                    conn.add_termination_listener(lambda _: dropped.set())
+                    listened = conn
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(every):
+                        await dropped.wait()
+                dropped.clear()
+                try:
+                    async with asyncio.timeout(every):
+                        if await conn.fetchval("SELECT 1") == 1:
+                            continue  # still there, and so is the lock
+                except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError):
+                    pass
+                log.warning("the connection holding the one-bot lock of the database dropped; taking the lock again")
+                self._conn = None
+                with contextlib.suppress(Exception):
+                    conn.terminate()
+            try:
+                self._conn = await self._take()
+                log.info("took the one-bot lock of the database again")
+            except AlreadyRunning as exc:
+                lost(str(exc))
+                return
+            except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError) as exc:
+                log.warning("cannot take the one-bot lock of the database again yet (%s)", type(exc).__name__)
+                await asyncio.sleep(every)
 
     async def release(self) -> None:
         if self._conn is not None:

@@ -140,12 +140,13 @@ class ExtendCommands:
 
     async def _link_now(self, target: ExtendTarget) -> str | None:
         """A link to the video that works now, for one the API knows only by its link (which expires): the
-        served copy, else its Discord attachment's URL, fetched afresh (those are signed for a day)."""
+        served copy while it is kept (once pruned, its link leads on to the Discord message: a web page, no video
+        for the API), else its Discord attachment's URL, fetched afresh (those are signed for a day)."""
         video = target.video
         if video is None or not target.needs_link:
             return None
         served = self.bot.links.served(video)
-        if served is not None:
+        if served is not None and await self.bot.jobs.media.is_kept(video.video_id, "video"):
             return served
         if video.attachment_url and video.message_id and video.message_channel_id:
             channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
