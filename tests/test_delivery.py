@@ -335,12 +335,15 @@ async def test_the_extend_button_in_a_dm_explains_where_it_works(tmp_path: Path)
 async def test_the_owner_is_told_the_details_once_when_the_setup_is_wrong(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
         owner = int(world.discord.owner["id"])
+        world.discord.guilds[world.guild]["name"] = "Creators discord.gg/free-nitro"  # anyone's to choose
+        await world.discord.dispatch("GUILD_UPDATE", world.discord.guild_payload(world.guild))
         world.luma.fail_next(403, "used_up", "balance is 0", paths=("/luma/videos",), times=2)
         for prompt in ("first try", "second try"):
             await world.generate(prompt, user=world.member if prompt == "first try" else world.other_member)
         await world.wait_for(lambda: len(failure_messages(world)) == 2)
         [alert] = await world.wait_for(lambda: world.discord.dm_messages(owner))
-        assert "balance is used up" in alert["content"] and "Creators" in alert["content"]
+        assert "balance is used up" in alert["content"]
+        assert "`Creators discord.gg/free-nitro`" in alert["content"], "#25: the server's name, as text, never a link"
         assert "code=used_up" in alert["content"]
         member_view = failure_messages(world)[0]["embeds"][0]["description"]
         assert "credits are used up" in member_view and "balance is 0" not in member_view

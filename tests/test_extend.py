@@ -14,10 +14,12 @@ from .harness import World
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
-async def make_video(world: World, prompt: str, *, user: int | None = None) -> tuple[dict[str, Any], str]:
+async def make_video(
+    world: World, prompt: str, *, user: int | None = None, **options: Any
+) -> tuple[dict[str, Any], str]:
     """Generate through the real path; return the result message and its video id."""
     before = {m["id"] for m in world.video_messages()}
-    await world.generate(prompt, user=user)
+    await world.generate(prompt, user=user, **options)
     message = await world.wait_for(lambda: [m for m in world.video_messages() if m["id"] not in before])
     fields = {f["name"]: f["value"] for f in message[0]["embeds"][0]["fields"]}
     return message[0], fields["Video ID"].strip("`")

@@ -84,3 +84,18 @@ async def test_age_restricted_only_allows_those_channels_and_their_threads(tmp_p
             m["channel_id"]
             for m in await world.wait_for(lambda: len(world.video_messages()) == 2 and world.video_messages())
         } == {str(world.other_channel), str(thread)}
+
+
+async def test_an_extension_of_a_video_behind_a_spoiler_stays_behind_one(tmp_path: Path) -> None:
+    """#25, suspected and real: an extension was posted as the server's setting or the member's option said, so
+    extending a spoilered video in a server without the setting showed it in the open."""
+    from .test_extend import extension_messages, make_video
+
+    async with World(tmp_path, callbacks=False) as world:
+        _, hidden = await make_video(world, "a twist ending", spoiler=True)
+        await world.discord.slash(
+            world.guild, world.channel, world.member, ["luma", "extend"], {"video": hidden, "prompt": "and then"}
+        )
+        [extension] = await world.wait_for(lambda: extension_messages(world))
+        [file] = extension["attachments"]
+        assert file["filename"].startswith("SPOILER_") and extension["embeds"][0]["description"].startswith(">>> ||")
