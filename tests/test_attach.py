@@ -301,6 +301,15 @@ async def test_pruning_keeps_the_history_and_the_served_link_leads_on(
             ), "on to the message that still carries the file"
 
 
+def script_a_result_without_an_id(world: World) -> None:
+    """The next task's result carries no video id (the API knows it only by its link, served by the fake's CDN)."""
+    seed = dict(fixture("seed_generate_text"))
+    del seed["video_id"]
+    seed["video_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.mp4"
+    seed["thumbnail_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.jpg"
+    world.luma.script_next_result(seed)
+
+
 @pytest.mark.parametrize("callbacks", [False, True], ids=["attachment", "served"])
 async def test_extending_a_video_the_api_knows_only_by_link_hands_it_a_link_that_works_now(
     tmp_path: Path, callbacks: bool
@@ -308,11 +317,7 @@ async def test_extending_a_video_the_api_knows_only_by_link_hands_it_a_link_that
     """The API gave no video id, so it can only be sent a link, and its own will have expired: it gets the
     served copy's link, or the Discord attachment's URL fetched afresh (signed for a day)."""
     async with World(tmp_path, callbacks=callbacks) as world:
-        seed = dict(fixture("seed_generate_text"))
-        del seed["video_id"]
-        seed["video_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.mp4"
-        seed["thumbnail_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.jpg"
-        world.luma.script_next_result(seed)
+        script_a_result_without_an_id(world)
         message, video_id = await make_video(world, "a video without an id")
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
         await world.discord.slash(
@@ -335,11 +340,7 @@ async def test_extending_a_pruned_video_never_hands_the_api_a_link_to_a_discord_
     (a web page, not a video), yet extending a video the API knows only by link still handed the API that link."""
     async with World(tmp_path, callbacks=True) as world:
         assert world.bot is not None
-        seed = dict(fixture("seed_generate_text"))
-        del seed["video_id"]
-        seed["video_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.mp4"
-        seed["thumbnail_url"] = f"{world.luma.url}/cdn/{seed['task_id']}.jpg"
-        world.luma.script_next_result(seed)
+        script_a_result_without_an_id(world)
         message, video_id = await make_video(world, "a video without an id, pruned")
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]
         copy = await kept(world, video_id)
