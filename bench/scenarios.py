@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.luma.fake import FakeLuma
-from bot.serving import free_port
+from bot.web.serving import free_port
 from tests.fakes.discord import FakeDiscord, Interaction
 
 from .botproc import ROOT, BotProcess
@@ -410,9 +410,9 @@ async def scale_and_resume(stage: Stage, count: int, settle: float, window: floa
 
 async def quota_throughput(count: int, limit: int) -> dict[str, Any]:
     """Reservations racing on real SQLite: how many per second, and that exactly `limit` are granted."""
-    from bot.jobs import JobService, NewJob
+    from bot.guilds.quota import Limits, QuotaExceeded, QuotaService
+    from bot.jobs.service import JobService, NewJob
     from bot.luma import LumaClient, VideoRequest
-    from bot.quota import Limits, QuotaExceeded, QuotaService
     from bot.store import Database, JobStore, QuotaStore
 
     folder = Path(tempfile.mkdtemp(prefix="luma-bench-"))

@@ -213,13 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(check(settings))
         if args.command == "sync":
             settings = _settings("discord_token")
-            from bot.app import sync_commands
+            from bot.app.running import sync_commands
 
             configure_logging(settings.log_level)
             return asyncio.run(sync_commands(settings, args.guild))
         if args.command == "run":
             settings = _settings("discord_token", "api_token")
-            from bot.app import run_bot
+            from bot.app.running import run_bot
 
             configure_logging(settings.log_level)
             raise_open_file_limit()

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 # aiosqlite and asyncpg: SQL parameters; botocore: signed requests, with the bucket's keys and session token).
 # LOG_LEVEL=DEBUG is for the bot's own modules, and only those: every other logger stays at INFO or above.
 OWN = ("bot", "cogs")
-LIMITED = ("asyncio", "aiohttp", "bot.web", "bot.serving")
+LIMITED = ("asyncio", "aiohttp", "bot.web")
 
 
 class RepeatLimit(logging.Filter):

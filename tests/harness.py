@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import LumaBot
+from bot.app.running import LumaBot
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.luma.fake import FakeLuma
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 from .fakes.discord import FakeDiscord, Interaction
 

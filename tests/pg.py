@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 __all__ = ["PostgresServer"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from bot.luma.fake import FakeLuma
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 from .fakes.discord import FakeDiscord
 from .test_cli import clean_env

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from typing import Any
 
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 __all__ = ["S3Server"]
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import aiohttp
 
-from bot.jobs import JobService, NewJob
+from bot.guilds.quota import Limits, QuotaService
+from bot.jobs.service import JobService, NewJob
 from bot.luma import LumaClient, VideoRequest
 from bot.luma.fake import FakeLuma
-from bot.quota import Limits, QuotaService
 from bot.store import QuotaStore
 from bot.store.db import Tx
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 TOKEN = "cli-token-abc"
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.media.destinations import Destinations, is_public
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 from .conftest import fixture
 from .harness import World

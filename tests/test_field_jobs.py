@@ -152,7 +152,7 @@ async def test_resume_asks_the_api_before_calling_an_old_job_timed_out(tmp_path:
 async def test_a_job_that_never_reached_the_api_is_sent_after_a_restart(tmp_path: Path) -> None:
     """Point 7: a crash between saving the job and sending it leaves a job the API never saw: it is sent
     at the next start (that cannot bill twice), and delivered."""
-    from bot.jobs import NewJob
+    from bot.jobs.service import NewJob
     from bot.luma import VideoRequest
 
     async with World(tmp_path, callbacks=False) as world:

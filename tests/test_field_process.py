@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.luma.fake import FakeLuma
-from bot.serving import free_port
 from bot.store import Database
+from bot.web.serving import free_port
 
 from . import harness
 from .disk import read_only, small_disk

@@ -74,7 +74,7 @@ async def test_metrics_are_for_loopback_or_a_token(tmp_path: Path) -> None:
 
 
 async def test_metrics_refuse_a_remote_address(tmp_path: Path) -> None:
-    from bot.web import _is_loopback
+    from bot.web.server import _is_loopback
 
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and not _is_loopback("203.0.113.9")
     assert not _is_loopback(None) and not _is_loopback("not an address")

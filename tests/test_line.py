@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.line import Line
+from bot.jobs.line import Line
 
 from .harness import World
 from .test_delivery import failure_messages

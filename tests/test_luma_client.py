@@ -27,7 +27,7 @@ from bot.luma import (
     VideoResult,
 )
 from bot.luma.fake import FakeLuma
-from bot.serving import free_port, start_app
+from bot.web.serving import free_port, start_app
 
 from .conftest import TOKEN, fixture
 

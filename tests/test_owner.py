@@ -18,7 +18,7 @@ from typing import Any
 import pexpect
 
 from bot.luma.fake import MEDIA, FakeLuma
-from bot.serving import free_port
+from bot.web.serving import free_port
 
 from .fakes.discord import FakeDiscord
 from .test_cli import clean_env

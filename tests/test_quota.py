@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.jobs import JobService, NewJob
+from bot.guilds.quota import Limits, QuotaExceeded, QuotaService
+from bot.jobs.service import JobService, NewJob
 from bot.luma import LumaClient, LumaServerError, LumaTaskFailed, TaskRecord, VideoRequest, VideoResult
-from bot.quota import Limits, QuotaExceeded, QuotaService
 from bot.store import QuotaStore
 
 G, U, U2 = 1, 10, 11

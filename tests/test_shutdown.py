@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.jobs import JobService
+from bot.guilds.quota import Limits, QuotaService
+from bot.jobs.service import JobService
 from bot.luma import LumaClient
-from bot.quota import Limits, QuotaService
 from bot.store import QuotaStore
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.caching import FreshCache
 from bot.luma import VideoRequest
 from bot.store import Database, Job, JobStore, Video, VideoStore
+from bot.store.caching import FreshCache
 from bot.store.db import load_migrations
 
 

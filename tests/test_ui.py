@@ -7,7 +7,7 @@ from typing import Any
 import discord
 
 from bot.store import Video
-from bot.ui import HistoryView, result_message, shorten
+from bot.ui.messages import HistoryView, result_message, shorten
 
 
 def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
@@ -55,10 +55,10 @@ def test_only_member_errors_reach_members_as_written() -> None:
     """The tree shows a MemberError as written; a ValueError (a programmer's) is a bug, not a message."""
     from discord import app_commands
 
-    from bot.admin import AdminError
+    from bot.app.tree import error_text
     from bot.errors import InputError
-    from bot.quota import QuotaExceeded
-    from bot.tree import error_text
+    from bot.guilds.admin import AdminError
+    from bot.guilds.quota import QuotaExceeded
 
     class Command:
         name = "x"

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.serving import start_app
+from bot.web.serving import start_app
 
 from .models import ASPECT_RATIOS, is_http_url
 

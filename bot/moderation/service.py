@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.caching import FreshCache
 from bot.errors import MemberError
 from bot.i18n import N_, _, ngettext
 from bot.store import Database, GuildStore, MemberBlock, ModerationStore
+from bot.store.caching import FreshCache
 
 from .blocklist import Blocklist
 from .durations import parse_duration

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import aiohttp
 import discord
 
-from bot.reach import PERMISSION_NAMES
+from bot.delivery.reach import PERMISSION_NAMES
 
 __all__ = [
     "GATEWAY_MESSAGE_CONTENT",

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.caching import FreshCache
 from bot.clock import from_iso
+from bot.store.caching import FreshCache
 
 from .db import Database, Tx
 

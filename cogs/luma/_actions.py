@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.again import FRAMES, again_request
+from bot.app.tree import reply_privately, speak_to
 from bot.errors import MemberError
-from bot.history import VIDEO_GONE, ExtendTarget
 from bot.i18n import N_, _
-from bot.inputs import image_in_message, pick_image
 from bot.luma import VideoRequest
+from bot.requests.again import FRAMES, again_request
+from bot.requests.history import VIDEO_GONE, ExtendTarget
+from bot.requests.inputs import image_in_message, pick_image
 from bot.store import Job, Video
-from bot.tree import reply_privately, speak_to
-from bot.ui import (
+from bot.ui.messages import (
     AGAIN_MODAL_PREFIX,
     ANIMATE_MODAL_PREFIX,
     ANIMATE_MODAL_TEMPLATE,
@@ -30,7 +30,7 @@ from ._flow import age_restricted, guild_options, start_from_interaction
 from ._generate import image_file
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 log = logging.getLogger(__name__)
 

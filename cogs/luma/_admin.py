@@ -13,17 +13,17 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
-from bot.admin import AdminError, GuildAdmin
+from bot.delivery.reach import missing_names, reach_in
+from bot.guilds.admin import AdminError, GuildAdmin
+from bot.guilds.quota import LIMIT_LABELS
 from bot.i18n import N_, _, ngettext
 from bot.moderation.blocklist import TERM_MAX
-from bot.quota import LIMIT_LABELS
-from bot.reach import missing_names, reach_in
-from bot.ui import plain, settings_embed, timestamp, usage_embed
+from bot.ui.messages import plain, settings_embed, timestamp, usage_embed
 
 from ._generate import ASPECT_CHOICES
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 RESULTS_NEED = N_(
     "⚠️ I lack {permissions} in {channel}: results there come in the member's interaction while it lasts (15 "

@@ -10,20 +10,20 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
+from bot.app.tree import reply_privately, speak_to
 from bot.errors import MemberError
-from bot.history import VIDEO_GONE, ExtendTarget, age, resolve_extend_target
 from bot.i18n import N_, _, use
-from bot.inputs import pick_image
 from bot.luma import PROMPT_MAX, PROMPT_MIN
+from bot.requests.history import VIDEO_GONE, ExtendTarget, age, resolve_extend_target
+from bot.requests.inputs import pick_image
 from bot.store import Video
-from bot.tree import reply_privately, speak_to
-from bot.ui import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
+from bot.ui.messages import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
 from ._flow import age_restricted, answer_reply, guild_options, start_from_interaction, start_from_reply
 from ._generate import image_file
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 log = logging.getLogger(__name__)
 

@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.access import access_refusal, is_exempt
+from bot.app.tree import not_here, reply_privately
+from bot.delivery.reach import reach_in
+from bot.guilds.access import access_refusal, is_exempt
+from bot.guilds.quota import QuotaExceeded
 from bot.i18n import N_, _, sentences
-from bot.inputs import ImageFile
-from bot.jobs import LineFull, NewJob
+from bot.jobs.service import LineFull, NewJob
 from bot.luma import VideoRequest
-from bot.options import VideoOptions, resolve_options
-from bot.quota import QuotaExceeded
-from bot.reach import reach_in
+from bot.moderation.wallet import BudgetSpent
+from bot.requests.inputs import ImageFile
+from bot.requests.options import VideoOptions, resolve_options
 from bot.store import GuildSettings
-from bot.tree import not_here, reply_privately
-from bot.ui import block_refusal, timestamp
-from bot.wallet import BudgetSpent
+from bot.ui.messages import block_refusal, timestamp
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.inputs import ImageFile, pick_image
 from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
+from bot.requests.inputs import ImageFile, pick_image
 
 from ._flow import guild_options, start_from_interaction
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 ASPECT_CHOICES = [
     app_commands.Choice(name=name, value=ratio)

@@ -8,15 +8,15 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.history import find_video, history_page
-from bot.tree import reply_privately
-from bot.ui import HistoryView, history_embed, video_page
+from bot.app.tree import reply_privately
+from bot.requests.history import find_video, history_page
+from bot.ui.messages import HistoryView, history_embed, video_page
 
 from ._extend import video_autocomplete
 from ._flow import age_restricted, browse_refusal
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 
 class HistoryCommands:

@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.ui import queue_embed, quota_embed
+from bot.ui.messages import queue_embed, quota_embed
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 
 class QuotaCommands:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
-from bot.tree import reply_privately, speak_to
-from bot.ui import (
+from bot.app.tree import reply_privately, speak_to
+from bot.ui.messages import (
     AGAIN_BUTTON_TEMPLATE,
     AGAIN_FORM_TEMPLATE,
     CANCEL_BUTTON_TEMPLATE,
@@ -28,7 +28,7 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
     from ._cog import LumaCog
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.serving import start_app
+from bot.web.serving import start_app
 
 from .discord_files import MIB, TooLarge, Upload, attachment, check_uploads, parse_multipart, refresh_urls
 from .discord_limits import InvalidForm, check_choices, check_commands, check_message, check_modal

@@ -10,10 +10,10 @@ from typing import Any
 
 import discord
 
-from bot.history import PAGE_SIZE
 from bot.i18n import N_, _, duration, ngettext, sentences
 from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
 from bot.media.links import Links
+from bot.requests.history import PAGE_SIZE
 from bot.store import Job, Video
 
 __all__ = [

@@ -26,8 +26,9 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.errors import MemberError
+from bot.guilds.quota import QuotaService
 from bot.i18n import _
-from bot.line import Line
+from bot.jobs.line import Line
 from bot.luma import (
     JobCancelled,
     LumaClient,
@@ -43,7 +44,6 @@ from bot.luma import (
     VideoResult,
 )
 from bot.media import KeptFile, files_of, unsigned
-from bot.quota import QuotaService
 from bot.store import Database, Job, JobStore, MediaStore, Video, VideoStore
 
 __all__ = ["Cadence", "DeliveryReceipt", "JobListener", "JobService", "LineFull", "NewJob", "QueueView"]

@@ -19,29 +19,29 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.callbacks import CallbackSigner
+from bot.app.servers import serves, turn_away
+from bot.app.translator import CatalogTranslator
+from bot.app.tree import LumaTree
 from bot.clock import Clock, system_clock
 from bot.config import Secret, Settings
-from bot.delivery import Delivery
+from bot.delivery.modlog import ModLog
+from bot.delivery.posting import Delivery
 from bot.extras import MissingExtra, needs_extra
-from bot.jobs import Cadence, JobService
+from bot.guilds.quota import Limits, QuotaService
+from bot.jobs.service import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute, Shelf, ShelfError, open_shelf
 from bot.media.destinations import Destinations
 from bot.media.frames import Frames
 from bot.media.links import use_discord_cdn
-from bot.metrics import Metrics
 from bot.moderation import Moderation
-from bot.modlog import ModLog
-from bot.quota import Limits, QuotaService
-from bot.servers import serves, turn_away
-from bot.serving import ConnectionGuard
+from bot.moderation.wallet import Wallet
 from bot.store import AlreadyRunning, Database, GuildStore, InstanceLock, ModerationStore, QuotaStore
 from bot.store.opening import open_database
-from bot.translator import CatalogTranslator
-from bot.tree import LumaTree
-from bot.wallet import Wallet
-from bot.web import WebServer
+from bot.web.callbacks import CallbackSigner
+from bot.web.metrics import Metrics
+from bot.web.server import WebServer
+from bot.web.serving import ConnectionGuard
 
 __all__ = ["LumaBot", "configure_discord_endpoints", "run_bot", "sync_commands"]
 

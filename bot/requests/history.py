@@ -7,10 +7,10 @@ from datetime import datetime
 
 from bot.errors import InputError
 from bot.i18n import N_, _, ago
-from bot.inputs import VideoRef, parse_video_ref
 from bot.luma import VideoRequest
 from bot.media import attachment_link, served_key
-from bot.options import VideoOptions
+from bot.requests.inputs import VideoRef, parse_video_ref
+from bot.requests.options import VideoOptions
 from bot.store import Video, VideoStore
 
 __all__ = [

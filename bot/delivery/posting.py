@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.delivery.reach import REQUEST_LIMIT, Reach, reach_in
 from bot.i18n import N_, _, ngettext, sentences, speaking
-from bot.jobs import DeliveryReceipt
+from bot.jobs.service import DeliveryReceipt
 from bot.luma import LumaError
 from bot.media import KeptFile, jump_url
-from bot.reach import REQUEST_LIMIT, Reach, reach_in
 from bot.store import Job, Video
-from bot.ui import (
+from bot.ui.messages import (
     Rendered,
     failure_message,
     failure_reason,
@@ -30,7 +30,7 @@ from bot.ui import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 __all__ = ["Delivery"]
 

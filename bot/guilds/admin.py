@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.config import ASPECT_RATIOS
 from bot.errors import MemberError
+from bot.guilds.quota import FLOORS, LIMIT_LABELS, QuotaService
 from bot.i18n import _
-from bot.quota import FLOORS, LIMIT_LABELS, QuotaService
 from bot.store import Database, GuildStore
 
 __all__ = ["AdminError", "GuildAdmin", "parse_limit"]

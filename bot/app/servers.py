@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.app.tree import NOT_SERVED
+from bot.delivery.reach import reach_in
 from bot.i18n import _, speaking
-from bot.reach import reach_in
-from bot.tree import NOT_SERVED
-from bot.ui import inert
+from bot.ui.messages import inert
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 __all__ = ["serves", "turn_away"]
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.i18n import N_, _
+from bot.moderation.wallet import BudgetSpent, Wallet
 from bot.store import Database, QuotaStore, Tx, Usage
-from bot.wallet import BudgetSpent, Wallet
 
 __all__ = ["LIMIT_LABELS", "Limits", "QuotaExceeded", "QuotaService", "QuotaStatus"]
 

@@ -18,12 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.callbacks import CallbackSigner
-from bot.jobs import JobService
+from bot.jobs.service import JobService
 from bot.luma import LumaError, TaskRecord
 from bot.media import MediaRoute
-from bot.metrics import CONTENT_TYPE, Metrics
-from bot.serving import ConnectionGuard, start_app
+from bot.web.callbacks import CallbackSigner
+from bot.web.metrics import CONTENT_TYPE, Metrics
+from bot.web.serving import ConnectionGuard, start_app
 
 __all__ = ["WebServer"]
 

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.delivery.reach import missing_names, reach_in
 from bot.i18n import _, speaking
 from bot.media.links import jump_url
-from bot.reach import missing_names, reach_in
 from bot.store import GuildSettings, Job, Video
-from bot.ui import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, inert, plain, shorten
+from bot.ui.messages import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, inert, plain, shorten
 
 if TYPE_CHECKING:
-    from bot.app import LumaBot
+    from bot.app.running import LumaBot
 
 __all__ = ["ModLog"]
 
