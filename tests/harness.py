@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app.running import LumaBot
+from bot.app.bot import LumaBot
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.luma.fake import FakeLuma

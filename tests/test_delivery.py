@@ -144,6 +144,22 @@ async def test_a_deleted_progress_message_gets_a_new_channel_message(tmp_path: P
         assert job.delivered_via == "followup" and job.delivered_message_id == int(message["id"])
 
 
+async def test_a_progress_edit_that_meets_the_deleted_message_does_not_end_the_follow_ups(tmp_path: Path) -> None:
+    """Discord answers 404 to an edit of a deleted original response, but the interaction's token still takes
+    follow-ups for its 15 minutes: the result goes there (no channel permission needed), not to the channel."""
+    async with World(tmp_path, callbacks=False, PROGRESS_INTERVAL="0.05") as world:
+        interaction, task_id = await world.held("the message will vanish before a progress tick")
+        world.discord.delete_message(interaction.original_message_id)  # type: ignore[arg-type]
+        edits = r"/webhooks/\d+/[^/]+/messages/@original$"
+        await world.wait_for(lambda: any(r.status == 404 for r in world.discord.calls("PATCH", edits)))
+        world.luma.finish(task_id)
+        await world.wait_for(lambda: world.video_messages())
+        [message] = world.video_messages()
+        job = await delivered_job(world)
+        assert job.delivered_via == "followup" and job.delivered_message_id == int(message["id"])
+        assert message["content"] == f"<@{world.member}>" and len(message["attachments"]) == 1
+
+
 @pytest.mark.parametrize("bot_knows", [True, False], ids=["bot-clock", "discord-refuses"])
 async def test_an_expired_token_posts_in_the_channel(tmp_path: Path, bot_knows: bool) -> None:
     async with World(tmp_path, callbacks=False) as world:

@@ -9,17 +9,15 @@ reply from such a server meanwhile is refused (bot/tree.py `not_here`).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 
 from bot.app.tree import NOT_SERVED
+from bot.delivery.outbox import Languages
+from bot.delivery.owner import OwnerMail
 from bot.delivery.reach import reach_in
 from bot.i18n import _, speaking
 from bot.ui.messages import inert
-
-if TYPE_CHECKING:
-    from bot.app.running import LumaBot
 
 __all__ = ["serves", "turn_away"]
 
@@ -31,11 +29,11 @@ def serves(allowed: frozenset[int], guild_id: int | None) -> bool:
     return guild_id is not None and (not allowed or guild_id in allowed)
 
 
-async def turn_away(bot: LumaBot, guild: discord.Guild) -> None:
+async def turn_away(client: discord.Client, guild: discord.Guild, languages: Languages, owner: OwnerMail) -> None:
     """Say why (in the server's system channel, where the bot may post), leave, and tell the owner."""
     channel = guild.system_channel
-    if channel is not None and reach_in(bot, guild.id, channel.id).can_post:
-        with speaking(await bot.public_locale(guild.id)):
+    if channel is not None and reach_in(client, guild.id, channel.id).can_post:
+        with speaking(await languages.public(guild.id)):
             text = _(NOT_SERVED)
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
@@ -56,6 +54,6 @@ async def turn_away(bot: LumaBot, guild: discord.Guild) -> None:
         ).format(server=inert(guild.name, 100), id=guild.id)
 
     try:
-        await bot.delivery.dm_owner(write)
+        await owner.send(write)
     except discord.HTTPException as exc:
         log.warning("could not tell the bot's owner that it left server %s (%s)", guild.id, exc.status)

@@ -49,8 +49,9 @@ def speak_to(interaction: discord.Interaction[Any]) -> str:
     client = interaction.client
     app = getattr(client, "application", None)
     owner = app.team.owner if app is not None and app.team and app.team.owner else getattr(app, "owner", None)
-    if owner is not None and interaction.user.id == owner.id:
-        client.owner_locale = locale  # type: ignore[attr-defined]
+    languages = getattr(client, "services", None) and client.services.languages  # type: ignore[attr-defined]
+    if owner is not None and interaction.user.id == owner.id and languages is not None:
+        languages.owner = locale
     return use(locale)
 
 

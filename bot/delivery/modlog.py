@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import discord
 
+from bot.delivery.outbox import Outbox
 from bot.delivery.reach import missing_names, reach_in
 from bot.i18n import _, speaking
 from bot.media.links import jump_url
 from bot.store import GuildSettings, Job, Video
 from bot.ui.messages import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, inert, plain, shorten
-
-if TYPE_CHECKING:
-    from bot.app.running import LumaBot
 
 __all__ = ["ModLog"]
 
@@ -37,36 +34,36 @@ def _frames(job: Job) -> list[tuple[str, str]]:
 
 
 class ModLog:
-    def __init__(self, bot: LumaBot) -> None:
-        self.bot = bot
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
 
     def _send(self, guild_id: int, build: Callable[[], discord.Embed]) -> None:
         """Post in the background (the member's answer never waits for the log), in the server's language."""
-        self.bot.jobs.spawn(self._post(guild_id, build), name=f"mod-log-{guild_id}")
+        self.outbox.spawn(self._post(guild_id, build), name=f"mod-log-{guild_id}")
 
     async def _post(self, guild_id: int, build: Callable[[], discord.Embed]) -> None:
         """Look before posting: where the bot may not post, nothing is sent (Discord would count the refusal against
         it) and the admin who chose the channel is told, once; without Embed Links the entry goes as plain text."""
-        settings = await self.bot.guild_store.get(guild_id)
+        settings = await self.outbox.guilds.get(guild_id)
         channel_id = settings.mod_log_channel_id
         if channel_id is None:
             return
-        locale = await self.bot.public_locale(guild_id)
+        locale = await self.outbox.languages.public(guild_id)
         with speaking(locale):
             embed = build()
-        reach = reach_in(self.bot, guild_id, channel_id)
+        reach = reach_in(self.outbox.client, guild_id, channel_id)
         missing = reach.for_posting(embeds=True)
         if not reach.can_post:
             await self._cannot_post(settings, missing, locale)
             return
-        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        channel = self.outbox.client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             if reach.known and not reach.can_embed:
                 await channel.send(Rendered(None, embed).as_text().content, allowed_mentions=NONE)
                 await self._cannot_post(settings, missing, locale)
             else:
                 await channel.send(embed=embed, allowed_mentions=NONE)
-                await self.bot.guild_store.clear_problem(guild_id, channel_id, "mod_log")
+                await self.outbox.guilds.clear_problem(guild_id, channel_id, "mod_log")
         except discord.HTTPException as exc:
             log.warning("could not post to the mod log of guild %s (%s %s)", guild_id, exc.status, exc.text)
             if exc.status == 403:  # the cache did not know yet (a permission changed a moment ago)
@@ -76,12 +73,12 @@ class ModLog:
         """Noted for `luma-bot check`; said once, by DM, to the admin who chose the channel."""
         assert settings.mod_log_channel_id is not None
         guild_id, channel_id = settings.guild_id, settings.mod_log_channel_id
-        if not await self.bot.guild_store.note_problem(guild_id, channel_id, "mod_log", missing):
+        if not await self.outbox.guilds.note_problem(guild_id, channel_id, "mod_log", missing):
             return
         log.warning("the mod log of guild %s cannot be posted in full: the bot lacks %s", guild_id, missing)
         if settings.mod_log_set_by is None:
             return
-        guild = self.bot.get_guild(guild_id)
+        guild = self.outbox.client.get_guild(guild_id)
         with speaking(locale):
             values = {
                 "channel": f"<#{channel_id}>",
@@ -100,7 +97,7 @@ class ModLog:
                     "`/luma-admin settings mod_log_channel`."
                 ).format(**values)
         try:
-            dm = await self.bot.create_dm(discord.Object(settings.mod_log_set_by))  # type: ignore[arg-type]
+            dm = await self.outbox.client.create_dm(discord.Object(settings.mod_log_set_by))  # type: ignore[arg-type]
             await dm.send(text, allowed_mentions=NONE)
         except discord.HTTPException as exc:
             log.info("could not tell the admin of guild %s about the mod log (%s)", guild_id, exc.status)
@@ -125,7 +122,7 @@ class ModLog:
             embed.add_field(name=_("Extends"), value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
         if video is not None:
             video_word, message_word = _("video"), _("message")
-            links = [f"[{video_word}]({self.bot.links.lasting(video)})"]
+            links = [f"[{video_word}]({self.outbox.links.lasting(video)})"]
             if message is not None:
                 links.insert(0, f"[{message_word}]({jump_url(job.guild_id, *message)})")
             embed.add_field(name=_("Result"), value=" · ".join(links)[:1024], inline=False)

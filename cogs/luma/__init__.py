@@ -8,7 +8,7 @@ from ._admin import AdminCog
 from ._cog import LumaCog
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 
 async def setup(bot: LumaBot) -> None:

@@ -30,7 +30,7 @@ from ._flow import age_restricted, guild_options, start_from_interaction
 from ._generate import image_file
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 log = logging.getLogger(__name__)
 

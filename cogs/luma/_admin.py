@@ -23,7 +23,7 @@ from bot.ui.messages import plain, settings_embed, timestamp, usage_embed
 from ._generate import ASPECT_CHOICES
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 RESULTS_NEED = N_(
     "⚠️ I lack {permissions} in {channel}: results there come in the member's interaction while it lasts (15 "

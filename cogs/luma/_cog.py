@@ -16,7 +16,7 @@ from ._quota import QuotaCommands
 from ._views import RESULT_BUTTONS, CancelButton, VideoButton
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 
 @app_commands.guild_only()

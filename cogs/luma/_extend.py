@@ -23,7 +23,7 @@ from ._flow import age_restricted, answer_reply, guild_options, start_from_inter
 from ._generate import image_file
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class ExtendCommands:
             video = await self.bot.jobs.videos.by_message(message.guild.id, reference.message_id)
         if video is None:
             return
-        use(await self.bot.public_locale(message.guild.id))  # a message carries no locale: the server's
+        use(await self.bot.languages.public(message.guild.id))  # a message carries no locale: the server's
         if not PROMPT_MIN <= len(prompt) <= PROMPT_MAX:
             text = _("To extend a video, reply with a prompt of {min} to {max} characters.").format(
                 min=PROMPT_MIN, max=PROMPT_MAX

@@ -24,7 +24,7 @@ from bot.store import GuildSettings
 from bot.ui.messages import block_refusal, timestamp
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.requests.inputs import ImageFile, pick_image
 from ._flow import guild_options, start_from_interaction
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 ASPECT_CHOICES = [
     app_commands.Choice(name=name, value=ratio)

@@ -16,7 +16,7 @@ from ._extend import video_autocomplete
 from ._flow import age_restricted, browse_refusal
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 
 class HistoryCommands:

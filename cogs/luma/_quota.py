@@ -11,7 +11,7 @@ from discord.app_commands import locale_str
 from bot.ui.messages import queue_embed, quota_embed
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
 
 class QuotaCommands:

@@ -28,7 +28,7 @@ from bot.ui.messages import (
 )
 
 if TYPE_CHECKING:
-    from bot.app.running import LumaBot
+    from bot.app.bot import LumaBot
 
     from ._cog import LumaCog
 

@@ -1,0 +1,124 @@
+"""What the bot opens before anything else, and closes last: the one-bot lock, the database, the HTTP sessions and
+the shelf of kept copies. A problem here is one sentence for the owner (StartupError), never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.extras import needs_extra
+from bot.media import Shelf, ShelfError, open_shelf
+from bot.media.destinations import Destinations
+from bot.store import AlreadyRunning, Database, InstanceLock
+from bot.store.opening import open_database
+
+__all__ = ["Resources", "StartupError", "open_resources"]
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message says what the owner should change."""
+
+
+@dataclass
+class Resources:
+    lock: Any  # InstanceLock (SQLite) or PostgresInstanceLock
+    db: Database | None = None
+    session: aiohttp.ClientSession | None = None  # the API and Discord's own REST
+    media_session: aiohttp.ClientSession | None = None  # downloads of given links: public addresses only
+    destinations: Destinations | None = None
+    shelf: Shelf | None = None
+    watch: asyncio.Task[None] | None = None  # keeps PostgreSQL's one-bot lock (store/postgres.py)
+
+    async def close(self) -> None:
+        """Last of all: the sessions, the shelf, the database, then the lock."""
+        if self.shelf is not None:
+            await self.shelf.close()
+        for session in (self.session, self.media_session):
+            if session is not None:
+                await session.close()
+        if self.db is not None:
+            await self.db.close()
+        if self.watch is not None:
+            self.watch.cancel()
+            await asyncio.gather(self.watch, return_exceptions=True)
+        released = self.lock.release()
+        if released is not None:  # PostgreSQL's lock is released over its connection
+            await released
+
+
+async def open_resources(settings: Settings, clock: Clock, lock_lost: Callable[[str], None]) -> Resources:
+    """The lock first (a second bot stops here), then the database (migrated), the sessions and the shelf."""
+    resources = Resources(lock=await _take_lock(settings))
+    try:
+        if settings.database_url:
+            resources.watch = asyncio.create_task(resources.lock.watch(lock_lost), name="lock-watch")
+        resources.session = aiohttp.ClientSession()
+        resources.db = await _open_database(settings, clock)
+        resources.destinations = Destinations([settings.api_base, settings.discord_cdn_url])
+        resources.media_session = aiohttp.ClientSession(connector=resources.destinations.connector())
+        try:  # MEDIA_DIR, or the bucket of MEDIA_S3_BUCKET, reached once now: a wrong key or name is said at start
+            resources.shelf = await open_shelf(settings)
+        except ShelfError as exc:
+            raise StartupError(str(exc)) from None
+    except BaseException:
+        await resources.close()
+        raise
+    return resources
+
+
+def _where(settings: Settings) -> tuple[str, str]:
+    return settings.database_name, "DATABASE_URL" if settings.database_url else "DATABASE_PATH"
+
+
+def _from_asyncpg(exc: BaseException) -> bool:  # a wrong password, no such database, refused
+    return type(exc).__module__.startswith("asyncpg")
+
+
+def _cannot_open(settings: Settings, detail: object) -> StartupError:
+    where, setting = _where(settings)
+    return StartupError(f"the database at {where} cannot be opened ({detail}): check {setting}")
+
+
+async def _take_lock(settings: Settings) -> Any:
+    """One bot per database: a flock beside the SQLite file, or PostgreSQL's session advisory lock."""
+    try:
+        if settings.database_url:
+            postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
+            lock = postgres.PostgresInstanceLock(settings.database_url)
+            await lock.acquire()
+            return lock
+        lock = InstanceLock(settings.database_path)
+        lock.acquire()
+        return lock
+    except AlreadyRunning as exc:
+        raise StartupError(
+            f"another luma-bot (pid {exc}) is already running on the database at {_where(settings)[0]}: "
+            "stop it first (two would both deliver, and bill, every video)"
+        ) from None
+    except OSError as exc:
+        raise _cannot_open(settings, exc.strerror or exc) from None
+    except Exception as exc:
+        if not _from_asyncpg(exc):
+            raise
+        raise _cannot_open(settings, exc) from None
+
+
+async def _open_database(settings: Settings, clock: Clock) -> Database:
+    try:
+        return await open_database(settings.database_path, settings.database_url, clock=clock)
+    except (OSError, sqlite3.Error) as exc:
+        raise _cannot_open(settings, exc) from None
+    except Exception as exc:
+        if not _from_asyncpg(exc):
+            raise
+        raise _cannot_open(settings, exc) from None
