@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.config import Settings, SettingsError
@@ -162,68 +162,89 @@ async def _migrate_media(settings: Settings) -> int:
     return 0
 
 
+def _fake_luma(args: argparse.Namespace) -> int:
+    from bot.luma.fake import serve
+
+    token = args.token or Settings.from_env().api_token
+    token_text = token.get() if hasattr(token, "get") else token
+    if not token_text:
+        print("fake-luma needs a token: pass --token or set ACEDATACLOUD_API_TOKEN (see .env.example)", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        asyncio.run(serve(args.host, args.port, str(token_text), args.delay, args.max_in_flight, args.video_bytes))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _setup(args: argparse.Namespace) -> int:
+    from bot.owner.setup import setup
+
+    with speaking(terminal_locale()):
+        return asyncio.run(setup(Path(".env").absolute()))
+
+
+def _invite_command(args: argparse.Namespace) -> int:
+    with speaking(terminal_locale()):
+        return asyncio.run(_invite(_settings("discord_token")))
+
+
+def _try(args: argparse.Namespace) -> int:
+    from bot.owner.trial import trial
+
+    settings = _settings("api_token")
+    with speaking(terminal_locale()):
+        return asyncio.run(
+            trial(settings, args.prompt, yes=args.yes, record=args.record, out_dir=args.out,
+                  aspect_ratio=args.aspect_ratio)
+        )  # fmt: skip
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = _settings("discord_token", "api_token")
+    from bot.owner.check import check
+
+    with speaking(terminal_locale()):
+        return asyncio.run(check(settings))
+
+
+def _sync(args: argparse.Namespace) -> int:
+    settings = _settings("discord_token")
+    from bot.app.running import sync_commands
+
+    configure_logging(settings.log_level)
+    return asyncio.run(sync_commands(settings, args.guild))
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings("discord_token", "api_token")
+    from bot.app.running import run_bot
+
+    configure_logging(settings.log_level)
+    raise_open_file_limit()
+    return run_bot(settings)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "fake-luma": _fake_luma,
+    "migrate-db": lambda args: asyncio.run(_migrate_db(_settings(), args.to)),
+    "migrate-media": lambda args: asyncio.run(_migrate_media(_settings())),
+    "setup": _setup,
+    "invite": _invite_command,
+    "try": _try,
+    "check": _check,
+    "sync": _sync,
+    "run": _run,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    command = COMMANDS.get(args.command)
+    if command is None:
+        return 0
     try:
-        if args.command == "fake-luma":
-            from bot.luma.fake import serve
-
-            token = args.token or Settings.from_env().api_token
-            token_text = token.get() if hasattr(token, "get") else token
-            if not token_text:
-                print(
-                    "fake-luma needs a token: pass --token or set ACEDATACLOUD_API_TOKEN (see .env.example)",
-                    file=sys.stderr,
-                )
-                return EXIT_CONFIG
-            try:
-                asyncio.run(
-                    serve(args.host, args.port, str(token_text), args.delay, args.max_in_flight, args.video_bytes)
-                )
-            except KeyboardInterrupt:
-                pass
-            return 0
-        if args.command == "migrate-db":
-            settings = _settings()
-            return asyncio.run(_migrate_db(settings, args.to))
-        if args.command == "migrate-media":
-            return asyncio.run(_migrate_media(_settings()))
-        if args.command == "setup":
-            from bot.owner.setup import setup
-
-            with speaking(terminal_locale()):
-                return asyncio.run(setup(Path(".env").absolute()))
-        if args.command == "invite":
-            with speaking(terminal_locale()):
-                return asyncio.run(_invite(_settings("discord_token")))
-        if args.command == "try":
-            from bot.owner.trial import trial
-
-            settings = _settings("api_token")
-            with speaking(terminal_locale()):
-                return asyncio.run(
-                    trial(settings, args.prompt, yes=args.yes, record=args.record, out_dir=args.out,
-                          aspect_ratio=args.aspect_ratio)
-                )  # fmt: skip
-        if args.command == "check":
-            settings = _settings("discord_token", "api_token")
-            from bot.owner.check import check
-
-            with speaking(terminal_locale()):
-                return asyncio.run(check(settings))
-        if args.command == "sync":
-            settings = _settings("discord_token")
-            from bot.app.running import sync_commands
-
-            configure_logging(settings.log_level)
-            return asyncio.run(sync_commands(settings, args.guild))
-        if args.command == "run":
-            settings = _settings("discord_token", "api_token")
-            from bot.app.running import run_bot
-
-            configure_logging(settings.log_level)
-            raise_open_file_limit()
-            return run_bot(settings)
+        return command(args)
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"luma-bot: {problem}", file=sys.stderr)
@@ -231,7 +252,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtra as exc:
         print(f"luma-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

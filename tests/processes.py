@@ -16,7 +16,7 @@ from bot.luma.fake import FakeLuma
 from bot.web.serving import free_port
 
 from .fakes.discord import FakeDiscord
-from .test_cli import clean_env
+from .helpers import clean_env, eventually
 
 
 class Stage:
@@ -77,16 +77,16 @@ async def start(
 async def until_healthy(env: dict[str, str], proc: asyncio.subprocess.Process) -> None:
     url = f"http://127.0.0.1:{env['WEB_PORT']}/healthz"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
-        for _ in range(400):
+
+        async def healthy() -> bool:
             assert proc.returncode is None, "the bot stopped"
             try:
                 async with http.get(url) as r:
-                    if r.status == 200:
-                        return
+                    return r.status == 200
             except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("the bot never became healthy")
+                return False
+
+        await eventually(healthy, timeout=20, every=0.05, what="the bot to become healthy")
 
 
 async def finish(proc: asyncio.subprocess.Process, timeout: float = 20) -> tuple[int, str]:

@@ -4,8 +4,10 @@ and turn every start-up problem into one sentence and exit 2."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -45,43 +47,36 @@ async def wait_for_discord(settings: Settings) -> None:
                 await asyncio.sleep(pause)
 
 
-async def _run(settings: Settings) -> None:
-    bot = LumaBot(settings)
-    loop = asyncio.get_running_loop()
-    closing: list[asyncio.Task[None]] = []  # kept referenced until done
-    state = {"stopping": False, "entered": False}  # a signal may come before discord.py's client is set up
+class _Stopper:
+    """SIGINT and SIGTERM: before Discord is reached the wait is cancelled (nothing was opened); after, the bot
+    closes, once. A signal may come before discord.py's client is set up (`entered`)."""
 
-    waiting = loop.create_task(wait_for_discord(settings))
+    def __init__(self, bot: LumaBot, waiting: asyncio.Task[None]) -> None:
+        self.bot, self.waiting = bot, waiting
+        self.stopping = self.entered = False
+        self.closing: list[asyncio.Task[None]] = []  # kept referenced until done
 
-    def stop(*_: Any) -> None:
-        waiting.cancel()
-        if not state["stopping"]:
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self)
+            except NotImplementedError:  # pragma: no cover (Windows)
+                pass
+
+    def __call__(self, *_: Any) -> None:
+        self.waiting.cancel()
+        if not self.stopping:
             log.info("stopping (jobs in flight resume at the next start)")
-        state["stopping"] = True
-        if state["entered"] and not closing:
-            closing.append(loop.create_task(bot.close()))
+        self.stopping = True
+        if self.entered and not self.closing:
+            self.closing.append(asyncio.get_running_loop().create_task(self.bot.close()))
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop)
-        except NotImplementedError:  # pragma: no cover (Windows)
-            pass
-    assert settings.discord_token is not None
+
+@contextlib.contextmanager
+def _refusals_end_the_process() -> Iterator[None]:
+    """What stops the start for good (a setting, a token, an intent) is one line in the log and exit status 2."""
     try:
-        try:
-            await waiting
-        except asyncio.CancelledError:
-            if not state["stopping"]:
-                raise
-            return  # stopped before Discord could be reached: nothing was opened
-        async with bot:
-            state["entered"] = True
-            if state["stopping"]:
-                return
-            await bot.start(settings.discord_token.get())
-        await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
-        if bot.exit_code:
-            raise SystemExit(bot.exit_code)
+        yield
     except (StartupError, MissingExtra) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None
@@ -94,8 +89,31 @@ async def _run(settings: Settings) -> None:
             "Intents): switch it on there, or set MESSAGE_CONTENT_INTENT=false"
         )
         raise SystemExit(2) from None
+
+
+async def _run(settings: Settings) -> None:
+    bot = LumaBot(settings)
+    stopper = _Stopper(bot, asyncio.get_running_loop().create_task(wait_for_discord(settings)))
+    stopper.install(asyncio.get_running_loop())
+    assert settings.discord_token is not None
+    try:
+        with _refusals_end_the_process():
+            try:
+                await stopper.waiting
+            except asyncio.CancelledError:
+                if not stopper.stopping:
+                    raise
+                return  # stopped before Discord could be reached: nothing was opened
+            async with bot:
+                stopper.entered = True
+                if stopper.stopping:
+                    return
+                await bot.start(settings.discord_token.get())
+            await bot.close()  # `async with` skips it once discord.py counts as closed: wait for ours to finish
+            if bot.exit_code:
+                raise SystemExit(bot.exit_code)
     finally:
-        if state["entered"]:
+        if stopper.entered:
             await bot.close()
 
 

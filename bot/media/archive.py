@@ -34,6 +34,7 @@ from bot.luma.models import is_http_url
 from bot.store import MediaFile, MediaStore, Video
 
 from .destinations import MAX_REDIRECTS, REDIRECTS, Destinations, NotPublic
+from .pruning import Pruner
 from .shelf import S3_LOCATION, DiskShelf, Shelf, ShelfError
 
 __all__ = ["Archiver", "DownloadError", "KeptFile", "files_of", "stream_to_file"]
@@ -45,7 +46,6 @@ CHUNK = 256 * 1024
 MIN_RATE = 32 * 1024  # bytes a second, on average, that a download must reach after RATE_GRACE seconds
 RATE_GRACE = 30.0
 SUFFIX = {"video": ".mp4", "thumbnail": ".jpg", "frame": ".img"}  # a frame's type is on its row (bot/store/frames)
-FRESH = 120.0  # seconds a just-kept file is safe from pruning (it may be on its way to Discord)
 
 
 def files_of(video: Video) -> dict[Any, str]:
@@ -93,7 +93,6 @@ class Archiver:
         self.folder = folder  # downloads land here; the shelf keeps them (on this disk, or in a bucket)
         self.shelf: Shelf = shelf or DiskShelf()
         self.max_bytes = max_bytes
-        self.max_total_bytes = max_total_bytes
         self.pauses = pauses
         self.retry_every = retry_every
         self.give_up_after = give_up_after
@@ -101,9 +100,7 @@ class Archiver:
         self._tasks: dict[tuple[str, str], asyncio.Task[KeptFile | None]] = {}
         # the outcome of each download's first try: what a waiting delivery needs (retries go on without it)
         self._first: dict[tuple[str, str], asyncio.Future[KeptFile | None]] = {}
-        self.fresh_for = FRESH
-        self._fresh: dict[str, float] = {}  # video ids kept moments ago: not pruned yet
-        self._prune_lock = asyncio.Lock()
+        self.pruner = Pruner(store, self.shelf, max_total_bytes)
         # copies being shelved and recorded, by (video, kind): never cancelled halfway by a Delete
         self._finishing: dict[tuple[str, str], asyncio.Future[bool]] = {}
         self._sweeper: asyncio.Task[None] | None = None
@@ -260,7 +257,7 @@ class Archiver:
             location = await self.shelf.put(path, self.name(item))
         except ShelfError as exc:
             raise DownloadError(str(exc)) from None
-        self._fresh[item.video_id] = time.monotonic()
+        self.pruner.just_kept(item.video_id)
         try:
             recorded = await self.store.kept(item.video_id, item.kind, location, size, tries)
         except Exception as exc:  # a full disk: the file is there, the row stays pending for the next round
@@ -275,34 +272,8 @@ class Archiver:
         return True
 
     async def prune(self) -> int:
-        """Delete the oldest copies until the kept files fit in `max_total_bytes`; return how many went.
-        A pruned video keeps its history row and its Discord attachment; only the bot's copy goes."""
-        if self.max_total_bytes is None:
-            return 0
-        removed = 0
-        async with self._prune_lock:
-            now = time.monotonic()
-            self._fresh = {v: t for v, t in self._fresh.items() if now - t < self.fresh_for}
-            _, used = await self.store.usage()
-            while used > self.max_total_bytes:
-                candidates = [f for f in await self.store.oldest_kept(100) if f.video_id not in self._fresh]
-                if not candidates:
-                    break
-                for item in candidates:
-                    if used <= self.max_total_bytes:
-                        break
-                    if item.path:
-                        try:
-                            await self.shelf.remove(item.path)
-                        except ShelfError as exc:  # the bucket down: the row stays kept, pruned next time
-                            log.warning("could not prune %s (%s)", item.path, exc)
-                            return removed
-                    await self.store.pruned(item.video_id, item.kind)
-                    used -= item.bytes or 0
-                    removed += 1
-        if removed:
-            log.info("pruned %d kept files to stay under MEDIA_MAX_GB", removed)
-        return removed
+        """Delete the oldest copies until the kept files fit in MEDIA_MAX_GB (bot/media/pruning.py)."""
+        return await self.pruner.prune()
 
     async def forget(self, video_id: str) -> int:
         """A result its requester (or a moderator) deleted: the bot's copy goes too; the row stays. (It is no
@@ -351,6 +322,26 @@ async def _follow(
     raise DownloadError(f"more than {MAX_REDIRECTS} redirects", final=True)
 
 
+async def _write_body(
+    response: aiohttp.ClientResponse, partial: Path, max_bytes: int, min_rate: float, grace: float
+) -> int:
+    """The response's body into `partial`, synced to the disk; its size. Cut off over `max_bytes`, or when it comes
+    slower than `min_rate` bytes a second on average after `grace` seconds."""
+    size, began = 0, time.monotonic()
+    with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
+        async for chunk in response.content.iter_chunked(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise DownloadError(f"more than {max_bytes} bytes", final=True)
+            elapsed = time.monotonic() - began
+            if elapsed > grace and size < min_rate * elapsed:
+                raise DownloadError(f"too slow ({size / elapsed / 1024:.1f} KiB/s)")
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return size
+
+
 async def stream_to_file(
     session: aiohttp.ClientSession,
     url: str,
@@ -377,18 +368,7 @@ async def stream_to_file(
             if response.content_length is not None and response.content_length > max_bytes:
                 raise DownloadError(f"{response.content_length} bytes is over the limit", final=True)
             await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-            size, began = 0, time.monotonic()
-            with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
-                async for chunk in response.content.iter_chunked(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise DownloadError(f"more than {max_bytes} bytes", final=True)
-                    elapsed = time.monotonic() - began
-                    if elapsed > grace and size < min_rate * elapsed:
-                        raise DownloadError(f"too slow ({size / elapsed / 1024:.1f} KiB/s)")
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            size = await _write_body(response, partial, max_bytes, min_rate, grace)
         os.replace(partial, target)
         return target, size
     except DownloadError:

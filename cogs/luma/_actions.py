@@ -26,6 +26,7 @@ from bot.ui.messages import (
     modal_values,
 )
 
+from ._base import LumaCogPart
 from ._flow import age_restricted, guild_options, start_from_interaction
 from ._generate import image_file
 
@@ -55,9 +56,7 @@ GONE_FRAMES = {
 }
 
 
-class ActionCommands:
-    bot: LumaBot
-
+class ActionCommands(LumaCogPart):
     if TYPE_CHECKING:  # from ExtendCommands, beside it in the cog
 
         async def _link_now(self, target: ExtendTarget) -> str | None: ...

@@ -9,11 +9,12 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from ._actions import ActionCommands
+from ._base import LUMA_COG
 from ._extend import ExtendCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
-from ._views import RESULT_BUTTONS, CancelButton, VideoButton
+from ._views import RESULT_BUTTONS, CancelButton
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -27,6 +28,7 @@ class LumaCog(
     HistoryCommands,
     QuotaCommands,
     commands.GroupCog,
+    name=LUMA_COG,
     group_name="luma",
     group_description=locale_str("Make AI videos with Luma"),
 ):
@@ -44,11 +46,9 @@ class LumaCog(
     async def cog_load(self) -> None:
         for menu in self.menus:
             self.bot.tree.add_command(menu)
-        VideoButton.handler = self
         self.bot.add_dynamic_items(*RESULT_BUTTONS, CancelButton)
 
     async def cog_unload(self) -> None:
         for menu in self.menus:
             self.bot.tree.remove_command(menu.name, type=menu.type)
         self.bot.remove_dynamic_items(*RESULT_BUTTONS, CancelButton)
-        VideoButton.handler = None

@@ -19,6 +19,7 @@ from bot.requests.inputs import pick_image
 from bot.store import Video
 from bot.ui.messages import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
+from ._base import LumaCogPart
 from ._flow import age_restricted, answer_reply, guild_options, start_from_interaction, start_from_reply
 from ._generate import image_file
 
@@ -46,9 +47,7 @@ async def video_autocomplete(interaction: discord.Interaction[LumaBot], current:
     ]
 
 
-class ExtendCommands:
-    bot: LumaBot
-
+class ExtendCommands(LumaCogPart):
     @app_commands.command(name="extend", description=locale_str("Continue one of this server's videos"))
     @app_commands.describe(
         video=locale_str("The video: pick from the list, or paste its id or link"),

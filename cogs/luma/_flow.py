@@ -164,38 +164,14 @@ async def start_from_interaction(
     assert interaction.channel is not None
     settings = settings or await bot.guild_store.get(interaction.guild_id)
     roles = member_roles(interaction.user)
-    refusal = await request_refusal(
-        bot,
-        settings,
-        user_id=interaction.user.id,
-        channel=interaction.channel,
-        roles=roles,
-        is_admin=interaction.permissions.manage_guild,
-        prompt=request.prompt,
-    )
-    if refusal:
-        await reply_privately(interaction, refusal[0])
+    if await _refused(bot, interaction, settings, roles, request.prompt):
         return
     # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
     # reserved right after; a refusal then removes the public "thinking…" and answers privately.
     callback = await interaction.response.defer(thinking=True)
     bot.metrics.ack_seconds.observe(max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds()))
-    new = NewJob(
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-        user_id=interaction.user.id,
-        request=request,
-        parent_video_id=parent_video_id,
-        application_id=interaction.application_id,
-        interaction_token=interaction.token,
-        progress_message_id=callback.message_id if callback is not None else None,
-        exempt=is_exempt(settings, roles),
-        # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
-        attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
-        spoiler=settings.spoiler if spoiler is None else spoiler,
-        member_locale=str(interaction.locale),
-        age_restricted=age_restricted(interaction.channel),
-    )
+    progress_message_id = callback.message_id if callback is not None else None
+    new = _new_job(interaction, request, settings, roles, progress_message_id, parent_video_id, spoiler)
     try:
         job = await bot.jobs.accept(new)
     except (QuotaExceeded, LineFull, BudgetSpent) as exc:
@@ -213,6 +189,53 @@ async def start_from_interaction(
         except Exception:  # the job goes on with the Discord link; only a later Again could miss the copy
             log.exception("could not record an uploaded frame of %r", job)
     await bot.jobs.line_up(job)
+
+
+async def _refused(
+    bot: LumaBot, interaction: discord.Interaction[LumaBot], settings: GuildSettings, roles: list[int], prompt: str
+) -> bool:
+    """The checks that need nothing saved (channel, role, block, blocklist…): a refusal is told privately."""
+    refusal = await request_refusal(
+        bot,
+        settings,
+        user_id=interaction.user.id,
+        channel=interaction.channel,
+        roles=roles,
+        is_admin=interaction.permissions.manage_guild,
+        prompt=prompt,
+    )
+    if refusal:
+        await reply_privately(interaction, refusal[0])
+    return bool(refusal)
+
+
+def _new_job(
+    interaction: discord.Interaction[LumaBot],
+    request: VideoRequest,
+    settings: GuildSettings,
+    roles: list[int],
+    progress_message_id: int | None,
+    parent_video_id: str | None,
+    spoiler: bool | None,
+) -> NewJob:
+    """The job a member's command asks for, with what its delivery needs of the interaction."""
+    assert interaction.guild_id is not None and interaction.channel_id is not None
+    return NewJob(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        user_id=interaction.user.id,
+        request=request,
+        parent_video_id=parent_video_id,
+        application_id=interaction.application_id,
+        interaction_token=interaction.token,
+        progress_message_id=progress_message_id,
+        exempt=is_exempt(settings, roles),
+        # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
+        attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
+        spoiler=settings.spoiler if spoiler is None else spoiler,
+        member_locale=str(interaction.locale),
+        age_restricted=age_restricted(interaction.channel),
+    )
 
 
 async def answer_reply(bot: LumaBot, message: discord.Message, text: str, personal: bool = False) -> None:

@@ -11,6 +11,7 @@ from discord.app_commands import locale_str
 from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
 from bot.requests.inputs import ImageFile, pick_image
 
+from ._base import LumaCogPart
 from ._flow import guild_options, start_from_interaction
 
 if TYPE_CHECKING:
@@ -40,9 +41,7 @@ def image_file(attachment: discord.Attachment | None) -> ImageFile | None:
     return ImageFile(attachment.url, attachment.filename, attachment.content_type, attachment.size)
 
 
-class GenerateCommands:
-    bot: LumaBot
-
+class GenerateCommands(LumaCogPart):
     @app_commands.command(
         name="generate", description=locale_str("Make a video from a prompt, optionally from a start/end frame")
     )

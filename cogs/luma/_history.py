@@ -12,6 +12,7 @@ from bot.app.tree import reply_privately
 from bot.requests.history import find_video, history_page
 from bot.ui.messages import HistoryView, history_embed, video_page
 
+from ._base import LumaCogPart
 from ._extend import video_autocomplete
 from ._flow import age_restricted, browse_refusal
 
@@ -19,9 +20,7 @@ if TYPE_CHECKING:
     from bot.app.bot import LumaBot
 
 
-class HistoryCommands:
-    bot: LumaBot
-
+class HistoryCommands(LumaCogPart):
     @app_commands.command(name="history", description=locale_str("This server's videos, newest first"))
     @app_commands.describe(
         member=locale_str("Only this member's videos"),

@@ -10,13 +10,13 @@ from discord.app_commands import locale_str
 
 from bot.ui.messages import queue_embed, quota_embed
 
+from ._base import LumaCogPart
+
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
 
 
-class QuotaCommands:
-    bot: LumaBot
-
+class QuotaCommands(LumaCogPart):
     @app_commands.command(name="quota", description=locale_str("What you and this server have used and have left"))
     async def quota(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None

@@ -2,7 +2,7 @@
 opens the Again form. Owned by the cog, registered in its cog_load (RoboDanny's pattern).
 
 Each button is drawn by bot/ui.py with its video (or job) id in its custom_id; these DynamicItems match that
-custom_id after any restart, rebuild their state from it, and hand the press to the cog.
+custom_id after any restart, rebuild their state from it, and hand the press to the cog (found by name).
 """
 
 from __future__ import annotations
@@ -27,17 +27,15 @@ from bot.ui.messages import (
     extend_button,
 )
 
+from ._base import LUMA_COG
+
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
-
-    from ._cog import LumaCog
 
 
 class VideoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"luma:(?!)(?P<video_id>)"):
     """A button about one video; the subclass names how it is drawn and which of the cog's methods it calls."""
 
-    #: set by the cog in cog_load: who handles the presses
-    handler: ClassVar[LumaCog | None] = None
     draw: ClassVar[Callable[[str], discord.ui.Button[Any]]]
     action: ClassVar[str]
 
@@ -53,8 +51,9 @@ class VideoButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"lum
 
     async def callback(self, interaction: discord.Interaction[LumaBot]) -> None:
         speak_to(interaction)
-        if VideoButton.handler is not None:
-            await getattr(VideoButton.handler, self.action)(interaction, self.video_id)
+        cog = interaction.client.get_cog(LUMA_COG)  # None while the cog is unloaded: the press does nothing
+        if cog is not None:
+            await getattr(cog, self.action)(interaction, self.video_id)
 
 
 class ExtendButton(VideoButton, template=EXTEND_BUTTON_TEMPLATE):
