@@ -26,7 +26,7 @@ from .botproc import ROOT, BotProcess
 DISCORD_TOKEN = "bench-discord-token"
 LUMA_TOKEN = "bench-luma-token"
 # where a result reaches Discord: a new message that mentions its member, the interaction's follow-up (or, once
-# its token expired, a post in the channel) (bot/delivery.py)
+# its token expired, a post in the channel) (bot/delivery/posting.py)
 RESULT_POST = ("POST", r"(/webhooks/\d+/[^/]+|/channels/\d+/messages)$")
 
 

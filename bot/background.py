@@ -23,6 +23,11 @@ class Background:
         task.add_done_callback(self._done)
         return task
 
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """What is under way now (a view: do not change it)."""
+        return self._tasks
+
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:

@@ -17,13 +17,14 @@ from bot.config import Settings
 from bot.delivery.modlog import ModLog
 from bot.delivery.outbox import Languages
 from bot.delivery.posting import Delivery
+from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import QuotaService
 from bot.jobs.service import JobService
 from bot.media import Archiver, Links
 from bot.media.frames import Frames
 from bot.media.links import use_discord_cdn
 from bot.moderation import Moderation
-from bot.store import Database, GuildStore
+from bot.store import Database, GuildStore, JobStore, MediaStore, VideoStore
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
 
@@ -105,6 +106,10 @@ class LumaBot(commands.AutoShardedBot):
     delivery: Delivery = property(lambda self: self._service().delivery)  # type: ignore[assignment]
     archiver: Archiver = property(lambda self: self._service().archiver)  # type: ignore[assignment]
     frames: Frames = property(lambda self: self._service().frames)  # type: ignore[assignment]
+    videos: VideoStore = property(lambda self: self._service().videos)  # type: ignore[assignment]
+    job_store: JobStore = property(lambda self: self._service().job_store)  # type: ignore[assignment]
+    media: MediaStore = property(lambda self: self._service().media)  # type: ignore[assignment]
+    guild_admin: GuildAdmin = property(lambda self: self._service().guild_admin)  # type: ignore[assignment]
 
     @property
     def web(self) -> WebServer | None:

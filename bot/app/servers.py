@@ -3,7 +3,7 @@
 A Discord application is public by default: anyone with its id can add the bot to a server of their own and make
 videos on the owner's credits. With ALLOWED_GUILDS set, the bot serves those servers only: added to another, it says
 why in the server's system channel (where it may), leaves it, and tells its owner once by DM; an interaction or a
-reply from such a server meanwhile is refused (bot/tree.py `not_here`).
+reply from such a server meanwhile is refused (bot/app/tree.py `not_here`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from bot.delivery.modlog import ModLog
 from bot.delivery.outbox import Languages, Outbox
 from bot.delivery.owner import OwnerMail
 from bot.delivery.posting import Delivery
+from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import Limits, QuotaService
 from bot.jobs.service import Cadence, JobService
 from bot.luma import LumaClient
@@ -25,7 +26,7 @@ from bot.media import Archiver, Links, MediaRoute
 from bot.media.frames import Frames
 from bot.moderation import Moderation
 from bot.moderation.wallet import Wallet
-from bot.store import Database, GuildStore, MediaStore, ModerationStore, QuotaStore
+from bot.store import Database, GuildStore, JobStore, MediaStore, ModerationStore, QuotaStore, VideoStore
 from bot.web.callbacks import CallbackSigner
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
@@ -49,6 +50,21 @@ class Services:
     jobs: JobService
     web: WebServer
     background: Background  # the posts that never hold a member up (the mod log)
+    guild_admin: GuildAdmin  # a server's admins' changes, each with its audit entry
+
+    @property
+    def videos(self) -> VideoStore:
+        """The videos members may see (deleted ones hidden by the store's one rule)."""
+        return self.jobs.videos
+
+    @property
+    def job_store(self) -> JobStore:
+        return self.jobs.jobs
+
+    @property
+    def media(self) -> MediaStore:
+        """The kept copies' records."""
+        return self.jobs.media
 
 
 async def build_services(
@@ -84,7 +100,18 @@ async def build_services(
     web = _web(settings, jobs, signer, frames, resources, metrics, health)
     moderation = Moderation(db, ModerationStore(db), guild_store)
     return Services(
-        quota, guild_store, moderation, languages, mod_log, delivery, archiver, frames, jobs, web, background
+        quota,
+        guild_store,
+        moderation,
+        languages,
+        mod_log,
+        delivery,
+        archiver,
+        frames,
+        jobs,
+        web,
+        background,
+        GuildAdmin(db, guild_store, quota),
     )
 
 

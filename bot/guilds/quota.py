@@ -151,7 +151,7 @@ class QuotaService:
         limits = await self.limits(guild_id, tx)
         usage = await self.store.usage(tx, guild_id, user_id, day, month)
         # In flight = rendering + waiting in line: the concurrency limits apply when a slot is given
-        # (bot/line.py); here a request is refused only once the line for it is full as well.
+        # (bot/jobs/line.py); here a request is refused only once the line for it is full as well.
         checks: list[tuple[str, int, int | None, datetime | None]] = [
             ("guild_daily", usage.guild_day, limits.guild_daily, next_day(now)),
             ("guild_monthly", usage.guild_month, limits.guild_monthly, next_month(now)),

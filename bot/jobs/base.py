@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.background import Background
 from bot.guilds.quota import QuotaService
 from bot.jobs.line import Line
 from bot.luma import LumaClient
@@ -75,20 +76,16 @@ class JobsBase:
         self._pump_lock = asyncio.Lock()
         self._stopping = False  # set by stop(): nothing new is sent to the API
         self._line_wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = Background()  # submissions, deliveries, the owner's DMs: kept until done, failures logged
         self._loops: list[asyncio.Task[Any]] = []
         self._last_request = 0.0
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
+        return self._background.spawn(coro, name)
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+    @property
+    def _tasks(self) -> set[asyncio.Task[Any]]:
+        return self._background.tasks
 
     def _now(self) -> float:
         return self.db.clock().timestamp()

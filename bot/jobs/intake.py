@@ -66,7 +66,7 @@ class Intake(JobsBase):
         await self._progress(job)
 
     async def _pump(self) -> None:
-        """Give free slots to waiting jobs, in the line's fair order (bot/line.py), within each server's
+        """Give free slots to waiting jobs, in the line's fair order (bot/jobs/line.py), within each server's
         and member's concurrency limits."""
         async with self._pump_lock:
             if self._stopping:

@@ -8,7 +8,7 @@ is re-sent only when we *know* the API did not act on it:
 * a connection that could not be opened (refused, DNS, TLS handshake): nothing was sent.
 
 A submission answered 429 (the API refused it: a rate or concurrency limit) is not re-sent here: it is
-raised at once, and the job goes back to the head of the line (bot/line.py), which lowers its cap and
+raised at once, and the job goes back to the head of the line (bot/jobs/line.py), which lowers its cap and
 waits before the next submission. Reads are retried on 429 with back-off.
 
 Every other failure of a submission is *ambiguous*: a 5xx, a time-out, a connection dropped
@@ -220,7 +220,7 @@ class LumaClient:
     @staticmethod
     def _should_retry(exc: LumaError, idempotent: bool) -> bool:
         if isinstance(exc, LumaRateLimited):
-            return idempotent  # a submission's 429 goes back to the line (bot/line.py), which waits its turn
+            return idempotent  # a submission's 429 goes back to the line (bot/jobs/line.py), which waits its turn
         if isinstance(exc, LumaNetworkError) and not exc.ambiguous:
             return True  # the connection was never opened: nothing reached the API
         if idempotent:

@@ -25,7 +25,7 @@ DISCORD_API = "https://discord.com/api/v10"
 SCOPES = ("bot", "applications.commands")
 GATEWAY_MESSAGE_CONTENT = 1 << 18  # application.mdx, Application Flags (the intent switched on in the Portal)
 GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # the same for an app that is not verified (in under 100 servers)
-# exactly what the bot does in a channel: the permissions bot/reach.py looks for before it acts
+# exactly what the bot does in a channel: the permissions bot/delivery/reach.py looks for before it acts
 INVITE_PERMISSIONS = discord.Permissions(**dict.fromkeys(PERMISSION_NAMES, True))
 
 

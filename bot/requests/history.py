@@ -58,7 +58,7 @@ class ExtendTarget:
     def request(
         self, prompt: str, options: VideoOptions, end_image_url: str | None = None, link_now: str | None = None
     ) -> VideoRequest:
-        """The extend request, with the options every path resolves the same way (bot/options.py). By the
+        """The extend request, with the options every path resolves the same way (bot/requests/options.py). By the
         API's id when it gave one; else by `link_now` (a link that works today: the served copy, or the
         Discord attachment fetched afresh), else by the API's own link."""
         common = {"end_image_url": end_image_url, "loop": options.loop, "enhancement": options.enhancement}

@@ -1,6 +1,6 @@
 """The bot's own web server: the API's callbacks, /healthz and /metrics. No Discord here.
 
-It may face the internet, so: connections are capped and slow requests dropped (bot/serving.py),
+It may face the internet, so: connections are capped and slow requests dropped (bot/web/serving.py),
 every malformed request gets a 4xx and one short log line, /metrics answers loopback only unless a
 setting opens it or a bearer token guards it, and /healthz tells the truth about the gateway and the
 database so that a container's HEALTHCHECK can fail.

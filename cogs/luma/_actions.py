@@ -68,7 +68,7 @@ class ActionCommands(LumaCogPart):
             await reply_privately(interaction, elsewhere)
             return None
         here = age_restricted(interaction.channel)
-        video = await self.bot.jobs.videos.shown(interaction.guild_id, video_id, age_ok=here)
+        video = await self.bot.videos.shown(interaction.guild_id, video_id, age_ok=here)
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return None
@@ -81,13 +81,13 @@ class ActionCommands(LumaCogPart):
         )
         if video is None:
             return None
-        job = await self.bot.jobs.jobs.get(video.job_id) if video.job_id else None
+        job = await self.bot.job_store.get(video.job_id) if video.job_id else None
         if job is None:
             await reply_privately(
                 interaction, _("The request behind this video is not known any more: use `/luma generate`.")
             )
             return None
-        if job.parent_video_id and await self.bot.jobs.videos.shown(video.guild_id, job.parent_video_id) is None:
+        if job.parent_video_id and await self.bot.videos.shown(video.guild_id, job.parent_video_id) is None:
             await reply_privately(interaction, _(PARENT_GONE))  # it would extend a deleted video again
             return None
         return video, job
@@ -97,7 +97,7 @@ class ActionCommands(LumaCogPart):
         request = job.request
         if request.action != "extend" or request.video_id or not job.parent_video_id:
             return None
-        parent = await self.bot.jobs.videos.shown(job.guild_id, job.parent_video_id)
+        parent = await self.bot.videos.shown(job.guild_id, job.parent_video_id)
         return await self._link_now(ExtendTarget(video=parent)) if parent is not None else None
 
     # --- Again ----------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ class ActionCommands(LumaCogPart):
             await reply_privately(interaction, _(NOT_YOURS))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.bot.jobs.videos.mark_deleted(video_id, interaction.user.id)
+        await self.bot.videos.mark_deleted(video_id, interaction.user.id)
         message: discord.Message | discord.PartialMessage | None = interaction.message  # the pressed one
         if video.message_id and video.message_channel_id:  # the result message, wherever it was pressed
             channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)

@@ -13,7 +13,6 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import LIMIT_LABELS
 from bot.ui.messages import settings_embed
 
@@ -40,10 +39,6 @@ class AdminPart:
     """A part of the /luma-admin cog (Red-DiscordBot's mixin pattern): its commands, over the bot it was loaded into."""
 
     bot: LumaBot
-
-    @property
-    def guild_admin(self) -> GuildAdmin:
-        return GuildAdmin(self.bot.jobs.db, self.bot.guild_store, self.bot.quota)
 
     def _logged(self, interaction: discord.Interaction[LumaBot], *notes: str) -> str | None:
         """Every change also goes to the mod log; returns the notes as one line."""

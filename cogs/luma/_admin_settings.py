@@ -53,7 +53,7 @@ class ServerSettings(AdminPart):
                 raise AdminError(_("Give both a limit and a value (or neither, to see them all)."))
             await self._show_settings(interaction)
             return
-        note = await self.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
+        note = await self.bot.guild_admin.set_limit(interaction.guild_id, interaction.user.id, limit.value, value)
         await self._show_settings(interaction, self._logged(interaction, note))
 
     @ADMIN.command(
@@ -113,13 +113,13 @@ class ServerSettings(AdminPart):
         notes = await self._where_and_who(guild, actor, allow_channel, disallow_channel, all_channels, role, role_mode)
         if aspect_ratio is not None or loop is not None or enhancement is not None:
             ratio = aspect_ratio.value if aspect_ratio else None
-            defaults = self.guild_admin.set_defaults(
+            defaults = self.bot.guild_admin.set_defaults(
                 guild, actor, aspect_ratio=ratio, loop=loop, enhancement=enhancement
             )
             notes.append(await defaults)
         if any(v is not None for v in (mod_log_channel, mod_log_off, spoiler, age_restricted_only, language)):
             notes.append(
-                await self.guild_admin.set_moderation(
+                await self.bot.guild_admin.set_moderation(
                     guild,
                     actor,
                     mod_log_channel=mod_log_channel.id if mod_log_channel else None,
@@ -147,7 +147,7 @@ class ServerSettings(AdminPart):
         notes = []
         if allow or disallow or everywhere:
             notes.append(
-                await self.guild_admin.set_channels(
+                await self.bot.guild_admin.set_channels(
                     guild,
                     actor,
                     allow=allow.id if allow else None,
@@ -157,7 +157,7 @@ class ServerSettings(AdminPart):
             )
         if role_mode is not None or role is not None:
             mode = role_mode.value if role_mode else "exempt"
-            notes.append(await self.guild_admin.set_role(guild, actor, role.id if role else None, mode))
+            notes.append(await self.bot.guild_admin.set_role(guild, actor, role.id if role else None, mode))
         return notes
 
     def _channel_warnings(
@@ -177,14 +177,14 @@ class ServerSettings(AdminPart):
     @admin_only()
     async def admin_pause(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
-        note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
+        note = await self.bot.guild_admin.set_paused(interaction.guild_id, interaction.user.id, True)
         await self._show_settings(interaction, self._logged(interaction, note))
 
     @ADMIN.command(name="resume", description=locale_str("Let members make videos here again"))
     @admin_only()
     async def admin_resume(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
-        note = await self.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
+        note = await self.bot.guild_admin.set_paused(interaction.guild_id, interaction.user.id, False)
         await self._show_settings(interaction, self._logged(interaction, note))
 
     @ADMIN.command(name="log", description=locale_str("Who changed what, and when"))

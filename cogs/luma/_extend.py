@@ -37,7 +37,7 @@ async def video_autocomplete(interaction: discord.Interaction[LumaBot], current:
     if interaction.guild_id is None:
         return []
     here = age_restricted(interaction.channel)
-    videos = await bot.jobs.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25, age_ok=here)
+    videos = await bot.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25, age_ok=here)
     now = bot.clock()
     return [
         app_commands.Choice(
@@ -66,7 +66,7 @@ class ExtendCommands(LumaCogPart):
     ) -> None:
         assert interaction.guild_id is not None
         here = age_restricted(interaction.channel)
-        target = await resolve_extend_target(self.bot.jobs.videos, interaction.guild_id, video, age_ok=here)
+        target = await resolve_extend_target(self.bot.videos, interaction.guild_id, video, age_ok=here)
         upload = image_file(end_image)
         end = pick_image("end_image", upload, end_image_url)
         settings, options = await guild_options(self.bot, interaction.guild_id)
@@ -90,7 +90,7 @@ class ExtendCommands(LumaCogPart):
             )
             return
         here = age_restricted(interaction.channel)
-        video = await self.bot.jobs.videos.shown(interaction.guild_id, video_id, age_ok=here)
+        video = await self.bot.videos.shown(interaction.guild_id, video_id, age_ok=here)
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return
@@ -109,7 +109,7 @@ class ExtendCommands(LumaCogPart):
             return
         speak_to(interaction)
         here = age_restricted(interaction.channel)
-        video = await self.bot.jobs.videos.shown(
+        video = await self.bot.videos.shown(
             interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX), age_ok=here
         )  # a form opened before its video was deleted is refused when sent
         if video is None:
@@ -145,7 +145,7 @@ class ExtendCommands(LumaCogPart):
         if video is None or not target.needs_link:
             return None
         served = self.bot.links.served(video)
-        if served is not None and await self.bot.jobs.media.is_kept(video.video_id, "video"):
+        if served is not None and await self.bot.media.is_kept(video.video_id, "video"):
             return served
         if video.attachment_url and video.message_id and video.message_channel_id:
             channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)
@@ -161,14 +161,14 @@ class ExtendCommands(LumaCogPart):
     async def _video_of(self, guild_id: int, message: discord.Message) -> Video | None:
         if self.bot.user is None or message.author.id != self.bot.user.id:
             return None
-        video = await self.bot.jobs.videos.by_message(guild_id, message.id)
+        video = await self.bot.videos.by_message(guild_id, message.id)
         if video is not None:
             return video
         for row in message.components:  # e.g. a result re-posted by /luma video
             for child in getattr(row, "children", []):
                 custom_id = getattr(child, "custom_id", None) or ""
                 if custom_id.startswith(EXTEND_BUTTON_PREFIX):
-                    return await self.bot.jobs.videos.shown(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
+                    return await self.bot.videos.shown(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
         return None
 
     # --- a plain reply to a video ----------------------------------------------------------------
@@ -192,7 +192,7 @@ class ExtendCommands(LumaCogPart):
         if isinstance(resolved, discord.Message):  # also right in the instant before the result's id is saved
             video = await self._video_of(message.guild.id, resolved)
         else:
-            video = await self.bot.jobs.videos.by_message(message.guild.id, reference.message_id)
+            video = await self.bot.videos.by_message(message.guild.id, reference.message_id)
         if video is None:
             return
         use(await self.bot.languages.public(message.guild.id))  # a message carries no locale: the server's

@@ -44,7 +44,7 @@ class HistoryCommands(LumaCogPart):
         here = age_restricted(interaction.channel)
 
         async def load(number: int) -> tuple[discord.Embed, int, int]:
-            found = await history_page(self.bot.jobs.videos, guild_id, number, member_id, age_ok=here)
+            found = await history_page(self.bot.videos, guild_id, number, member_id, age_ok=here)
             embed = history_embed(
                 found.videos,
                 page=found.page,
@@ -79,7 +79,7 @@ class HistoryCommands(LumaCogPart):
         if refusal := await browse_refusal(self.bot, interaction):
             await reply_privately(interaction, refusal)
             return
-        videos, here = self.bot.jobs.videos, age_restricted(interaction.channel)
+        videos, here = self.bot.videos, age_restricted(interaction.channel)
         video = await find_video(videos, interaction.guild_id, id, age_ok=here)
         parent = None
         if video.parent_video_id:

@@ -1,7 +1,7 @@
 """The persistent buttons: on a result (Extend, Again, Delete), on a waiting job (Cancel), and the one that
 opens the Again form. Owned by the cog, registered in its cog_load (RoboDanny's pattern).
 
-Each button is drawn by bot/ui.py with its video (or job) id in its custom_id; these DynamicItems match that
+Each button is drawn by bot/ui/messages.py with its video (or job) id in its custom_id; these DynamicItems match that
 custom_id after any restart, rebuild their state from it, and hand the press to the cog (found by name).
 """
 

@@ -152,6 +152,24 @@ def test_no_import_circles() -> None:
     assert circles(graph) == []
 
 
+def packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The same graph one level up: bot.jobs.intake → bot.media.archive becomes bot.jobs → bot.media."""
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    merged: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        merged.setdefault(package(module), set()).update(package(t) for t in targets if package(t) != package(module))
+    return merged
+
+
+def test_packages_point_one_way() -> None:
+    graph = packages(import_graph(ROOT))
+    assert "bot.jobs" in graph["bot.delivery"] and "bot.luma" in graph["bot.web"]
+    assert circles(graph) == []
+
+
 def test_the_circle_check_finds_a_circle_closed_under_type_checking(tmp_path: Path) -> None:
     package = tmp_path / "bot" / "things"
     package.mkdir(parents=True)

@@ -1,5 +1,5 @@
 """The line in front of the API's in-flight cap: fair, visible, restart-proof; a 429 is never a failure.
-The order is unit-tested on bot/line.py; everything else runs the real bot against the fakes, with the
+The order is unit-tested on bot/jobs/line.py; everything else runs the real bot against the fakes, with the
 fake API enforcing its own in-flight limit."""
 
 from __future__ import annotations

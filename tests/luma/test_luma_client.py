@@ -366,7 +366,7 @@ async def test_429_on_a_read_is_retried_with_backoff(luma: LumaClient, fake_luma
 
 
 async def test_429_on_a_submission_is_raised_at_once_for_the_line(luma: LumaClient, fake_luma: FakeLuma) -> None:
-    """The line (bot/line.py) owns the wait: the client does not spend its retries on a full API."""
+    """The line (bot/jobs/line.py) owns the wait: the client does not spend its retries on a full API."""
     for code in ("too_many_requests", "rate_limited"):
         fake_luma.fail_next(429, code)
         with pytest.raises(LumaRateLimited) as info:

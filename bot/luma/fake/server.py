@@ -17,8 +17,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.web.serving import start_app
-
 from .records import REFUSED, BadRequest, error, validate
 from .tasks import TaskLife
 
@@ -41,7 +39,11 @@ class FakeLuma(TaskLife):
 
     async def start(self) -> FakeLuma:
         self._session = aiohttp.ClientSession()
-        self._runner, self.port = await start_app(self.app(), self.host, self.port)
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]  # the port it got, when asked for 0
         return self
 
     async def stop(self) -> None:
