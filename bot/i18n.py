@@ -114,6 +114,14 @@ def sentences(*parts: str) -> str:
     return text
 
 
+def clauses(*parts: str) -> str:
+    """Clauses of one line, the language's way ("a; b" in English, "a；b" in Chinese)."""
+    text = ""
+    for part in parts:
+        text = _("{clause}; {next}").format(clause=text, next=part) if text else part
+    return text
+
+
 def _babel_locale() -> Locale:
     return Locale.parse(_current.get())
 

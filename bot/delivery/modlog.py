@@ -5,7 +5,7 @@ admin change and every deleted result, posted to the channel a server's admins c
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import discord
 
@@ -13,8 +13,10 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.reach import missing_names, reach_in
 from bot.i18n import _, speaking
 from bot.media.links import jump_url
+from bot.notes import Note
 from bot.store import GuildSettings, Job, Video
 from bot.ui.messages import COLOR_FAILED, COLOR_OK, COLOR_WORKING, Rendered, failure_reason, inert, plain, shorten
+from bot.ui.notes import render_all
 
 __all__ = ["ModLog"]
 
@@ -145,9 +147,10 @@ class ModLog:
 
         self._send(guild_id, build)
 
-    def admin_change(self, guild_id: int, actor_id: int, note: str) -> None:
-        def build() -> discord.Embed:
-            embed = discord.Embed(title=_("🛠️ Admin change"), description=shorten(note, 3000), color=COLOR_ADMIN)
+    def admin_change(self, guild_id: int, actor_id: int, notes: Sequence[Note]) -> None:
+        def build() -> discord.Embed:  # (in the server's language, whoever made the change)
+            text = shorten(render_all(notes), 3000)
+            embed = discord.Embed(title=_("🛠️ Admin change"), description=text, color=COLOR_ADMIN)
             embed.add_field(name=_("By"), value=f"<@{actor_id}>", inline=True)
             return embed
 

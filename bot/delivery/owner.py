@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.guilds.quota import QuotaService
-from bot.i18n import N_, _, ngettext, speaking
+from bot.i18n import N_, _, ngettext, sentences, speaking
 from bot.luma import LumaError
 from bot.store import Job
 from bot.ui.messages import inert, shorten, timestamp
@@ -103,7 +103,7 @@ class OwnerMail:
                 len(jobs),
             ).format(n=len(jobs))
             console = _("Your AceDataCloud console lists the tasks:")
-            return f"{head} {then} {console}\n" + "\n".join(lines) + more
+            return sentences(head, then, console) + "\n" + "\n".join(lines) + more
 
         try:
             await self.send(write)

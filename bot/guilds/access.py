@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.i18n import _
+from bot.i18n import _, listing
 from bot.store import GuildSettings
 
 __all__ = ["access_refusal", "is_exempt"]
@@ -27,7 +27,7 @@ def access_refusal(
         return _("In this server, videos can only be made in age-restricted channels.")
     allowed = settings.allowed_channels
     if allowed and channel_id not in allowed and (parent_id is None or parent_id not in allowed):
-        where = ", ".join(f"<#{c}>" for c in settings.allowed_channels[:10])
+        where = listing([f"<#{c}>" for c in settings.allowed_channels[:10]])
         return _("Videos can only be made in {channels}.").format(channels=where)
     if settings.role_mode == "only" and settings.role_id and settings.role_id not in role_ids and not is_admin:
         return _("Only members with the <@&{role}> role can make videos here.").format(role=settings.role_id)

@@ -7,7 +7,8 @@ from typing import Any
 from bot.config import ASPECT_RATIOS
 from bot.errors import MemberError
 from bot.guilds.quota import FLOORS, LIMIT_LABELS, QuotaService
-from bot.i18n import _
+from bot.i18n import _, listing
+from bot.notes import Note
 from bot.store import Database, GuildStore
 
 __all__ = ["AdminError", "GuildAdmin", "parse_limit"]
@@ -39,14 +40,14 @@ class GuildAdmin:
         self.guilds = guilds
         self.quota = quota
 
-    async def _change(self, guild_id: int, actor_id: int, action: str, detail: str, **settings: Any) -> str:
+    async def _change(self, guild_id: int, actor_id: int, action: str, note: Note, **settings: Any) -> Note:
         async with self.db.transaction() as tx:
             if settings:
                 await self.guilds.update(tx, guild_id, **settings)
-            await self.guilds.audit(tx, guild_id, actor_id, action, detail)
-        return detail
+            await self.guilds.audit(tx, guild_id, actor_id, action, note.dump())
+        return note
 
-    async def set_limit(self, guild_id: int, actor_id: int, name: str, text: str) -> str:
+    async def set_limit(self, guild_id: int, actor_id: int, name: str, text: str) -> Note:
         if name not in LIMIT_LABELS:
             raise AdminError(_("Unknown limit `{name}`.").format(name=name))
         is_default, value = parse_limit(text)
@@ -68,13 +69,9 @@ class GuildAdmin:
                 value = getattr(self.quota.defaults, name)
             else:
                 await self.quota.store.set_override(tx, guild_id, name, value)
-
-            def shown(v: int | None) -> str:
-                return _("unlimited") if v is None else str(v)
-
-            detail = f"{name}: {shown(before)} → {shown(value)}" + (_(" (default)") if is_default else "")
-            await self.guilds.audit(tx, guild_id, actor_id, "quota", detail)
-        return detail
+            note = Note("limit", {"name": name, "before": before, "after": value, "default": is_default})
+            await self.guilds.audit(tx, guild_id, actor_id, "quota", note.dump())
+        return note
 
     async def set_channels(
         self,
@@ -84,7 +81,7 @@ class GuildAdmin:
         allow: int | None = None,
         disallow: int | None = None,
         everywhere: bool = False,
-    ) -> str:
+    ) -> Note:
         current = set((await self.guilds.get(guild_id)).allowed_channels)
         if everywhere:
             current.clear()
@@ -92,22 +89,20 @@ class GuildAdmin:
             current.add(allow)
         if disallow is not None:
             current.discard(disallow)
-        shown = ", ".join(f"<#{c}>" for c in sorted(current)) or _("every channel")
-        detail = _("videos allowed in: {channels}").format(channels=shown)
-        return await self._change(guild_id, actor_id, "channels", detail, allowed_channels=sorted(current))
+        note = Note("channels", {"channels": sorted(current)})
+        return await self._change(guild_id, actor_id, "channels", note, allowed_channels=sorted(current))
 
-    async def set_role(self, guild_id: int, actor_id: int, role_id: int | None, mode: str) -> str:
+    async def set_role(self, guild_id: int, actor_id: int, role_id: int | None, mode: str) -> Note:
         if mode not in ("exempt", "only", "none"):
             raise AdminError(_("The role mode is exempt, only or none."))
         if mode != "none" and role_id is None:
             raise AdminError(_("Pick the role too."))
         if mode == "none":
-            return await self._change(guild_id, actor_id, "role", _("role rule removed"), role_id=None, role_mode=None)
-        if mode == "exempt":
-            detail = _("members of <@&{role}> are exempt from member limits").format(role=role_id)
-        else:
-            detail = _("members of <@&{role}> are the only ones allowed").format(role=role_id)
-        return await self._change(guild_id, actor_id, "role", detail, role_id=role_id, role_mode=mode)
+            return await self._change(
+                guild_id, actor_id, "role", Note("role", {"mode": "none"}), role_id=None, role_mode=None
+            )
+        note = Note("role", {"mode": mode, "role": role_id})
+        return await self._change(guild_id, actor_id, "role", note, role_id=role_id, role_mode=mode)
 
     async def set_defaults(
         self,
@@ -117,11 +112,13 @@ class GuildAdmin:
         aspect_ratio: str | None = None,
         loop: bool | None = None,
         enhancement: bool | None = None,
-    ) -> str:
+    ) -> Note:
         changes: dict[str, Any] = {}
         if aspect_ratio is not None:
             if aspect_ratio not in ASPECT_RATIOS:
-                raise AdminError(_("The aspect ratio must be one of {ratios}.").format(ratios=", ".join(ASPECT_RATIOS)))
+                raise AdminError(
+                    _("The aspect ratio must be one of {ratios}.").format(ratios=listing(list(ASPECT_RATIOS)))
+                )
             changes["default_aspect_ratio"] = aspect_ratio
         if loop is not None:
             changes["default_loop"] = int(loop)
@@ -129,8 +126,11 @@ class GuildAdmin:
             changes["default_enhancement"] = int(enhancement)
         if not changes:
             raise AdminError(_("Nothing to change: give an aspect ratio, loop or enhancement."))
-        detail = _("defaults: ") + ", ".join(f"{k.removeprefix('default_')}={v}" for k, v in changes.items())
-        return await self._change(guild_id, actor_id, "defaults", detail, **changes)
+        note = Note(
+            "defaults",
+            {k.removeprefix("default_"): v if k == "default_aspect_ratio" else bool(v) for k, v in changes.items()},
+        )
+        return await self._change(guild_id, actor_id, "defaults", note, **changes)
 
     async def set_moderation(
         self,
@@ -142,30 +142,27 @@ class GuildAdmin:
         spoiler: bool | None = None,
         age_restricted_only: bool | None = None,
         language: str | None = None,
-    ) -> str:
+    ) -> Note:
         changes: dict[str, Any] = {}
-        shown = []
+        values: dict[str, Any] = {}
         if stop_mod_log:
-            changes["mod_log_channel_id"] = None
-            shown.append(_("mod log off"))
+            changes["mod_log_channel_id"] = values["mod_log"] = None
         elif mod_log_channel is not None:
-            changes["mod_log_channel_id"] = mod_log_channel
+            changes["mod_log_channel_id"] = values["mod_log"] = mod_log_channel
             changes["mod_log_set_by"] = actor_id
-            shown.append(_("mod log in <#{channel}>").format(channel=mod_log_channel))
         if spoiler is not None:
-            changes["spoiler"] = int(spoiler)
-            shown.append(_("results behind a spoiler: on") if spoiler else _("results behind a spoiler: off"))
+            changes["spoiler"], values["spoiler"] = int(spoiler), spoiler
         if age_restricted_only is not None:
-            changes["age_restricted_only"] = int(age_restricted_only)
-            on = age_restricted_only
-            shown.append(_("age-restricted channels only: on") if on else _("age-restricted channels only: off"))
+            changes["age_restricted_only"], values["age_restricted_only"] = (
+                int(age_restricted_only),
+                age_restricted_only,
+            )
         if language is not None:
-            changes["language"] = language or None
-            shown.append(_("language: {language}").format(language=language or _("the server's")))
+            changes["language"] = values["language"] = language or None
         if not changes:
             raise AdminError(_("Nothing to change."))
-        return await self._change(guild_id, actor_id, "moderation", "; ".join(shown), **changes)
+        return await self._change(guild_id, actor_id, "moderation", Note("moderation", values), **changes)
 
-    async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> str:
-        detail = _("video making paused") if paused else _("video making resumed")
-        return await self._change(guild_id, actor_id, "pause" if paused else "resume", detail, paused=int(paused))
+    async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> Note:
+        note = Note("paused", {"paused": paused})
+        return await self._change(guild_id, actor_id, "pause" if paused else "resume", note, paused=int(paused))

@@ -69,7 +69,7 @@ class LumaError(Exception):
             parts.append(f"status={self.status}")
         if self.trace_id:
             parts.append(f"trace_id={self.trace_id}")
-        return " ".join(parts)
+        return " ".join(parts)  # i18n: not text (the log's and the owner's technical detail)
 
 
 class LumaAuthError(LumaError):
@@ -242,7 +242,7 @@ def error_from_response(
     cls = _BY_CODE.get(code or "") or _by_status(status)
     api_message = message or None
     if not message and body:  # not the API's own words: a piece for the log, nothing of it for members
-        message = f"HTTP {status} without an API error message: {body_excerpt(body)}"
+        message = f"HTTP {status} without an API error message: {body_excerpt(body)}"  # i18n: not text (the log)
         if code is None and 400 <= status < 500 and status != 429:
             cls = LumaProtocolError  # a 4xx that is not the API's JSON: something in between answered
     extra: dict[str, Any] = {"retry_after": retry_after} if cls is LumaRateLimited else {}
@@ -261,6 +261,6 @@ def error_from_outcome(body: Any) -> LumaError:
         # a render that failed upstream: its reason is the upstream's own words, shown to the member as
         # AceDataCloud's web app shows a task's `error.message` (and a limit in a task that ran is no reason to queue)
         cls = LumaTaskFailed
-    error = cls(message or "the task failed", code=code, trace_id=trace_id)
+    error = cls(message or "the task failed", code=code, trace_id=trace_id)  # i18n: not text (the log)
     error.api_message = message or None
     return error

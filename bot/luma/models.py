@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from bot.config import ASPECT_RATIOS
 from bot.errors import InputError
-from bot.i18n import N_, _
+from bot.i18n import N_, _, listing
 
 from .errors import LumaError, LumaProtocolError, LumaTaskFailed, error_from_outcome
 
@@ -107,7 +107,7 @@ class VideoRequest:
         if len(self.prompt) < PROMPT_MIN:
             raise InputError(_("The prompt must be at least {n} characters long.").format(n=PROMPT_MIN))
         if self.aspect_ratio not in ASPECT_RATIOS:
-            raise InputError(_("The aspect ratio must be one of {ratios}.").format(ratios=", ".join(ASPECT_RATIOS)))
+            raise InputError(_("The aspect ratio must be one of {ratios}.").format(ratios=listing(list(ASPECT_RATIOS))))
         links = {
             "start_image_url": N_("The start image link must be an http or https link."),
             "end_image_url": N_("The end image link must be an http or https link."),

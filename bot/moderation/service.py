@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import MemberError
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _
+from bot.notes import Note
 from bot.store import Database, GuildStore, MemberBlock, ModerationStore
 from bot.store.caching import FreshCache
 
@@ -74,7 +75,7 @@ class Moderation:
 
     # --- changes, each with its audit entry -----------------------------------------------------
 
-    async def add_terms(self, guild_id: int, actor_id: int, text: str) -> str:
+    async def add_terms(self, guild_id: int, actor_id: int, text: str) -> Note:
         """One term, or several separated by commas."""
         try:
             terms = [Blocklist.check_term(t) for t in text.split(",") if t.strip()]
@@ -87,31 +88,24 @@ class Moderation:
             added = [t for t in terms if await self.store.add_term(tx, guild_id, t, actor_id)]
             if await self.store.count_terms(tx, guild_id) > BLOCKLIST_MAX:
                 raise ModerationError(_("A server's blocklist holds at most {n} terms.").format(n=BLOCKLIST_MAX))
-            if added:
-                detail = ngettext("blocklist: added {n} term", "blocklist: added {n} terms", len(added)).format(
-                    n=len(added)
-                )
-            else:
-                detail = _("blocklist: already listed")
-            await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        return detail
+            note = Note("blocklist_added", {"n": len(added)}) if added else Note("blocklist_unchanged")
+            await self.guilds.audit(tx, guild_id, actor_id, "blocklist", note.dump())
+        return note
 
-    async def remove_terms(self, guild_id: int, actor_id: int, text: str) -> str:
+    async def remove_terms(self, guild_id: int, actor_id: int, text: str) -> Note:
         terms = [" ".join(t.split()) for t in text.split(",") if t.strip()]
         async with self.db.transaction() as tx:
             self._lists.changing(guild_id, tx)
             removed = [t for t in terms if await self.store.remove_term(tx, guild_id, t)]
             if not removed:
                 raise ModerationError(_("None of those terms is on the blocklist (`/luma-admin blocklist list`)."))
-            detail = ngettext("blocklist: removed {n} term", "blocklist: removed {n} terms", len(removed)).format(
-                n=len(removed)
-            )
-            await self.guilds.audit(tx, guild_id, actor_id, "blocklist", detail)
-        return detail
+            note = Note("blocklist_removed", {"n": len(removed)})
+            await self.guilds.audit(tx, guild_id, actor_id, "blocklist", note.dump())
+        return note
 
     async def block(
         self, guild_id: int, actor_id: int, user_id: int, reason: str | None, duration: str | None
-    ) -> MemberBlock:
+    ) -> tuple[MemberBlock, Note]:
         try:
             length = parse_duration(duration)
         except ValueError as exc:
@@ -119,21 +113,18 @@ class Moderation:
         reason = " ".join((reason or "").split())[:REASON_MAX] or None
         now = self.db.clock()
         until: datetime | None = now + length if length else None
-        shown = _("until {when} UTC").format(when=f"{until:%Y-%m-%d %H:%M}") if until else _("until unblocked")
         async with self.db.transaction() as tx:
             self._blocks.changing(guild_id, tx)
             await self.store.block(tx, guild_id, user_id, reason, until, actor_id)
-            detail = _("blocked <@{member}> {until}").format(member=user_id, until=shown) + (
-                f": {reason}" if reason else ""
-            )
-            await self.guilds.audit(tx, guild_id, actor_id, "block", detail)
-        return MemberBlock(guild_id, user_id, reason, until, actor_id, now)
+            note = Note("blocked", {"member": user_id, "until": until.isoformat() if until else None, "reason": reason})
+            await self.guilds.audit(tx, guild_id, actor_id, "block", note.dump())
+        return MemberBlock(guild_id, user_id, reason, until, actor_id, now), note
 
-    async def unblock(self, guild_id: int, actor_id: int, user_id: int) -> str:
+    async def unblock(self, guild_id: int, actor_id: int, user_id: int) -> Note:
         async with self.db.transaction() as tx:
             self._blocks.changing(guild_id, tx)
             if not await self.store.unblock(tx, guild_id, user_id):
                 raise ModerationError(_("That member is not blocked."))
-            detail = _("unblocked <@{member}>").format(member=user_id)
-            await self.guilds.audit(tx, guild_id, actor_id, "unblock", detail)
-        return detail
+            note = Note("unblocked", {"member": user_id})
+            await self.guilds.audit(tx, guild_id, actor_id, "unblock", note.dump())
+        return note

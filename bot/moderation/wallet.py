@@ -36,7 +36,7 @@ class Wallet:
         return None if self.price is None else videos * self.price
 
     def shown(self, amount: float) -> str:
-        return f"{number(amount)} {self.unit}".strip()
+        return _("{amount} {unit}").format(amount=number(amount), unit=self.unit).strip()
 
     def alert_due(self, videos: int) -> list[int]:
         """The alert levels (percent of the budget) reached with this many videos this month."""

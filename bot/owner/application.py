@@ -82,7 +82,7 @@ def invite_link(application_id: int) -> str:
     permissions it uses."""
     query = {
         "client_id": application_id,
-        "scope": " ".join(SCOPES),
+        "scope": " ".join(SCOPES),  # i18n: not text (OAuth2 scopes)
         "permissions": INVITE_PERMISSIONS.value,
         "integration_type": 0,
     }

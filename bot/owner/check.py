@@ -7,7 +7,7 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.config import Settings
-from bot.i18n import _, ngettext, size
+from bot.i18n import _, clauses, listing, ngettext, size
 from bot.luma import LumaClient
 from bot.media import S3Place, ShelfError, open_shelf
 from bot.store import GuildStore, JobStore, MediaStore
@@ -56,7 +56,7 @@ async def _check_database(settings: Settings, say: Say) -> bool:
         problems = await GuildStore(db).problems()
         await db.close()
     except Exception as exc:
-        say(_("database: FAILED ({detail})").format(detail=f"{type(exc).__name__}: {exc}"))
+        say(_("database: FAILED ({detail})").format(detail=repr(exc)))
         return False
     say(_("database: OK (schema version {version}; {rendering} jobs rendering, {waiting} waiting in line)").format(
         version=version, rendering=rendering, waiting=waiting
@@ -69,7 +69,7 @@ async def _check_database(settings: Settings, say: Say) -> bool:
             "warning: in channel {channel} of server {server} the bot lacks {permissions}, so {what} cannot be posted "
             "there in full (noticed {when} UTC)"
         ).format(
-            channel=problem.channel_id, server=problem.guild_id, permissions=", ".join(problem.missing), what=what,
+            channel=problem.channel_id, server=problem.guild_id, permissions=listing(list(problem.missing)), what=what,
             when=f"{problem.noticed_at:%Y-%m-%d %H:%M}",
         ))  # fmt: skip
     return True
@@ -120,7 +120,7 @@ async def check_luma(settings: Settings, say: Say) -> bool:
         access = await LumaClient(session, settings.api_base, settings.api_token).check_access()
     problems = access_problems(access)
     if problems:
-        say(_("Luma API token: FAILED ({problems})").format(problems="; ".join(problems)))
+        say(_("Luma API token: FAILED ({problems})").format(problems=clauses(*problems)))
         return False
     say(_("Luma API token: OK (it may read tasks and create videos; checked without spending a credit)"))
     return True

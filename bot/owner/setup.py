@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.config import Settings, load_dotenv_file
-from bot.i18n import _
+from bot.i18n import _, clauses
 from bot.luma import LumaClient
 
 from .access import access_problems
@@ -129,7 +129,7 @@ async def _acedatacloud(term: Terminal, base: Settings, kept: str | None) -> str
         if not problems:
             term.say(_("✓ The token may read tasks and create videos (checked without spending a credit)."))
             return token
-        term.say("✗ " + "; ".join(problems))
+        term.say(_("✗ {problems}").format(problems=clauses(*problems)))
         unreachable = any(e is not None and e.kind == "network" for e in (access.reading, access.creating))
         if unreachable and not term.yes(_("Try again?"), default=True):
             return None

@@ -63,7 +63,7 @@ class Terminal:
 
     def yes(self, question: str, *, default: bool = False) -> bool:
         hint = _("[Y/n]") if default else _("[y/N]")
-        answer = input(f"{question} {hint} ").strip().lower()
+        answer = input(_("{question} {hint} ").format(question=question, hint=hint)).strip().lower()
         if not answer:
             return default
         return answer[0] in ("y", "j", "是", "好", "对", "對")

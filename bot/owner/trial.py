@@ -186,7 +186,7 @@ def _report(term: Terminal, exchanges: list[Exchange]) -> None:
         return
     term.say(_("The API answered differently from what the bot expects (it reads tolerantly; worth a bug report):"))
     for finding in found:
-        term.say(f"  - {finding.where}: {finding.what} ({finding.detail})")
+        term.say(f"  - {finding.where}: {finding.what} ({finding.detail})")  # i18n: not text (a bug report's finding)
 
 
 def _write_record(path: Path, settings: Settings, prompt: str, exchanges: list[Exchange]) -> None:

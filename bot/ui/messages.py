@@ -97,7 +97,7 @@ class Rendered:
         if (embed := self.embed) is not None:
             lines += [f"**{embed.title}**"] if embed.title else []
             lines += [embed.description] if embed.description else []
-            lines += [f"{field.name}: {field.value}" for field in embed.fields]
+            lines += [_("{field}: {value}").format(field=field.name, value=field.value) for field in embed.fields]
         text = "\n".join(lines)
         return Rendered(content=text if len(text) <= 2000 else text[:1999] + "…", embed=None, view=self.view)
 
@@ -408,11 +408,11 @@ class HistoryView(discord.ui.View):
         self._sync_buttons()
         await interaction.response.edit_message(embed=embed, view=self)
 
-    @discord.ui.button(label="◀ Newer", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=N_("◀ Newer"), style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._turn(interaction, -1)
 
-    @discord.ui.button(label="Older ▶", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=N_("Older ▶"), style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._turn(interaction, +1)
 
@@ -550,94 +550,6 @@ def queue_embed(view: Any) -> discord.Embed:
     else:
         embed.add_field(name=_("Yours, waiting"), value=_("none"), inline=False)
     embed.set_footer(text=_("Free slots go round the servers in turn, then round their members, oldest request first."))
-    return embed
-
-
-def _on(flag: bool | None) -> str:
-    return _("on") if flag else _("off")
-
-
-def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
-    embed = discord.Embed(title=_("⚙️ luma-bot settings for this server"), color=COLOR_OK)
-    embed.add_field(name=_("State"), value=_("⏸️ paused") if settings.paused else _("▶️ running"), inline=True)
-    channels = ", ".join(f"<#{c}>" for c in settings.allowed_channels) or _("every channel")
-    embed.add_field(name=_("Channels"), value=channels[:1024], inline=True)
-    role = _("none")
-    if settings.role_id and settings.role_mode:
-        role = f"<@&{settings.role_id}> ({settings.role_mode})"
-    embed.add_field(name=_("Role rule"), value=role, inline=True)
-
-    def shown(value: int | None) -> str:
-        return _("unlimited") if value is None else str(value)
-
-    lines = []
-    for name, label in labels.items():
-        value = getattr(limits, name)
-        default = getattr(defaults, name)
-        note = "" if value == default else _(" (default {value})").format(value=shown(default))
-        lines.append(f"`{name}` {shown(value)}{note}: " + _(label))
-    embed.add_field(name=_("Limits"), value="\n".join(lines)[:1024], inline=False)
-    options = _("aspect ratio {ratio}, loop {loop}, enhancement {enhancement}").format(
-        ratio=settings.default_aspect_ratio or _("bot default"),
-        loop=_on(settings.default_loop),
-        enhancement=_on(settings.default_enhancement is not False),
-    )
-    embed.add_field(name=_("Default options"), value=options, inline=False)
-    moderation = _(
-        "mod log: {mod_log} · spoiler: {spoiler} · age-restricted channels only: {age} · language: {language}"
-    ).format(
-        mod_log=f"<#{settings.mod_log_channel_id}>" if settings.mod_log_channel_id else _("off"),
-        spoiler=_on(settings.spoiler),
-        age=_on(settings.age_restricted_only),
-        language=settings.language or _("the server's"),
-    )
-    embed.add_field(name=_("Moderation"), value=moderation, inline=False)
-    return embed
-
-
-def usage_embed(
-    month: str,
-    rows: list[tuple[int, int]],
-    wallet: Any,
-    blocked: list[Any],
-    server_videos: int,
-    bot_videos: int,
-) -> discord.Embed:
-    """/luma-admin usage: this month's videos (and spend, when VIDEO_PRICE is set) by member, the blocked
-    members, and the bot-wide budget."""
-
-    def cost(videos: int) -> str:
-        spend = wallet.spend(videos)
-        return "" if spend is None else f" · {wallet.shown(spend)}"
-
-    lines = [f"**{i}.** <@{user}>: {n}{cost(n)}" for i, (user, n) in enumerate(rows, start=1)]
-    embed = discord.Embed(
-        title=_("📊 Usage in {month}").format(month=month), description="\n".join(lines) or _("No videos this month.")
-    )
-    server = ngettext("{n} video", "{n} videos", server_videos).format(n=server_videos)
-    embed.add_field(name=_("This server"), value=f"{server}{cost(server_videos)}", inline=True)
-    if wallet.budget is not None:
-        spent = wallet.spend(bot_videos) or 0.0
-        embed.add_field(
-            name=_("The bot's monthly budget"),
-            value=_("{spent} of {budget} ({percent}%)").format(
-                spent=wallet.shown(spent),
-                budget=wallet.shown(wallet.budget),
-                percent=round(100 * spent / wallet.budget),
-            ),
-            inline=True,
-        )
-    if blocked:
-        shown = [
-            f"<@{b.user_id}> "
-            + (_("until {when}").format(when=timestamp(b.until)) if b.until else _("until unblocked"))
-            + (f": {plain(b.reason, 80)}" if b.reason else "")
-            for b in blocked[:15]
-        ]
-        more = "\n" + _("…and {n} more").format(n=len(blocked) - 15) if len(blocked) > 15 else ""
-        title = _("Blocked ({n})").format(n=len(blocked))
-        embed.add_field(name=title, value=("\n".join(shown) + more)[:1024], inline=False)
-    embed.set_footer(text=_("Videos charged or in progress (refunds not counted)"))
     return embed
 
 

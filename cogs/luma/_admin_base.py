@@ -14,7 +14,9 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.guilds.quota import LIMIT_LABELS
-from bot.ui.messages import settings_embed
+from bot.notes import Note
+from bot.ui.admin import settings_embed
+from bot.ui.notes import render_all
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -40,13 +42,14 @@ class AdminPart:
 
     bot: LumaBot
 
-    def _logged(self, interaction: discord.Interaction[LumaBot], *notes: str) -> str | None:
-        """Every change also goes to the mod log; returns the notes as one line."""
+    def _logged(self, interaction: discord.Interaction[LumaBot], *notes: Note) -> str | None:
+        """Every change also goes to the mod log (in the server's language); returns the notes as one line in the
+        admin's."""
         assert interaction.guild_id is not None
-        text = "; ".join(n for n in notes if n)
-        if text:
-            self.bot.mod_log.admin_change(interaction.guild_id, interaction.user.id, text)
-        return text or None
+        if not notes:
+            return None
+        self.bot.mod_log.admin_change(interaction.guild_id, interaction.user.id, notes)
+        return render_all(notes)
 
     async def _show_settings(
         self, interaction: discord.Interaction[LumaBot], note: str | None = None, warnings: list[str] | None = None

@@ -10,9 +10,10 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.guilds.admin import AdminError
-from bot.i18n import _, ngettext
+from bot.i18n import _, listing
 from bot.moderation.blocklist import TERM_MAX
-from bot.ui.messages import plain, timestamp
+from bot.notes import Note
+from bot.ui.messages import plain
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -57,7 +58,7 @@ class MemberRules(AdminPart):
     async def _show_blocklist(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
         assert interaction.guild_id is not None
         terms = (await self.bot.moderation.blocklist(interaction.guild_id)).terms
-        shown = ", ".join(f"`{plain(t, TERM_MAX)}`" for t in sorted(terms, key=str.casefold))
+        shown = listing([f"`{plain(t, TERM_MAX)}`" for t in sorted(terms, key=str.casefold)])
         embed = discord.Embed(
             title=_("🚫 Blocked in prompts ({n})").format(n=len(terms)),
             description=(shown[:3900] + (" …" if len(shown) > 3900 else "")) or _("Nothing is blocked."),
@@ -91,18 +92,13 @@ class MemberRules(AdminPart):
         assert interaction.guild_id is not None
         if member.bot:
             raise AdminError(_("Bots don't make videos."))
-        block = await self.bot.moderation.block(interaction.guild_id, interaction.user.id, member.id, reason, duration)
+        _block, note = await self.bot.moderation.block(
+            interaction.guild_id, interaction.user.id, member.id, reason, duration
+        )
         left = await self.bot.jobs.remove_member(interaction.guild_id, member.id)
-        when = _("until {when}").format(when=timestamp(block.until, "f")) if block.until else _("until unblocked")
-        note = _("blocked {member} {until}").format(member=member.mention, until=when)
-        note += f": {block.reason}" if block.reason else ""
-        if left:
-            note += "; " + ngettext(
-                "{n} waiting request left the line, refunded", "{n} waiting requests left the line, refunded", left
-            ).format(n=left)
-        self._logged(interaction, note)
+        notes = [note, Note("line_left", {"n": left})] if left else [note]
         await interaction.response.send_message(
-            f"✅ {note}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            f"✅ {self._logged(interaction, *notes)}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @ADMIN.command(name="unblock", description=locale_str("Let a blocked member make videos here again"))
@@ -111,7 +107,6 @@ class MemberRules(AdminPart):
     async def admin_unblock(self, interaction: discord.Interaction[LumaBot], member: discord.Member) -> None:
         assert interaction.guild_id is not None
         note = await self.bot.moderation.unblock(interaction.guild_id, interaction.user.id, member.id)
-        self._logged(interaction, note)
         await interaction.response.send_message(
-            f"✅ {note}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            f"✅ {self._logged(interaction, note)}", ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )

@@ -12,7 +12,8 @@ from bot.delivery.reach import missing_names, reach_in
 from bot.guilds.admin import AdminError
 from bot.guilds.quota import LIMIT_LABELS
 from bot.i18n import N_, _
-from bot.ui.messages import timestamp, usage_embed
+from bot.ui.admin import audit_embed, usage_embed
+from bot.ui.notes import LANGUAGE_NAMES
 
 from ._generate import ASPECT_CHOICES
 
@@ -26,9 +27,13 @@ RESULTS_NEED = N_(
     "minutes), else by DM. Give me those in the channel's permissions."
 )
 MOD_LOG_NEEDS = N_("⚠️ I lack {permissions} in {channel}: the mod log can't be posted there in full until I have them.")
-# "guild_daily: videos per day for this server": the limit's own name stays, its label is translated
+# "guild_daily: videos per day for this server": the limit's own name stays, its label is translated (the translator
+# reads `label` and `prefix`: bot/app/translator.py)
 LIMIT_CHOICES = [
-    app_commands.Choice(name=locale_str(f"{name}: {label}"[:100], label=label, prefix=f"{name}: "), value=name)
+    app_commands.Choice(
+        name=locale_str(f"{name}: {label}"[:100], label=label, prefix=f"{name}: "),  # i18n: not text (see above)
+        value=name,
+    )
     for name, label in LIMIT_LABELS.items()
 ]
 
@@ -85,9 +90,7 @@ class ServerSettings(AdminPart):
         ],
         language=[
             app_commands.Choice(name=locale_str("the server's own"), value="auto"),
-            app_commands.Choice(name="English", value="en-US"),
-            app_commands.Choice(name="简体中文", value="zh-CN"),
-            app_commands.Choice(name="繁體中文", value="zh-TW"),
+            *(app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()),
         ],
     )
     @admin_only()
@@ -192,10 +195,8 @@ class ServerSettings(AdminPart):
     async def admin_log(self, interaction: discord.Interaction[LumaBot]) -> None:
         assert interaction.guild_id is not None
         entries = await self.bot.guild_store.audit_log(interaction.guild_id, limit=20)
-        lines = [f"{timestamp(e.created_at, 'f')} <@{e.user_id}> **{e.action}**: {e.detail}" for e in entries]
-        embed = discord.Embed(title=_("📜 Admin log"), description="\n".join(lines)[:4000] or _("No changes yet."))
         await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            embed=audit_embed(entries), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @ADMIN.command(name="usage", description=locale_str("This month's videos and spend by member, and who is blocked"))

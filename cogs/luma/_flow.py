@@ -256,7 +256,8 @@ async def answer_reply(bot: LumaBot, message: discord.Message, text: str, person
     except discord.HTTPException as exc:
         log.info("could not reply to a member's message (%s); posting in the channel", exc.text)
     try:
-        await message.channel.send(f"{message.author.mention} {text}", delete_after=30, allowed_mentions=mention)
+        said = _("{member} {text}").format(member=message.author.mention, text=text)
+        await message.channel.send(said, delete_after=30, allowed_mentions=mention)
         return
     except discord.HTTPException as exc:
         log.info("could not post in the channel (%s); sending a DM", exc.text)

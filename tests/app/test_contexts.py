@@ -64,7 +64,7 @@ async def test_a_bot_kept_to_its_owners_servers_leaves_any_other_politely(tmp_pa
         await world.discord.bot_added(stranger)
         notices = world.discord.guilds[stranger]["system_channel_id"]
         [goodbye] = await world.wait_for(lambda: world.discord.channel_messages(notices))
-        in_chinese = "这个机器人只在主人选定的服务器里制作视频，所以将离开这里。"
+        in_chinese = "这个机器人只在所有者选定的服务器中制作视频，所以要离开这个服务器了。"
         assert goodbye["content"] == in_chinese, "in the server's language"
         await world.wait_for(lambda: [r for r in world.discord.calls("DELETE", r"/users/@me/guilds/") if r.status])
         # Discord failed to let it go: until it is gone, what its members ask is refused, privately, at no cost
@@ -74,7 +74,7 @@ async def test_a_bot_kept_to_its_owners_servers_leaves_any_other_politely(tmp_pa
         )
         await world.discord.wait_response(late)
         assert late.response_type == 4 and late.response_data["flags"] & 64
-        assert "只在主人选定的服务器" not in late.response_data["content"], "the member's own language (en-US)"
+        assert "只在所有者选定的服务器" not in late.response_data["content"], "the member's own language (en-US)"
         assert "only in the servers its owner chose" in late.response_data["content"]
         # the owner's own server is served as ever
         await world.generate("at home")

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from bot.notes import Note
+
 from ..harness import World
 from ..helpers import admin, answer
 
@@ -35,7 +37,7 @@ async def test_admin_commands_need_manage_server_even_when_discord_shows_them(tm
 async def test_limits_refusals_and_the_quota_page(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=False) as world:
         data = await admin(world, "quota", {"limit": "member_daily", "value": "1"})
-        assert "member_daily: 100 → 1" in data["content"]
+        assert "videos per day for each member: 100 → 1" in data["content"]
         await generate(world)
         await world.wait_for(lambda: world.video_messages())
         refused = await generate(world, "one too many")
@@ -89,7 +91,7 @@ async def test_role_rules_and_pause(tmp_path: Path) -> None:
         world.discord.members[(world.guild, world.other_member)]["roles"].append(str(creators))
         role = world.discord.role_option(world.guild, creators)
         data = await admin(world, "settings", {"role": role, "role_mode": "only"})
-        assert "are the only ones allowed" in data["content"]
+        assert "may make videos" in data["content"] and "only members of <@&" in data["content"]
         refused = await generate(world, "not a creator")
         assert "Only members with the" in (await answer(world, refused))["content"]
         assert (await generate(world, "a creator", user=world.other_member)).response_type == 5
@@ -107,7 +109,7 @@ async def test_role_rules_and_pause(tmp_path: Path) -> None:
 
         log = await admin(world, "log")
         text = log["embeds"][0]["description"]
-        assert text.index("**resume**") < text.index("**pause**") < text.index("**role**"), "newest first"
+        assert text.index("**Resume**") < text.index("**Pause**") < text.index("**Role rule**"), "newest first"
         assert f"<@{world.admin}>" in text and "<t:" in text
 
 
@@ -137,8 +139,11 @@ async def test_the_owners_limits_are_ceilings_a_server_can_lower_but_never_lift(
         shorter = await admin(world, "quota", {"limit": "member_cooldown", "value": "0"})
         assert "at least 30" in shorter["content"], "for a cooldown the owner's value is the least"
         longer = await admin(world, "quota", {"limit": "member_cooldown", "value": "60"})
-        assert "member_cooldown: 30 → 60" in longer["content"], "stricter is fine"
-        assert [e.detail for e in await world.bot.guild_store.audit_log(world.guild)] == ["member_cooldown: 30 → 60"]
+        assert "seconds between two videos of one member: 30 → 60" in longer["content"], "stricter is fine"
+        [entry] = await world.bot.guild_store.audit_log(world.guild)
+        assert entry.action == "quota" and Note.load(entry.detail) == Note(
+            "limit", {"name": "member_cooldown", "before": 30, "after": 60, "default": False}
+        ), "kept as a key and its values, in no language"
 
         async with world.bot.db.transaction() as tx:  # an override from before the rule: unlimited
             await world.bot.quota.store.set_override(tx, world.guild, "member_daily", None)

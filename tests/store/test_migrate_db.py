@@ -58,7 +58,7 @@ async def test_migrate_db_copies_everything_verifies_and_the_bot_goes_on_there(t
         blocked = await world.generate("still blocked", user=world.other_member)
         assert "spam" in await world.private_answer(blocked)
         log = await admin(world, "log")
-        assert "member_daily" in log["embeds"][0]["description"]
+        assert "videos per day for each member: 100 → 7" in log["embeds"][0]["description"]
         await world.generate("a third, on PostgreSQL")  # new rows (and audit ids) go on after the copied ones
         await world.wait_for(lambda: len(world.video_messages()) == 3)
         await admin(world, "pause")

@@ -1,0 +1,140 @@
+"""An admin's change, put into words in the current language: for the admin's own answer, the mod log (in the
+server's language) and `/luma-admin log` (in the reader's). The change itself is kept language-neutral
+(bot/notes.py), so one entry reads right in every language, whoever made it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.guilds.quota import LIMIT_LABELS
+from bot.i18n import N_, _, clauses, listing, ngettext
+from bot.notes import Note
+
+from .messages import timestamp
+
+__all__ = ["LANGUAGE_NAMES", "ROLE_MODES", "action_label", "language_name", "on_off", "render", "render_all"]
+
+# each language by its own name, as Discord's language menu shows it
+LANGUAGE_NAMES = {"en-US": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文"}
+ROLE_MODES = {"exempt": N_("exempt from member limits"), "only": N_("the only ones allowed to make videos")}
+# what `/luma-admin log` names each kind of change (the audit log's action)
+ACTIONS = {
+    "quota": N_("Limit"),
+    "channels": N_("Channels"),
+    "role": N_("Role rule"),
+    "defaults": N_("Default options"),
+    "moderation": N_("Moderation"),
+    "pause": N_("Pause"),
+    "resume": N_("Resume"),
+    "blocklist": N_("Blocklist"),
+    "block": N_("Block"),
+    "unblock": N_("Unblock"),
+}
+
+
+def action_label(action: str) -> str:
+    return _(ACTIONS[action]) if action in ACTIONS else _("Other change")
+
+
+def on_off(flag: bool | None) -> str:
+    return _("on") if flag else _("off")
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "") if code else _("the server's own")
+
+
+def _limit(v: Mapping[str, Any]) -> str:
+    def shown(value: int | None) -> str:
+        return _("unlimited") if value is None else str(value)
+
+    label_text = LIMIT_LABELS.get(str(v.get("name")))
+    label = _(label_text) if label_text is not None else str(v.get("name"))
+    text = _("{limit}: {before} → {after}").format(
+        limit=label, before=shown(v.get("before")), after=shown(v.get("after"))
+    )
+    return _("{change} (the bot's default)").format(change=text) if v.get("default") else text
+
+
+def _channels(v: Mapping[str, Any]) -> str:
+    channels = listing([f"<#{c}>" for c in v.get("channels", [])]) or _("every channel")
+    return _("videos allowed in: {channels}").format(channels=channels)
+
+
+def _role(v: Mapping[str, Any]) -> str:
+    if v.get("mode") == "exempt":
+        return _("members of <@&{role}> are exempt from member limits").format(role=v.get("role"))
+    if v.get("mode") == "only":
+        return _("only members of <@&{role}> may make videos").format(role=v.get("role"))
+    return _("role rule removed")
+
+
+def _defaults(v: Mapping[str, Any]) -> str:
+    parts = []
+    if "aspect_ratio" in v:
+        parts.append(_("default aspect ratio: {ratio}").format(ratio=v["aspect_ratio"]))
+    if "loop" in v:
+        parts.append(_("loop by default: {state}").format(state=on_off(v["loop"])))
+    if "enhancement" in v:
+        parts.append(_("prompt enhancement by default: {state}").format(state=on_off(v["enhancement"])))
+    return clauses(*parts)
+
+
+def _moderation(v: Mapping[str, Any]) -> str:
+    parts = []
+    if "mod_log" in v:
+        channel = v["mod_log"]
+        parts.append(_("mod log in <#{channel}>").format(channel=channel) if channel else _("mod log off"))
+    if "spoiler" in v:
+        parts.append(_("results behind a spoiler: {state}").format(state=on_off(v["spoiler"])))
+    if "age_restricted_only" in v:
+        parts.append(_("age-restricted channels only: {state}").format(state=on_off(v["age_restricted_only"])))
+    if "language" in v:
+        parts.append(_("language of public messages: {language}").format(language=language_name(v["language"])))
+    return clauses(*parts)
+
+
+def _blocked(v: Mapping[str, Any]) -> str:
+    until = v.get("until")
+    when = (
+        _("until {when}").format(when=timestamp(datetime.fromisoformat(until), "f")) if until else _("until unblocked")
+    )
+    text = _("blocked <@{member}> {until}").format(member=v.get("member"), until=when)
+    return _("{change}: {reason}").format(change=text, reason=v["reason"]) if v.get("reason") else text
+
+
+_RENDER: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "limit": _limit,
+    "channels": _channels,
+    "role": _role,
+    "defaults": _defaults,
+    "moderation": _moderation,
+    "paused": lambda v: _("video making paused") if v.get("paused") else _("video making resumed"),
+    "blocklist_added": lambda v: ngettext(
+        "added {n} term to the blocklist", "added {n} terms to the blocklist", v["n"]
+    ).format(n=v["n"]),
+    "blocklist_unchanged": lambda v: _("the blocklist already had those terms"),
+    "blocklist_removed": lambda v: ngettext(
+        "removed {n} term from the blocklist", "removed {n} terms from the blocklist", v["n"]
+    ).format(n=v["n"]),
+    "blocked": _blocked,
+    "unblocked": lambda v: _("unblocked <@{member}>").format(member=v.get("member")),
+    "line_left": lambda v: ngettext(
+        "{n} waiting request left the line, refunded", "{n} waiting requests left the line, refunded", v["n"]
+    ).format(n=v["n"]),
+}
+
+
+def render(note: Note) -> str:
+    """The note in the current language; a key this version does not know is named, never dropped."""
+    draw = _RENDER.get(note.key)
+    try:
+        return draw(note.values) if draw is not None else note.key
+    except (KeyError, TypeError, ValueError):
+        return note.key
+
+
+def render_all(notes: Iterable[Note]) -> str:
+    return clauses(*(render(n) for n in notes))
