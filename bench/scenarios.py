@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -162,12 +163,26 @@ class Stage:
         return found
 
     def delivered(
-        self, task_ids: list[str], *, method: str = RESULT_POST[0], path: str = RESULT_POST[1]
-    ) -> dict[str, float]:
-        """task id -> when (fake clock) its result message reached the fake Discord (first success)."""
+        self,
+        task_ids: list[str],
+        *,
+        method: str = RESULT_POST[0],
+        path: str = RESULT_POST[1],
+        found: dict[str, float] | None = None,
+        start: int = 0,
+    ) -> tuple[dict[str, float], int]:
+        """task id -> when (fake clock) its result message reached the fake Discord (first success), looking at the
+        requests from index `start` on (with what was `found` before); and the index to start from next time. The
+        fake Discord runs in this process: a scan of every request on every look would slow the very server whose
+        answers are being timed."""
+        found = dict(found or {})
         marks = {self.result_mark(t): t for t in task_ids} | {f"/cdn/{t}.mp4": t for t in task_ids}
-        found: dict[str, float] = {}
-        for record in self.discord.calls(method, path):
+        pattern = re.compile(path)
+        requests = self.discord.requests
+        end = len(requests)
+        for record in requests[start:end]:
+            if record.method != method or not pattern.search(record.path):
+                continue
             if record.status != 200 or not isinstance(record.body, dict):
                 continue
             body = json.dumps(record.body)
@@ -175,7 +190,9 @@ class Stage:
                 if mark in body:
                     found[marks[mark]] = record.at
                     break
-        return found
+        # a request still being answered (no status yet) is looked at again next time
+        pending = next((i for i in range(start, end) if requests[i].status == 0), end)
+        return found, pending
 
     def result_mark(self, task_id: str) -> str:
         """What shows a task's result in the bot's message: its video's Extend button (the message may carry
@@ -196,10 +213,12 @@ class Stage:
 
     async def wait_delivered(self, task_ids: list[str], timeout: float = 60, **kw: Any) -> dict[str, float]:
         deadline = time.monotonic() + timeout
-        while len(found := self.delivered(task_ids, **kw)) < len(task_ids):
+        found, start = self.delivered(task_ids, **kw)
+        while len(found) < len(task_ids):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {len(found)} of {len(task_ids)} results delivered")
             await asyncio.sleep(0.02)
+            found, start = self.delivered(task_ids, found=found, start=start, **kw)
         return found
 
 

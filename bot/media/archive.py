@@ -268,6 +268,7 @@ class Archiver:
                 await self.shelf.remove(location)
             return False
         log.debug("kept the %s of %s (%d bytes) at %s", item.kind, item.video_id, size, location)
+        self.pruner.recorded(size)
         await self.prune()
         return True
 
@@ -328,7 +329,10 @@ async def _write_body(
     """The response's body into `partial`, synced to the disk; its size. Cut off over `max_bytes`, or when it comes
     slower than `min_rate` bytes a second on average after `grace` seconds."""
     size, began = 0, time.monotonic()
-    with open(partial, "wb") as out:  # noqa: ASYNC230 (each write is one chunk, to a local disk)
+    # creating the file and syncing it wait on the disk: in a thread, so that the event loop (every other
+    # delivery, every ack) never waits with them; each write is one chunk into the page cache
+    out = await asyncio.to_thread(open, partial, "wb")
+    try:
         async for chunk in response.content.iter_chunked(CHUNK):
             size += len(chunk)
             if size > max_bytes:
@@ -338,7 +342,9 @@ async def _write_body(
                 raise DownloadError(f"too slow ({size / elapsed / 1024:.1f} KiB/s)")
             out.write(chunk)
         out.flush()
-        os.fsync(out.fileno())
+        await asyncio.to_thread(os.fsync, out.fileno())
+    finally:
+        out.close()
     return size
 
 

@@ -119,3 +119,24 @@ def test_every_id_has_a_file_of_its_own_inside_the_folder(tmp_path: Path) -> Non
     for name in names:
         assert (folder / name).resolve().is_relative_to(folder.resolve()), name
         assert ".." not in name and name.count("/") == 1 and name.endswith(".mp4")
+
+
+async def test_keeping_a_copy_does_not_count_every_kept_file_again(tmp_path: Path) -> None:
+    """MEDIA_MAX_GB is watched by a running count: the kept bytes are summed in the database once (and every few
+    minutes), not once per new copy, which scanned every kept row twice per video while holding the database."""
+    async with World(tmp_path, callbacks=True) as world:
+        assert world.bot is not None
+        store = world.bot.archiver.store
+        counts = []
+        usage = store.usage
+
+        async def counted() -> tuple[int, int]:
+            counts.append(1)
+            return await usage()
+
+        store.usage = counted  # type: ignore[method-assign]
+        for n in range(3):
+            await make_video(world, f"video number {n}")
+        await kept_files(world, 6)
+        # (the first copies may race to the first count; before, every one of the six copies counted)
+        assert len(counts) <= 2, "a count at first, then kept up as copies are recorded"
