@@ -66,7 +66,10 @@ class _Stopper:
     def __call__(self, *_: Any) -> None:
         self.waiting.cancel()
         if not self.stopping:
-            log.info("stopping (jobs in flight resume at the next start)")
+            if self.entered:
+                log.info("stopping (jobs in flight resume at the next start)")
+            else:
+                log.info("stopping before Discord was reached: nothing was started")
         self.stopping = True
         if self.entered and not self.closing:
             self.closing.append(asyncio.get_running_loop().create_task(self.bot.close()))
