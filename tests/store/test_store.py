@@ -210,3 +210,49 @@ async def test_a_burst_on_a_cold_cache_loads_once_and_a_change_starts_a_new_load
     waiters = [asyncio.create_task(cache.get(2, failing)) for _ in range(3)]
     outcomes = await asyncio.gather(*waiters, return_exceptions=True)
     assert all(isinstance(o, RuntimeError) for o in outcomes)
+
+
+async def test_a_single_statement_waits_out_another_process_write_lock(tmp_path: Path) -> None:
+    """`execute` runs one statement without BEGIN and COMMIT (SQLite makes it atomic), yet waits for another
+    process's write lock as a transaction does, and gives up with the lock's own error past `lock_wait`."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "locked.sqlite3"
+    db = await Database.open(path)
+    try:
+        await db.set_meta("k", "before")
+
+        def hold(taken: threading.Event, release: threading.Event) -> None:  # the sqlite3 shell, a backup
+            other = sqlite3.connect(path, isolation_level=None, timeout=30)
+            other.execute("BEGIN IMMEDIATE")
+            taken.set()
+            release.wait(10)
+            other.execute("ROLLBACK")
+            other.close()
+
+        async def locked_by_another(held_for: float | None) -> threading.Thread:
+            taken, release = threading.Event(), threading.Event()
+            thread = threading.Thread(target=hold, args=(taken, release), daemon=True)
+            thread.start()
+            assert await asyncio.to_thread(taken.wait, 10)
+            if held_for is not None:  # the other process lets go by itself, while this one is waiting
+                threading.Timer(held_for, release.set).start()
+            else:
+                thread.release = release  # type: ignore[attr-defined]
+            return thread
+
+        holder = await locked_by_another(None)
+        db.lock_wait = 0.3
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await db.execute("UPDATE meta SET value = 'during' WHERE key = 'k'")
+        holder.release.set()  # type: ignore[attr-defined]
+        await asyncio.to_thread(holder.join, 10)
+
+        await locked_by_another(held_for=0.5)
+        db.lock_wait = 10
+        assert await db.execute("UPDATE meta SET value = 'after' WHERE key = 'k'") == 1, "written once the lock went"
+        assert await db.get_meta("k") == "after"
+        assert db.write_error is None, "a lock is no failed write"
+    finally:
+        await db.close()
