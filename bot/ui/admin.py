@@ -7,12 +7,12 @@ from typing import Any
 
 import discord
 
-from bot.i18n import _, listing, ngettext
+from bot.i18n import _, ngettext
 from bot.notes import Note
 from bot.store import AuditEntry
 
 from .messages import COLOR_OK, plain, timestamp
-from .notes import ROLE_MODES, action_label, language_name, on_off, render
+from .notes import ROLE_MODES, action_label, channel_list, language_name, limit_value, on_off, render
 
 __all__ = ["audit_embed", "settings_embed", "usage_embed"]
 
@@ -20,23 +20,18 @@ __all__ = ["audit_embed", "settings_embed", "usage_embed"]
 def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
     embed = discord.Embed(title=_("⚙️ luma-bot settings for this server"), color=COLOR_OK)
     embed.add_field(name=_("State"), value=_("⏸️ paused") if settings.paused else _("▶️ running"), inline=True)
-    channels = listing([f"<#{c}>" for c in settings.allowed_channels]) or _("every channel")
-    embed.add_field(name=_("Channels"), value=channels[:1024], inline=True)
+    embed.add_field(name=_("Channels"), value=channel_list(settings.allowed_channels)[:1024], inline=True)
     role = _("none")
     if settings.role_id and settings.role_mode:
         mode = _(ROLE_MODES[settings.role_mode]) if settings.role_mode in ROLE_MODES else settings.role_mode
         role = _("{role}: {rule}").format(role=f"<@&{settings.role_id}>", rule=mode)
     embed.add_field(name=_("Role rule"), value=role, inline=True)
-
-    def shown(value: int | None) -> str:
-        return _("unlimited") if value is None else str(value)
-
     lines = []
     for name, label in labels.items():
         value = getattr(limits, name)
         default = getattr(defaults, name)
-        note = "" if value == default else _(" (default {value})").format(value=shown(default))
-        lines.append(_("{limit}: {value}{default}").format(limit=_(label), value=shown(value), default=note))
+        note = "" if value == default else _(" (default {value})").format(value=limit_value(default))
+        lines.append(_("{limit}: {value}{default}").format(limit=_(label), value=limit_value(value), default=note))
     embed.add_field(name=_("Limits"), value="\n".join(lines)[:1024], inline=False)
     options = _("aspect ratio {ratio}, loop {loop}, enhancement {enhancement}").format(
         ratio=settings.default_aspect_ratio or _("bot default"),

@@ -14,7 +14,17 @@ from bot.notes import Note
 
 from .messages import timestamp
 
-__all__ = ["LANGUAGE_NAMES", "ROLE_MODES", "action_label", "language_name", "on_off", "render", "render_all"]
+__all__ = [
+    "LANGUAGE_NAMES",
+    "ROLE_MODES",
+    "action_label",
+    "channel_list",
+    "language_name",
+    "limit_value",
+    "on_off",
+    "render",
+    "render_all",
+]
 
 # each language by its own name, as Discord's language menu shows it
 LANGUAGE_NAMES = {"en-US": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文"}
@@ -46,21 +56,27 @@ def language_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "") if code else _("the server's own")
 
 
-def _limit(v: Mapping[str, Any]) -> str:
-    def shown(value: int | None) -> str:
-        return _("unlimited") if value is None else str(value)
+def limit_value(value: int | None) -> str:
+    """A limit's value as shown: a number, or "unlimited"."""
+    return _("unlimited") if value is None else str(value)
 
+
+def channel_list(channel_ids: Iterable[int]) -> str:
+    """The channels videos may be made in, the language's way; none listed means every channel."""
+    return listing([f"<#{c}>" for c in channel_ids]) or _("every channel")
+
+
+def _limit(v: Mapping[str, Any]) -> str:
     label_text = LIMIT_LABELS.get(str(v.get("name")))
     label = _(label_text) if label_text is not None else str(v.get("name"))
     text = _("{limit}: {before} → {after}").format(
-        limit=label, before=shown(v.get("before")), after=shown(v.get("after"))
+        limit=label, before=limit_value(v.get("before")), after=limit_value(v.get("after"))
     )
     return _("{change} (the bot's default)").format(change=text) if v.get("default") else text
 
 
 def _channels(v: Mapping[str, Any]) -> str:
-    channels = listing([f"<#{c}>" for c in v.get("channels", [])]) or _("every channel")
-    return _("videos allowed in: {channels}").format(channels=channels)
+    return _("videos allowed in: {channels}").format(channels=channel_list(v.get("channels", [])))
 
 
 def _role(v: Mapping[str, Any]) -> str:

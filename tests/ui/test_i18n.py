@@ -433,10 +433,8 @@ def glossary(text: str) -> list[Concept]:
 
 def pairs_of(locale: str) -> list[tuple[str, str]]:
     """(msgid, msgstr) pairs, plural forms each on their own."""
-    with open(ROOT / "bot" / "locales" / locale / "LC_MESSAGES" / "luma.po", "rb") as f:
-        entries = read_po(f, locale=locale)
     pairs = []
-    for message in entries:
+    for message in catalog(locale):
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
