@@ -278,6 +278,7 @@ class Settings:
     quota_guild_daily: int | None = _setting("QUOTA_GUILD_DAILY", _limit, 50)
     quota_guild_monthly: int | None = _setting("QUOTA_GUILD_MONTHLY", _limit, 500)
     quota_member_daily: int | None = _setting("QUOTA_MEMBER_DAILY", _limit, 5)
+    quota_member_monthly: int | None = _setting("QUOTA_MEMBER_MONTHLY", _limit, None)
     quota_guild_concurrent: int | None = _setting("QUOTA_GUILD_CONCURRENT", _limit, 5)
     quota_member_concurrent: int | None = _setting("QUOTA_MEMBER_CONCURRENT", _limit, 2)
     quota_member_cooldown: int | None = _setting("QUOTA_MEMBER_COOLDOWN", _limit, 30)

@@ -54,10 +54,21 @@ async def answer(world: World, interaction) -> dict[str, Any]:
 
 
 async def admin(world: World, command: str, options: dict[str, Any] | None = None, *, user: int | None = None):
-    interaction = await world.discord.slash(
-        world.guild, world.channel, user or world.admin, ["luma-admin", command], options or {}
+    interaction = await world.discord.slash(  # a subcommand of a group: "tier set"
+        world.guild, world.channel, user or world.admin, ["luma-admin", *command.split()], options or {}
     )
     return await answer(world, interaction)
+
+
+def form_fields(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """custom_id -> component of an opened form: text inputs in rows, and what labels wrap (the camera menu)."""
+    children = [row.get("component") or row["components"][0] for row in modal["components"]]
+    return {child["custom_id"]: child for child in children}
+
+
+def chosen(menu: dict[str, Any]) -> list[str]:
+    """The options a form's menu opens with."""
+    return [option["value"] for option in menu["options"] if option.get("default")]
 
 
 def button(message: dict[str, Any], label: str) -> str:

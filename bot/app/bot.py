@@ -19,12 +19,13 @@ from bot.delivery.outbox import Languages
 from bot.delivery.posting import Delivery
 from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import QuotaService
+from bot.guilds.tiers import Tiers
 from bot.jobs.service import JobService
 from bot.media import Archiver, Links
 from bot.media.frames import Frames
 from bot.media.links import use_discord_cdn
 from bot.moderation import Moderation
-from bot.store import Database, GuildStore, JobStore, MediaStore, VideoStore
+from bot.store import Database, GuildStore, JobStore, MediaStore, MemberStore, VideoStore
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
 
@@ -110,6 +111,8 @@ class LumaBot(commands.AutoShardedBot):
     job_store: JobStore = property(lambda self: self._service().job_store)  # type: ignore[assignment]
     media: MediaStore = property(lambda self: self._service().media)  # type: ignore[assignment]
     guild_admin: GuildAdmin = property(lambda self: self._service().guild_admin)  # type: ignore[assignment]
+    members: MemberStore = property(lambda self: self._service().members)  # type: ignore[assignment]
+    tiers: Tiers = property(lambda self: self._service().tiers)  # type: ignore[assignment]
 
     @property
     def web(self) -> WebServer | None:

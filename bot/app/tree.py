@@ -45,7 +45,7 @@ def not_here(interaction: discord.Interaction[Any]) -> str | None:
 def speak_to(interaction: discord.Interaction[Any]) -> str:
     """Answer this interaction in its member's language (for the rest of the handler's task); the
     application's owner's language is remembered for the DMs the bot sends them."""
-    locale = str(interaction.locale)
+    locale = member_locale(interaction)
     client = interaction.client
     app = getattr(client, "application", None)
     owner = app.team.owner if app is not None and app.team and app.team.owner else getattr(app, "owner", None)
@@ -53,6 +53,13 @@ def speak_to(interaction: discord.Interaction[Any]) -> str:
     if owner is not None and interaction.user.id == owner.id and languages is not None:
         languages.owner = locale
     return use(locale)
+
+
+def member_locale(interaction: discord.Interaction[Any]) -> str:
+    """The language this member is answered in: the one they chose (`/luma settings`), else their client's."""
+    services = getattr(interaction.client, "services", None)
+    client_locale = str(interaction.locale)
+    return (services.languages.member(interaction.user.id, client_locale) if services else None) or client_locale
 
 
 async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:

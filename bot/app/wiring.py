@@ -7,7 +7,7 @@ from __future__ import annotations
 import resource
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import discord
 
@@ -20,13 +20,23 @@ from bot.delivery.owner import OwnerMail
 from bot.delivery.posting import Delivery
 from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import Limits, QuotaService
+from bot.guilds.tiers import Tiers
 from bot.jobs.service import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute
 from bot.media.frames import Frames
 from bot.moderation import Moderation
 from bot.moderation.wallet import Wallet
-from bot.store import Database, GuildStore, JobStore, MediaStore, ModerationStore, QuotaStore, VideoStore
+from bot.store import (
+    Database,
+    GuildStore,
+    JobStore,
+    MediaStore,
+    MemberStore,
+    ModerationStore,
+    QuotaStore,
+    VideoStore,
+)
 from bot.web.callbacks import CallbackSigner
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
@@ -51,6 +61,9 @@ class Services:
     web: WebServer
     background: Background  # the posts that never hold a member up (the mod log)
     guild_admin: GuildAdmin  # a server's admins' changes, each with its audit entry
+    members: MemberStore  # each member's own defaults (`/luma settings`)
+    tiers: Tiers  # role tiers and grants, as a server's admins set them
+    told: set[tuple[str, int, int]] = field(default_factory=set)  # (what, guild, member): notes said once per run
 
     @property
     def videos(self) -> VideoStore:
@@ -82,8 +95,10 @@ async def build_services(
     wallet = Wallet.from_settings(settings)
     quota = QuotaService(db, QuotaStore(db), Limits.from_settings(settings), wallet)
     guild_store = GuildStore(db)
+    members = MemberStore(db)
+    await members.languages()  # read once: a member's chosen language is known before anything is awaited
     background = Background()
-    languages = Languages(client, guild_store)
+    languages = Languages(client, guild_store, members)
     outbox = Outbox(client, guild_store, links, languages, clock, background.spawn)
     mod_log = ModLog(outbox)
     delivery = Delivery(outbox, OwnerMail(outbox, quota), mod_log)
@@ -112,6 +127,8 @@ async def build_services(
         web,
         background,
         GuildAdmin(db, guild_store, quota),
+        members,
+        Tiers(db, guild_store, quota),
     )
 
 

@@ -12,6 +12,7 @@ import discord
 from bot.delivery.outbox import Outbox
 from bot.delivery.reach import missing_names, reach_in
 from bot.i18n import _, speaking
+from bot.luma.camera import camera_label
 from bot.media.links import jump_url
 from bot.notes import Note
 from bot.store import GuildSettings, Job, Video
@@ -118,6 +119,10 @@ class ModLog:
         embed = discord.Embed(title=title, description=f">>> {plain(job.request.prompt, 3000)}", color=color)
         embed.add_field(name=_("Member"), value=f"<@{job.user_id}>", inline=True)
         embed.add_field(name=_("Channel"), value=f"<#{job.channel_id}>", inline=True)
+        if job.private:
+            embed.add_field(name=_("Private"), value=_("🔒 only the member sees the result"), inline=True)
+        if move := camera_label(job.request.camera):
+            embed.add_field(name=_("Camera move"), value=move, inline=True)
         for name, value in _frames(job):
             embed.add_field(name=name, value=value, inline=False)
         if job.parent_video_id or job.request.video_id:

@@ -12,7 +12,7 @@ import discord
 
 from bot.clock import Clock
 from bot.media import Links
-from bot.store import GuildStore
+from bot.store import GuildStore, MemberStore
 
 __all__ = ["Languages", "Outbox"]
 
@@ -21,10 +21,16 @@ class Languages:
     """Which language the bot speaks where no member's locale is at hand: a server's public messages (its admins'
     choice, else its own locale, else English) and the owner's DMs (the owner's locale, once they used a command)."""
 
-    def __init__(self, client: discord.Client, guilds: GuildStore) -> None:
+    def __init__(self, client: discord.Client, guilds: GuildStore, members: MemberStore | None = None) -> None:
         self.client = client
         self.guilds = guilds
+        self.members = members
         self.owner: str | None = None  # set by the command tree when the application's owner uses a command
+
+    def member(self, user_id: int, client_locale: str | None) -> str | None:
+        """The language of what only this member is told: their own choice (`/luma settings`), else their client's."""
+        prefs = self.members.known(user_id) if self.members is not None else None
+        return (prefs.language if prefs is not None else None) or client_locale
 
     async def public(self, guild_id: int | None) -> str | None:
         """The language of a server's public messages (`/luma-admin settings language`, else Discord's

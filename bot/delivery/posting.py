@@ -21,6 +21,7 @@ from bot.ui.messages import Rendered, failure_message, failure_reason, result_me
 from .modlog import ModLog
 from .outbox import Outbox
 from .owner import OwnerMail
+from .private import open_private_thread
 from .reach import REQUEST_LIMIT, Reach, reach_in
 from .responses import PERMANENT, Responses
 
@@ -83,7 +84,8 @@ class Delivery:
                 if video is None and job.error_kind == "refused":
                     with speaking(job.member_locale or await languages.public(job.guild_id)):
                         return await self._refused_privately(job)
-                with speaking(await languages.public(job.guild_id)):
+                public = await languages.public(job.guild_id)
+                with speaking((job.member_locale or public) if job.private else public):
                     return await self._deliver(job, video, file)
             finally:
                 self._locks.pop(job.id, None)
@@ -92,9 +94,10 @@ class Delivery:
         """After the receipt is recorded (so that nothing here can widen the window in which a stop or a crash
         posts the outcome twice): the progress message goes, and the mod log hears of it."""
         where = (receipt.channel_id, receipt.message_id) if receipt.message_id and receipt.channel_id else None
-        if where is not None and receipt.via in ("channel", "followup", "dm") and job.error_kind != "refused":
+        if where is not None and receipt.via in ("channel", "followup", "dm", "thread") and job.error_kind != "refused":
             await self.responses.remove_placeholder(job, *where)
-        self.mod_log.job_ended(job, video, where if receipt.via != "private" else None)
+        # a private video's message is for its member only: the mod log gets the video, not a jump to it
+        self.mod_log.job_ended(job, video, where if receipt.via != "private" and not job.private else None)
         self.responses.forget(job)
 
     # --- Luma's own refusal: for the member's eyes only ------------------------------------------------
@@ -153,11 +156,16 @@ class Delivery:
         (it needs no permission in the channel, and each interaction is its own rate-limit bucket, where a channel's
         posts share one); else in the channel when the bot may post there (with a nonce per outcome: Discord returns
         the first message instead of posting a second, for a few minutes, if a restart sends it again); else by DM.
-        A refusal Discord will not change its mind about moves on to the next at once."""
+        A refusal Discord will not change its mind about moves on to the next at once. A private video never goes to
+        the channel: the interaction (ephemeral), else a DM, else a private thread with only the member in it."""
         file = file if video is not None else None
         reach = reach_in(self.outbox.client, job.guild_id, job.channel_id)
-        await self._note_reach(job, reach)
-        for way in (self._to_followup, self._to_channel, self._to_dm):
+        if job.private:
+            ways = (self._to_followup, self._to_dm, self._to_private_thread)
+        else:
+            await self._note_reach(job, reach)
+            ways = (self._to_followup, self._to_channel, self._to_dm)
+        for way in ways:
             receipt = await way(job, video, file, reach)
             if receipt is not None:
                 return receipt
@@ -196,12 +204,15 @@ class Delivery:
             if kwargs["view"] is None:
                 kwargs.pop("view")
             mentions = _only_the_member(job)
-            return await webhook.send(wait=True, allowed_mentions=mentions, **kwargs, **files)  # type: ignore[arg-type]
+            return await webhook.send(  # type: ignore[call-overload,no-any-return]
+                wait=True, allowed_mentions=mentions, ephemeral=job.private, **kwargs, **files
+            )
 
         try:
             fits = _fits(file, job.attach_limit)
             message, attachment = await self._post(follow_up, self._draw(job, video), fits, job, video)
-            return DeliveryReceipt("followup", message.id, job.channel_id, attachment)
+            # an ephemeral message's attachment vanishes with it: not a link to keep
+            return DeliveryReceipt("followup", message.id, job.channel_id, None if job.private else attachment)
         except discord.HTTPException as exc:
             if exc.status not in PERMANENT and exc.status != 401:
                 raise  # a 5xx or a 429 Discord gave up on: the same way again, later
@@ -220,7 +231,7 @@ class Delivery:
             extra["reference"] = discord.MessageReference(
                 message_id=job.reply_to_message_id, channel_id=job.channel_id, fail_if_not_exists=False
             )
-        fits = _fits(file, self._channel_limit(job, reach))
+        fits = _fits(file, channel_limit(self.outbox.client, job, reach))
         channel = self.outbox.client.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
         try:
             draw = self._draw(job, video, plain_text=reach.known and not reach.can_embed)
@@ -247,15 +258,20 @@ class Delivery:
             log.warning("could not deliver %r anywhere (%s %s); it stays in the history", job, exc.status, exc.text)
             return None
 
-    # --- where the file fits ------------------------------------------------------------------------
+    async def _to_private_thread(
+        self, job: Job, video: Video | None, file: KeptFile | None, reach: Reach
+    ) -> DeliveryReceipt | None:
+        """A private video whose member's DMs are closed: a private thread beside its channel, with only them in it."""
+        thread = await open_private_thread(self.outbox.client, job, job.request.prompt)
+        if thread is None:
+            log.warning("could not deliver private %r anywhere; it stays in the member's history", job)
+            return None
+        draw, fits = self._draw(job, video), _fits(file, channel_limit(self.outbox.client, job, reach))
+        mentions = _only_the_member(job)
+        message, attachment = await self._post(_sender(thread), draw, fits, job, video, allowed_mentions=mentions)
+        return DeliveryReceipt("thread", message.id, thread.id, attachment)
 
-    def _channel_limit(self, job: Job, reach: Reach) -> int:
-        """The largest file the bot may attach in the job's channel: the server's boost tier's, within the 25 MiB a
-        message may take in all; 0 without Attach Files there (or when the channel is not in the cache)."""
-        guild = self.outbox.client.get_guild(job.guild_id)
-        if guild is None or not reach.known or not reach.can_attach:
-            return 0
-        return min(guild.filesize_limit, REQUEST_LIMIT)
+    # --- where the file fits ------------------------------------------------------------------------
 
     @staticmethod
     async def _post(
@@ -276,6 +292,15 @@ class Delivery:
             except OSError as exc:  # the copy went missing (pruned, or the disk): the link still works
                 log.warning("could not read the kept copy %s (%r); posting the link", file.path, exc)
         return await send(render(False), None, **extra), None
+
+
+def channel_limit(client: discord.Client, job: Job, reach: Reach) -> int:
+    """The largest file the bot may attach in the job's channel: the server's boost tier's, within the 25 MiB a
+    message may take in all; 0 without Attach Files there (or when the channel is not in the cache)."""
+    guild = client.get_guild(job.guild_id)
+    if guild is None or not reach.known or not reach.can_attach:
+        return 0
+    return min(guild.filesize_limit, REQUEST_LIMIT)
 
 
 def _sender(target: discord.abc.Messageable) -> Send:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from bot.i18n import _, listing
 from bot.store import GuildSettings
 
-__all__ = ["access_refusal", "is_exempt"]
+__all__ = ["access_refusal"]
 
 
 def access_refusal(
@@ -32,8 +32,3 @@ def access_refusal(
     if settings.role_mode == "only" and settings.role_id and settings.role_id not in role_ids and not is_admin:
         return _("Only members with the <@&{role}> role can make videos here.").format(role=settings.role_id)
     return None
-
-
-def is_exempt(settings: GuildSettings, role_ids: Collection[int]) -> bool:
-    """Members of the exempt role skip the per-member limits (the server's caps still apply)."""
-    return settings.role_mode == "exempt" and settings.role_id is not None and settings.role_id in role_ids

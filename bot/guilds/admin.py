@@ -93,8 +93,8 @@ class GuildAdmin:
         return await self._change(guild_id, actor_id, "channels", note, allowed_channels=sorted(current))
 
     async def set_role(self, guild_id: int, actor_id: int, role_id: int | None, mode: str) -> Note:
-        if mode not in ("exempt", "only", "none"):
-            raise AdminError(_("The role mode is exempt, only or none."))
+        if mode not in ("only", "none"):
+            raise AdminError(_("The role mode is only or none."))
         if mode != "none" and role_id is None:
             raise AdminError(_("Pick the role too."))
         if mode == "none":
@@ -142,9 +142,12 @@ class GuildAdmin:
         spoiler: bool | None = None,
         age_restricted_only: bool | None = None,
         language: str | None = None,
+        private_allowed: bool | None = None,
     ) -> Note:
         changes: dict[str, Any] = {}
         values: dict[str, Any] = {}
+        if private_allowed is not None:
+            changes["private_allowed"], values["private_allowed"] = int(private_allowed), private_allowed
         if stop_mod_log:
             changes["mod_log_channel_id"] = values["mod_log"] = None
         elif mod_log_channel is not None:

@@ -53,6 +53,8 @@ class Endings(JobsBase):
                 parent_video_url=request.video_url,
                 spoiler=job.spoiler,
                 age_restricted=job.age_restricted,
+                private=job.private,
+                camera=request.camera,
             )
             await self.videos.insert(tx, video)
             await self.media.due(tx, video.video_id, files_of(video))

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.i18n import _
 from bot.luma import JobCancelled, LumaError, LumaRateLimited, QueueTimeout, RemovedByModerator
-from bot.store import Job
+from bot.store import SERVER_LIMIT, Job
 
 from .base import JobsBase
 from .models import LINE_TICK, LineFull, NewJob, QueueView, woken
@@ -44,18 +44,20 @@ class Intake(JobsBase):
             attach_limit=new.attach_limit,
             spoiler=new.spoiler,
             member_locale=new.member_locale,
-            exempt=new.exempt,
             age_restricted=new.age_restricted,
+            private=new.private,
         )
         async with self.db.transaction() as tx:  # a refusal rolls the job back too
+            member = await self.quota.member_limits(new.guild_id, new.roles, tx)
+            job.member_concurrent = member.member_concurrent(SERVER_LIMIT)
             await self.jobs.insert(tx, job)
-            alert = await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, exempt=new.exempt)
+            alert = await self.quota.reserve(tx, new.guild_id, new.user_id, job.id, member)
         if alert is not None and self.listener is not None:
             self.spawn(self.listener.owner_budget(alert), name=f"owner-budget-{alert}")
         job.created_at = job.interaction_at = self.db.clock()
         self.stats["accepted"] += 1
         self._line_jobs[job.id] = job
-        self.line.add(job.id, job.guild_id, job.user_id, self._now(), exempt=new.exempt)
+        self.line.add(job.id, job.guild_id, job.user_id, self._now(), concurrent=job.member_concurrent)
         return job
 
     async def line_up(self, job: Job) -> None:
@@ -83,9 +85,10 @@ class Intake(JobsBase):
                     guild_cap = cap.guild_concurrent
                     if guild_cap is not None and self.line.rendering_count(entry.guild_id) >= guild_cap:
                         return False
-                    if entry.exempt or cap.member_concurrent is None:
+                    member_cap = cap.member_concurrent if entry.concurrent == SERVER_LIMIT else entry.concurrent
+                    if member_cap is None:
                         return True
-                    return self.line.rendering_count(entry.guild_id, entry.user_id) < cap.member_concurrent
+                    return self.line.rendering_count(entry.guild_id, entry.user_id) < member_cap
 
                 entry = next(self.line.order(eligible), None)
                 if entry is None:

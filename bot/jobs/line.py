@@ -44,7 +44,7 @@ class Waiting:
     user_id: int
     seq: int  # arrival order (older first); a job put back after a 429 gets a lower one
     since: float  # when it started waiting (the caller's clock, seconds)
-    exempt: bool = False  # its member is exempt from the member limits (an exempt role)
+    concurrent: int | None = -1  # its member's cap on videos rendering at once (Job.member_concurrent)
 
 
 @dataclass
@@ -68,11 +68,18 @@ class Line:
     # --- what changes it ---------------------------------------------------------------------------
 
     def add(
-        self, job_id: str, guild_id: int, user_id: int, since: float, *, head: bool = False, exempt: bool = False
+        self,
+        job_id: str,
+        guild_id: int,
+        user_id: int,
+        since: float,
+        *,
+        head: bool = False,
+        concurrent: int | None = -1,
     ) -> None:
         self._seq += 1
         seq = -self._seq if head else self._seq
-        self.waiting[job_id] = Waiting(job_id, guild_id, user_id, seq, since, exempt)
+        self.waiting[job_id] = Waiting(job_id, guild_id, user_id, seq, since, concurrent)
 
     def ahead_if_added(self, guild_id: int, user_id: int, now: float) -> int:
         """How many would be ahead of a new job of this member, were it added now."""
@@ -109,7 +116,7 @@ class Line:
     def rate_limited(self, job_id: str, now: float) -> None:
         """The API answered 429 to this job's submission: back to the head of the line, cap lowered."""
         entry = self.rendering.pop(job_id)
-        self.add(job_id, entry.guild_id, entry.user_id, entry.since, head=True, exempt=entry.exempt)
+        self.add(job_id, entry.guild_id, entry.user_id, entry.since, head=True, concurrent=entry.concurrent)
         self.cap = max(1, min(self.cap, len(self.rendering)))
         fresh = now - self._last_429 > BACKOFF_MAX * 2  # the first 429 in a while
         self._backoff = BACKOFF_FIRST if fresh else min(BACKOFF_MAX, self._backoff * 2)

@@ -79,16 +79,17 @@ class NewJob:
     interaction_token: str | None = None
     reply_to_message_id: int | None = None
     progress_message_id: int | None = None
-    exempt: bool = False
+    roles: tuple[int, ...] = ()  # the member's roles: their tiers decide their member limits
     attach_limit: int | None = None  # the interaction's attachment_size_limit; 0 without Attach Files
     spoiler: bool = False
     member_locale: str | None = None
     age_restricted: bool = False  # asked in an age-restricted channel (or a thread of one)
+    private: bool = False  # progress and result only to the member
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
-    via: str  # original | channel | dm | none
+    via: str  # followup | channel | dm | thread (a private video's) | private (refused, told privately) | none
     message_id: int | None = None
     channel_id: int | None = None
     attachment_url: str | None = None  # the posted message carries the video as this attachment

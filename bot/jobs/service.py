@@ -89,7 +89,8 @@ class JobService(Intake, Tracking, Endings):
                 # waiting in line (or saved and never sent): it keeps its place; sending it cannot bill twice
                 unsent.append(job)
                 self._line_jobs[job.id] = job
-                self.line.add(job.id, job.guild_id, job.user_id, (job.created_at or now).timestamp(), exempt=job.exempt)
+                since = (job.created_at or now).timestamp()
+                self.line.add(job.id, job.guild_id, job.user_id, since, concurrent=job.member_concurrent)
                 continue
             if job.task_id is None:
                 unknown.append(job)

@@ -10,6 +10,7 @@ from bot.config import ASPECT_RATIOS
 from bot.errors import InputError
 from bot.i18n import N_, _, listing
 
+from .camera import check_camera, with_camera
 from .errors import LumaError, LumaProtocolError, LumaTaskFailed, error_from_outcome
 
 __all__ = [
@@ -55,6 +56,7 @@ class VideoRequest:
     end_image_url: str | None = None
     video_id: str | None = None
     video_url: str | None = None
+    camera: str | None = None  # a key of bot/luma/camera.py: its phrase is added to the prompt sent, not stored in it
 
     @classmethod
     def generate(
@@ -66,6 +68,7 @@ class VideoRequest:
         aspect_ratio: str = "16:9",
         loop: bool = False,
         enhancement: bool = True,
+        camera: str | None = None,
     ) -> VideoRequest:
         request = cls(
             "generate",
@@ -75,6 +78,7 @@ class VideoRequest:
             enhancement=enhancement,
             start_image_url=start_image_url,
             end_image_url=end_image_url,
+            camera=check_camera(camera),
         )
         request.validate()
         return request
@@ -89,6 +93,7 @@ class VideoRequest:
         end_image_url: str | None = None,
         loop: bool = False,
         enhancement: bool = True,
+        camera: str | None = None,
     ) -> VideoRequest:
         request = cls(
             "extend",
@@ -98,6 +103,7 @@ class VideoRequest:
             end_image_url=end_image_url,
             video_id=video_id,
             video_url=video_url,
+            camera=check_camera(camera),
         )
         request.validate()
         return request
@@ -127,7 +133,7 @@ class VideoRequest:
 
     def to_payload(self, *, callback_url: str | None = None, asynchronous: bool = True) -> dict[str, Any]:
         """The JSON body. Every option is sent explicitly; never rely on the API's defaults."""
-        body: dict[str, Any] = {"action": self.action, "prompt": self.prompt}
+        body: dict[str, Any] = {"action": self.action, "prompt": with_camera(self.prompt, self.camera)}
         if self.action == "generate":
             body["aspect_ratio"] = self.aspect_ratio
             if self.start_image_url:
@@ -146,9 +152,17 @@ class VideoRequest:
             body["async"] = True
         return body
 
+    def to_record(self) -> dict[str, Any]:
+        """What is stored: the body without transport fields, the member's own prompt, and the move apart."""
+        body = self.to_payload(asynchronous=False)
+        body["prompt"] = self.prompt
+        if self.camera:
+            body["camera"] = self.camera
+        return body
+
     @classmethod
     def from_payload(cls, body: dict[str, Any]) -> VideoRequest:
-        """Rebuild a stored request (the inverse of `to_payload`, ignoring transport fields)."""
+        """Rebuild a stored request (the inverse of `to_record`, ignoring transport fields)."""
         return cls(
             action=body.get("action", "generate"),
             prompt=body.get("prompt", ""),
@@ -159,6 +173,7 @@ class VideoRequest:
             end_image_url=body.get("end_image_url"),
             video_id=body.get("video_id"),
             video_url=body.get("video_url"),
+            camera=body.get("camera"),
         )
 
 

@@ -1,4 +1,4 @@
-"""How long a block lasts, as moderators type it: 30m, 12h, 7d, 2w, 1d12h, or permanent. No Discord here."""
+"""How long a block or a grant lasts, as admins type it: 30m, 12h, 7d, 2w, 1d12h, or permanent. No Discord here."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ _FOREVER = {"", "permanent", "forever", "none", "never", "indefinite"}
 
 
 def parse_duration(text: str | None) -> timedelta | None:
-    """The duration, or None for a block until unblocked; ValueError with a sentence for the moderator."""
+    """The duration, or None for no end (a block until unblocked, a grant that never expires); ValueError with a
+    sentence for the admin."""
     cleaned = (text or "").strip().lower().replace(" ", "")
     if cleaned in _FOREVER:
         return None
@@ -27,7 +28,7 @@ def parse_duration(text: str | None) -> timedelta | None:
         )
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
-        raise ValueError(_("A block lasts at least a minute."))
+        raise ValueError(_("A duration is at least a minute."))
     if seconds > DURATION_MAX.total_seconds():
-        raise ValueError(_("A block with an end lasts at most a year; leave the duration empty for permanent."))
+        raise ValueError(_("A duration is at most a year; leave it empty for permanent."))
     return timedelta(seconds=seconds)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.luma import VideoRequest
+from bot.luma.camera import check_camera
 from bot.media.frames import FRAMES
 
 __all__ = ["FRAMES", "again_request"]
@@ -20,10 +21,14 @@ def again_request(
     prompt: str | None = None,
     frames: dict[str, str | None] | None = None,
     video_url: str | None = None,
+    camera: str | None = None,
 ) -> VideoRequest:
     """The request to run again: the same options; optionally a new prompt, new frame links (from the form;
-    "" removes one) and, for an extension known by link, a link to the video that works now."""
+    "" removes one), a new camera move ("" none) and, for an extension known by link, a link to the video that works
+    now."""
     changes: dict[str, object] = {}
+    if camera is not None:
+        changes["camera"] = check_camera(camera)
     if prompt is not None:
         changes["prompt"] = prompt.strip()
     for field, value in (frames or {}).items():

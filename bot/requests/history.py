@@ -11,7 +11,7 @@ from bot.luma import VideoRequest
 from bot.media import attachment_link, served_key
 from bot.requests.inputs import VideoRef, parse_video_ref
 from bot.requests.options import VideoOptions
-from bot.store import Video, VideoStore
+from bot.store import Video, VideoStore, Viewer
 
 __all__ = [
     "NOT_IN_THIS_SERVER",
@@ -51,17 +51,37 @@ class ExtendTarget:
         return True if self.video is not None and self.video.spoiler else None
 
     @property
+    def private(self) -> bool | None:
+        """An extension of a private video is private too (else the member's choice)."""
+        return True if self.video is not None and self.video.private else None
+
+    @property
+    def camera(self) -> str | None:
+        """An extension keeps its video's camera move unless the member picks another."""
+        return self.video.camera if self.video is not None else None
+
+    @property
     def needs_link(self) -> bool:
         """A video of ours the API knows only by its link (it gave no id): that link may have expired."""
         return self.video is not None and not self.video.luma_video_id
 
     def request(
-        self, prompt: str, options: VideoOptions, end_image_url: str | None = None, link_now: str | None = None
+        self,
+        prompt: str,
+        options: VideoOptions,
+        end_image_url: str | None = None,
+        link_now: str | None = None,
+        camera: str | None = None,
     ) -> VideoRequest:
         """The extend request, with the options every path resolves the same way (bot/requests/options.py). By the
         API's id when it gave one; else by `link_now` (a link that works today: the served copy, or the
         Discord attachment fetched afresh), else by the API's own link."""
-        common = {"end_image_url": end_image_url, "loop": options.loop, "enhancement": options.enhancement}
+        common = {
+            "end_image_url": end_image_url,
+            "loop": options.loop,
+            "enhancement": options.enhancement,
+            "camera": camera,
+        }
         if self.video is not None and self.video.luma_video_id:
             return VideoRequest.extend(prompt, video_id=self.video.luma_video_id, **common)
         url = (link_now or self.video.video_url) if self.video is not None else self.url
@@ -72,17 +92,17 @@ VIDEO_GONE = N_("That video is not in this server's history any more.")  # a but
 NOT_IN_THIS_SERVER = N_("No such video in this server's history. Pick one from the list, or paste a video link.")
 
 
-async def find_video(videos: VideoStore, guild_id: int, video_id: str, *, age_ok: bool = True) -> Video:
+async def find_video(videos: VideoStore, guild_id: int, video_id: str, viewer: Viewer) -> Video:
     """One of this server's videos by id, as members may see it (VideoStore.shown). Another server's video, a
-    deleted one, and (outside an age-restricted channel) one made in such a channel are answered exactly like a
-    missing one: nothing is said of where else a video exists."""
-    video = await videos.shown(guild_id, video_id.strip(), age_ok=age_ok)
+    deleted one, another member's private one and (outside an age-restricted channel) one made in such a channel
+    are answered exactly like a missing one: nothing is said of where else a video exists."""
+    video = await videos.shown(guild_id, video_id.strip(), viewer)
     if video is None:
         raise InputError(_(NOT_IN_THIS_SERVER))
     return video
 
 
-async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str, *, age_ok: bool = True) -> ExtendTarget:
+async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str, viewer: Viewer) -> ExtendTarget:
     """An id or a link of one of this server's videos (the API's link, the Discord attachment's, or the bot's
     served copy); a link the bot does not know goes to the API as a link. A link of another server's video,
     of a deleted one or of one members may not see here is refused like an unknown id (one rule for every path)."""
@@ -91,12 +111,12 @@ async def resolve_extend_target(videos: VideoStore, guild_id: int, text: str, *,
         link = (ref.url, attachment_link(ref.url), served_key(ref.url))
         known = await videos.by_link(guild_id, *link)
         if known is not None:
-            return ExtendTarget(video=await find_video(videos, guild_id, known.video_id, age_ok=age_ok))
+            return ExtendTarget(video=await find_video(videos, guild_id, known.video_id, viewer))
         if await videos.known_link(*link):
             raise InputError(_(NOT_IN_THIS_SERVER))
         return ExtendTarget(url=ref.url)
     assert ref.video_id is not None
-    return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id, age_ok=age_ok))
+    return ExtendTarget(video=await find_video(videos, guild_id, ref.video_id, viewer))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +128,11 @@ class HistoryPage:
 
 
 async def history_page(
-    videos: VideoStore, guild_id: int, page: int, user_id: int | None = None, *, age_ok: bool = True
+    videos: VideoStore, guild_id: int, page: int, viewer: Viewer, user_id: int | None = None
 ) -> HistoryPage:
-    total = await videos.count(guild_id, user_id=user_id, age_ok=age_ok)
+    total = await videos.count(guild_id, viewer, user_id=user_id)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     offset = (page - 1) * PAGE_SIZE
-    rows = await videos.recent(guild_id, user_id=user_id, limit=PAGE_SIZE, offset=offset, age_ok=age_ok)
+    rows = await videos.recent(guild_id, viewer, user_id=user_id, limit=PAGE_SIZE, offset=offset)
     return HistoryPage(rows, page, pages, total)

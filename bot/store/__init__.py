@@ -3,13 +3,15 @@
 from .db import AlreadyRunning, Database, InstanceLock, Tx
 from .frames import Frame, FrameStore
 from .guilds import AuditEntry, ChannelProblem, GuildSettings, GuildStore
-from .jobs import Job, JobStore
+from .jobs import SERVER_LIMIT, Job, JobStore
 from .media import MediaFile, MediaStore
+from .members import MemberPrefs, MemberStore
 from .moderation import MemberBlock, ModerationStore
 from .quotas import QuotaStore, Usage
-from .videos import Video, VideoStore
+from .videos import Video, VideoStore, Viewer
 
 __all__ = [
+    "SERVER_LIMIT",
     "AlreadyRunning",
     "AuditEntry",
     "ChannelProblem",
@@ -24,10 +26,13 @@ __all__ = [
     "MediaFile",
     "MediaStore",
     "MemberBlock",
+    "MemberPrefs",
+    "MemberStore",
     "ModerationStore",
     "QuotaStore",
     "Tx",
     "Usage",
     "Video",
     "VideoStore",
+    "Viewer",
 ]

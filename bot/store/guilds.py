@@ -21,7 +21,7 @@ class GuildSettings:
     paused: bool = False
     allowed_channels: list[int] = field(default_factory=list)
     role_id: int | None = None
-    role_mode: str | None = None  # 'exempt' | 'only'
+    role_mode: str | None = None  # 'only' (the role tiers replaced 'exempt': migration 0011)
     default_aspect_ratio: str | None = None
     default_loop: bool | None = None
     default_enhancement: bool | None = None
@@ -30,6 +30,7 @@ class GuildSettings:
     spoiler: bool = False  # results behind Discord's spoiler
     age_restricted_only: bool = False  # videos only in age-restricted channels (a thread: its parent's flag)
     language: str | None = None  # public messages in this Discord locale; None: the server's own
+    private_allowed: bool = True  # members may make private videos here
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ _EDITABLE = {
     "spoiler",
     "age_restricted_only",
     "language",
+    "private_allowed",
 }
 
 
@@ -100,6 +102,7 @@ class GuildStore:
             spoiler=bool(row["spoiler"]),
             age_restricted_only=bool(row["age_restricted_only"]),
             language=row["language"],
+            private_allowed=bool(row["private_allowed"]),
         )
 
     async def update(self, tx: Tx, guild_id: int, **changes: Any) -> None:

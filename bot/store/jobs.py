@@ -14,8 +14,9 @@ from bot.luma.models import VideoRequest
 
 from .db import Database, Tx
 
-__all__ = ["Job", "JobStore"]
+__all__ = ["SERVER_LIMIT", "Job", "JobStore"]
 
+SERVER_LIMIT = -1  # Job.member_concurrent: the server's limit applies (no tier of the member decides it)
 JobState = Literal["queued", "submitted", "completed", "failed"]
 IN_FLIGHT = ("queued", "submitted")
 
@@ -23,8 +24,8 @@ _COLUMNS = (
     "id, guild_id, channel_id, user_id, action, request, parent_video_id, state, task_id, application_id,"
     " interaction_token, interaction_at, reply_to_message_id, video_id, error_kind, error_message,"
     " delivered_via, delivered_message_id, delivered_channel_id, created_at, submitted_at, finished_at,"
-    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler, member_locale, exempt,"
-    " age_restricted"
+    " delivered_at, progress_message_id, submit_started_at, attach_limit, spoiler, member_locale,"
+    " age_restricted, private, member_concurrent"
 )
 
 
@@ -57,8 +58,11 @@ class Job:
     attach_limit: int | None = None  # the largest file the interaction's response may carry (0: none)
     spoiler: bool = False  # post the result behind a spoiler
     member_locale: str | None = None  # the requester's language, for what only they are told
-    exempt: bool = False  # the requester's role skips member limits (kept for its place in line after a restart)
     age_restricted: bool = False  # made in an age-restricted channel: its video is shown only in such channels
+    private: bool = False  # progress and result only to its member; hidden from public views
+    # its member's cap on videos rendering at once, from their tier when they asked (kept for the line after a
+    # restart): SERVER_LIMIT the server's (read when a slot frees), None none, else that number
+    member_concurrent: int | None = -1
 
     @property
     def action(self) -> str:
@@ -104,8 +108,9 @@ class Job:
             attach_limit=row["attach_limit"],
             spoiler=bool(row["spoiler"]),
             member_locale=row["member_locale"],
-            exempt=bool(row["exempt"]),
             age_restricted=bool(row["age_restricted"]),
+            private=bool(row["private"]),
+            member_concurrent=row["member_concurrent"],
         )
 
 
@@ -114,12 +119,12 @@ class JobStore:
         self.db = db
 
     async def insert(self, tx: Tx, job: Job) -> None:
-        body: dict[str, Any] = job.request.to_payload(asynchronous=False)
+        body: dict[str, Any] = job.request.to_record()
         await tx.execute(
             "INSERT INTO jobs (id, guild_id, channel_id, user_id, action, request, parent_video_id, state,"
             " application_id, interaction_token, interaction_at, reply_to_message_id, progress_message_id,"
-            " created_at, attach_limit, spoiler, member_locale, exempt, age_restricted)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, attach_limit, spoiler, member_locale, age_restricted, private,"
+            " member_concurrent) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 job.id,
                 job.guild_id,
@@ -137,8 +142,9 @@ class JobStore:
                 job.attach_limit,
                 int(job.spoiler),
                 job.member_locale,
-                int(job.exempt),
                 int(job.age_restricted),
+                int(job.private),
+                job.member_concurrent,
             ),
         )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -9,7 +12,7 @@ from bot.clock import from_iso
 
 from .db import Database, Tx
 
-__all__ = ["QuotaStore", "Usage"]
+__all__ = ["Bonus", "QuotaStore", "Usage"]
 
 _UNSET = object()
 
@@ -17,12 +20,24 @@ _UNSET = object()
 class Usage:
     """Counts that the limits are checked against (held and charged reservations; refunds don't count)."""
 
-    __slots__ = ("guild_day", "guild_held", "guild_month", "member_day", "member_held", "member_last")
+    __slots__ = (
+        "guild_day", "guild_held", "guild_month", "member_day", "member_held", "member_last", "member_month"
+    )  # fmt: skip
 
     def __init__(self) -> None:
-        self.guild_day = self.guild_month = self.member_day = 0
+        self.guild_day = self.guild_month = self.member_day = self.member_month = 0
         self.guild_held = self.member_held = 0
         self.member_last: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bonus:
+    """What is left of one grant of bonus videos."""
+
+    grant_id: str
+    amount: int
+    left: int
+    expires_at: datetime | None
 
 
 class QuotaStore:
@@ -32,9 +47,24 @@ class QuotaStore:
     # --- limits ---------------------------------------------------------------------------------
 
     async def overrides(self, guild_id: int, tx: Tx | None = None) -> dict[str, int | None]:
-        sql, params = "SELECT name, value FROM guild_limits WHERE guild_id = ?", (guild_id,)
-        rows = await (tx or self.db).fetchall(sql, params)
-        return {row["name"]: row["value"] for row in rows}
+        return (await self.limit_rows(guild_id, (), tx))[0]
+
+    async def limit_rows(
+        self, guild_id: int, role_ids: Collection[int], tx: Tx | None = None
+    ) -> tuple[dict[str, int | None], dict[int, dict[str, int | None]]]:
+        """The server's own limits, and the tiers among these roles, in one round trip (it is on every request)."""
+        sql = "SELECT 0 AS role_id, name, value FROM guild_limits WHERE guild_id = ?"
+        params: list[object] = [guild_id]
+        if role_ids:
+            sql += " UNION ALL SELECT role_id, name, value FROM role_limits WHERE guild_id = ?"
+            sql += f" AND role_id IN ({', '.join('?' for _ in role_ids)})"
+            params += [guild_id, *role_ids]
+        server: dict[str, int | None] = {}
+        tiers: dict[int, dict[str, int | None]] = {}
+        for row in await (tx or self.db).fetchall(sql, params):
+            role = int(row["role_id"])
+            (tiers.setdefault(role, {}) if role else server)[row["name"]] = row["value"]
+        return server, tiers
 
     async def set_override(self, tx: Tx, guild_id: int, name: str, value: int | None) -> None:
         await tx.execute(
@@ -46,17 +76,80 @@ class QuotaStore:
     async def clear_override(self, tx: Tx, guild_id: int, name: str) -> None:
         await tx.execute("DELETE FROM guild_limits WHERE guild_id = ? AND name = ?", (guild_id, name))
 
+    # --- role tiers --------------------------------------------------------------------------------
+
+    async def tiers(
+        self, guild_id: int, role_ids: Collection[int] | None = None, tx: Tx | None = None
+    ) -> dict[int, dict[str, int | None]]:
+        """role -> its own limits (name -> value, None: no limit), for these roles (None: every tiered role)."""
+        sql, params = "SELECT role_id, name, value FROM role_limits WHERE guild_id = ?", [guild_id]
+        if role_ids is not None:
+            if not role_ids:
+                return {}
+            sql += f" AND role_id IN ({', '.join('?' for _ in role_ids)})"
+            params += list(role_ids)
+        tiers: dict[int, dict[str, int | None]] = {}
+        for row in await (tx or self.db).fetchall(sql, params):
+            tiers.setdefault(int(row["role_id"]), {})[row["name"]] = row["value"]
+        return tiers
+
+    async def set_tier(self, tx: Tx, guild_id: int, role_id: int, name: str, value: int | None) -> None:
+        await tx.execute(
+            "INSERT INTO role_limits (guild_id, role_id, name, value) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, role_id, name) DO UPDATE SET value = excluded.value",
+            (guild_id, role_id, name, value),
+        )
+
+    async def clear_tier(self, tx: Tx, guild_id: int, role_id: int, name: str | None = None) -> int:
+        """Take one limit back to the server's, or (without `name`) the whole tier away."""
+        if name is not None:
+            return await tx.execute(
+                "DELETE FROM role_limits WHERE guild_id = ? AND role_id = ? AND name = ?", (guild_id, role_id, name)
+            )
+        return await tx.execute("DELETE FROM role_limits WHERE guild_id = ? AND role_id = ?", (guild_id, role_id))
+
+    # --- grants of bonus videos ---------------------------------------------------------------------
+
+    async def add_grant(
+        self, tx: Tx, guild_id: int, user_id: int, amount: int, expires_at: str | None, granted_by: int
+    ) -> str:
+        grant_id = secrets.token_urlsafe(12)
+        await tx.execute(
+            "INSERT INTO grants (id, guild_id, user_id, amount, expires_at, granted_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (grant_id, guild_id, user_id, amount, expires_at, granted_by, self.db.now()),
+        )
+        return grant_id
+
+    async def bonus(self, tx: Tx | None, guild_id: int, user_id: int) -> list[Bonus]:
+        """The member's grants that still have videos left and have not expired, the soonest to expire first."""
+        rows = await (tx or self.db).fetchall(
+            "SELECT g.id, g.amount, g.expires_at,"
+            " (SELECT COUNT(*) FROM reservations r WHERE r.grant_id = g.id AND r.state != 'refunded') AS used"
+            " FROM grants g WHERE g.guild_id = ? AND g.user_id = ? AND (g.expires_at IS NULL OR g.expires_at > ?)"
+            " ORDER BY g.expires_at IS NULL, g.expires_at, g.created_at",
+            (guild_id, user_id, self.db.now()),
+        )
+        found = []
+        for r in rows:
+            expires = from_iso(r["expires_at"]) if r["expires_at"] else None
+            found.append(Bonus(r["id"], int(r["amount"]), int(r["amount"]) - int(r["used"]), expires))
+        return [b for b in found if b.left > 0]
+
     # --- usage ----------------------------------------------------------------------------------
 
     async def usage(self, tx: Tx | None, guild_id: int, user_id: int, day: str, month: str) -> Usage:
-        """Every count the limits need, in one statement (one round trip inside the reservation)."""
+        """Every count the limits need, in one statement (one round trip inside the reservation). A member's day and
+        month count their own allowance only: what a grant paid for is counted against the grant."""
         sql = (
             "SELECT"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND day = ? AND state != 'refunded') AS guild_day,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND month = ? AND state != 'refunded')"
             "   AS guild_month,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND day = ?"
-            "   AND state != 'refunded') AS member_day,"
+            "   AND state != 'refunded' AND grant_id IS NULL) AS member_day,"
+            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND month = ?"
+            "   AND state != 'refunded' AND grant_id IS NULL) AS member_month,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND state = 'held') AS guild_held,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND state = 'held')"
             "   AS member_held,"
@@ -72,6 +165,9 @@ class QuotaStore:
             user_id,
             day,
             guild_id,
+            user_id,
+            month,
+            guild_id,
             guild_id,
             user_id,
             guild_id,
@@ -85,15 +181,18 @@ class QuotaStore:
                 row["guild_month"],
                 row["member_day"],
             )
+            usage.member_month = row["member_month"]
             usage.guild_held, usage.member_held = row["guild_held"], row["member_held"]
             usage.member_last = from_iso(row["member_last"]) if row["member_last"] else None
         return usage
 
-    async def hold(self, tx: Tx, guild_id: int, user_id: int, job_id: str, day: str, month: str) -> None:
+    async def hold(
+        self, tx: Tx, guild_id: int, user_id: int, job_id: str, day: str, month: str, grant_id: str | None = None
+    ) -> None:
         await tx.execute(
-            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at)"
-            " VALUES (?, ?, ?, 'held', ?, ?, ?)",
-            (guild_id, user_id, job_id, day, month, self.db.now()),
+            "INSERT INTO reservations (guild_id, user_id, job_id, state, day, month, created_at, grant_id)"
+            " VALUES (?, ?, ?, 'held', ?, ?, ?, ?)",
+            (guild_id, user_id, job_id, day, month, self.db.now(), grant_id),
         )
 
     async def settle(

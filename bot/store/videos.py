@@ -12,15 +12,30 @@ from bot.clock import from_iso
 
 from .db import Database, Tx
 
-__all__ = ["Video", "VideoStore"]
+__all__ = ["Video", "VideoStore", "Viewer"]
 
 _COLUMNS = (
     "video_id, luma_video_id, guild_id, user_id, channel_id, job_id, task_id, action, prompt, video_url,"
     " thumbnail_url, width, height, parent_video_id, parent_video_url, message_id, message_channel_id,"
-    " created_at, attachment_url, serve_key, spoiler, age_restricted"
+    " created_at, attachment_url, serve_key, spoiler, age_restricted, private, camera"
 )
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
 _READ = _COLUMNS + ", deleted_at, deleted_by"  # written later than the insert
+# what a member may see: not deleted; made in an age-restricted channel only where they ask from one; private only
+# their own (or anyone's for Manage Server)
+_SHOWN = " AND deleted_at IS NULL AND (age_restricted = 0 OR ?) AND (private = 0 OR user_id = ? OR ?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking, and from where: what `_SHOWN` needs. `Viewer()` sees only public videos."""
+
+    user_id: int | None = None
+    manager: bool = False  # Manage Server: sees private videos too (the history only)
+    age_ok: bool = True  # asked from an age-restricted channel (or not from a channel at all)
+
+    def params(self) -> list[object]:
+        return [self.age_ok, self.user_id, self.manager]
 
 
 @dataclass(slots=True)
@@ -49,13 +64,16 @@ class Video:
     deleted_by: int | None = None
     spoiler: bool = False  # posted behind a spoiler: kept behind one wherever it is shown
     age_restricted: bool = False  # made in an age-restricted channel: shown only in such channels
+    private: bool = False  # only its member (and Manage Server, in the history) ever sees it
+    camera: str | None = None  # the camera move asked for (bot/luma/camera.py), kept apart from the prompt
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Video:
         data = {key: row[key] for key in row.keys()}
         for key in ("created_at", "deleted_at"):
             data[key] = from_iso(row[key]) if row[key] else None
-        data["spoiler"], data["age_restricted"] = bool(data["spoiler"]), bool(data["age_restricted"])
+        for key in ("spoiler", "age_restricted", "private"):
+            data[key] = bool(data[key])
         return cls(**data)
 
 
@@ -90,6 +108,8 @@ class VideoStore:
                 video.serve_key,
                 int(video.spoiler),
                 int(video.age_restricted),
+                int(video.private),
+                video.camera,
             ),
         )
 
@@ -100,14 +120,12 @@ class VideoStore:
         )
         return Video.from_row(row) if row else None
 
-    async def shown(self, guild_id: int, video_id: str, *, age_ok: bool = True) -> Video | None:
-        """A video members may see and use: this server's, and not deleted (the one rule for every path that
-        shows, extends or reruns a video: a deleted result is gone for members); with `age_ok` false (asked
-        outside an age-restricted channel), not one made in an age-restricted channel either."""
+    async def shown(self, guild_id: int, video_id: str, viewer: Viewer) -> Video | None:
+        """A video this viewer may see and use: this server's, not deleted, and within `Viewer`'s rules (the one
+        rule for every path that shows, extends or reruns a video)."""
         row = await self.db.fetchone(
-            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND video_id = ? AND deleted_at IS NULL"
-            " AND (age_restricted = 0 OR ?)",
-            (guild_id, video_id, age_ok),
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND video_id = ?{_SHOWN}",
+            [guild_id, video_id, *viewer.params()],
         )
         return Video.from_row(row) if row else None
 
@@ -153,17 +171,16 @@ class VideoStore:
     async def recent(
         self,
         guild_id: int,
+        viewer: Viewer,
         *,
         user_id: int | None = None,
         search: str | None = None,
         limit: int = 10,
         offset: int = 0,
-        age_ok: bool = True,
     ) -> list[Video]:
-        """Newest first, without deleted results (and, unless `age_ok`, without those made in age-restricted
-        channels). `search` matches the prompt or the id (case-insensitive, literal)."""
-        sql = f"SELECT {_READ} FROM videos WHERE guild_id = ? AND deleted_at IS NULL AND (age_restricted = 0 OR ?)"
-        params: list[object] = [guild_id, age_ok]
+        """Newest first, what `viewer` may see. `search` matches the prompt or the id (case-insensitive, literal)."""
+        sql = f"SELECT {_READ} FROM videos WHERE guild_id = ?{_SHOWN}"
+        params: list[object] = [guild_id, *viewer.params()]
         if user_id is not None:
             sql += " AND user_id = ?"
             params.append(user_id)
@@ -175,13 +192,20 @@ class VideoStore:
         params += [limit, offset]
         return [Video.from_row(r) for r in await self.db.fetchall(sql, params)]
 
-    async def count(self, guild_id: int, *, user_id: int | None = None, age_ok: bool = True) -> int:
-        sql = "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND deleted_at IS NULL AND (age_restricted = 0 OR ?)"
-        params: list[object] = [guild_id, age_ok]
+    async def count(self, guild_id: int, viewer: Viewer, *, user_id: int | None = None) -> int:
+        sql = f"SELECT COUNT(*) AS n FROM videos WHERE guild_id = ?{_SHOWN}"
+        params: list[object] = [guild_id, *viewer.params()]
         if user_id is not None:
             sql += " AND user_id = ?"
             params.append(user_id)
         row = await self.db.fetchone(sql, params)
+        return int(row["n"]) if row else 0
+
+    async def private_count(self, guild_id: int, since: str) -> int:
+        """Private videos made here since `since` (an ISO date): for the admins' usage."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM videos WHERE guild_id = ? AND private = 1 AND created_at >= ?", (guild_id, since)
+        )
         return int(row["n"]) if row else 0
 
     async def mark_deleted(self, video_id: str, by: int) -> bool:
@@ -192,11 +216,10 @@ class VideoStore:
         )
         return changed == 1
 
-    async def children(self, guild_id: int, video_id: str) -> list[Video]:
-        """Its extensions members may see (not deleted), oldest first."""
+    async def children(self, guild_id: int, video_id: str, viewer: Viewer) -> list[Video]:
+        """Its extensions this viewer may see, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ? AND deleted_at IS NULL"
-            " ORDER BY created_at",
-            (guild_id, video_id),
+            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ?{_SHOWN} ORDER BY created_at",
+            [guild_id, video_id, *viewer.params()],
         )
         return [Video.from_row(r) for r in rows]

@@ -12,9 +12,19 @@ from bot.notes import Note
 from bot.store import AuditEntry
 
 from .messages import COLOR_OK, plain, timestamp
-from .notes import ROLE_MODES, action_label, channel_list, language_name, limit_value, on_off, render
+from .notes import (
+    ROLE_MODES,
+    action_label,
+    allowed,
+    channel_list,
+    language_name,
+    limit_value,
+    on_off,
+    render,
+    tier_limits,
+)
 
-__all__ = ["audit_embed", "settings_embed", "usage_embed"]
+__all__ = ["audit_embed", "settings_embed", "tiers_embed", "usage_embed"]
 
 
 def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
@@ -48,6 +58,24 @@ def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults:
         language=language_name(settings.language),
     )
     embed.add_field(name=_("Moderation"), value=moderation, inline=False)
+    embed.add_field(name=_("Members' private videos"), value=allowed(settings.private_allowed), inline=True)
+    return embed
+
+
+def tiers_embed(tiers: dict[int, dict[str, int | None]], limits: Any) -> discord.Embed:
+    """/luma-admin tier list: each tiered role's own limits (the rest are the server's)."""
+    lines = [f"<@&{role}>: {tier_limits(own)}" for role, own in sorted(tiers.items())]
+    embed = discord.Embed(
+        title=_("🎚️ Role tiers ({n})").format(n=len(tiers)),
+        description="\n".join(lines)[:4000] or _("No role has limits of its own: every member has the server's."),
+        color=COLOR_OK,
+    )
+    embed.set_footer(
+        text=_(
+            "A member with several tiered roles gets the most generous value of each. The server's own daily, "
+            "monthly and in-progress caps still hold for everyone."
+        )
+    )
     return embed
 
 
@@ -65,6 +93,7 @@ def usage_embed(
     blocked: list[Any],
     server_videos: int,
     bot_videos: int,
+    private_videos: int = 0,
 ) -> discord.Embed:
     """/luma-admin usage: this month's videos (and spend, when VIDEO_PRICE is set) by member, the blocked
     members, and the bot-wide budget."""
@@ -78,6 +107,8 @@ def usage_embed(
         title=_("📊 Usage in {month}").format(month=month), description="\n".join(lines) or _("No videos this month.")
     )
     server = ngettext("{n} video", "{n} videos", server_videos).format(n=server_videos)
+    if private_videos:
+        server = _("{videos} ({private} private)").format(videos=server, private=private_videos)
     embed.add_field(name=_("This server"), value=f"{server}{cost(server_videos)}", inline=True)
     if wallet.budget is not None:
         spent = wallet.spend(bot_videos) or 0.0

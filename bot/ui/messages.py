@@ -12,6 +12,7 @@ import discord
 
 from bot.i18n import N_, _, duration, ngettext, sentences
 from bot.luma import PROMPT_MAX, PROMPT_MIN, LumaError
+from bot.luma.camera import CAMERA_MOVES, camera_label
 from bot.media.links import Links
 from bot.requests.history import PAGE_SIZE
 from bot.store import Job, Video
@@ -132,6 +133,8 @@ def progress_message(job: Job, now: datetime, waiting: tuple[int, float] | None 
     embed.add_field(name=_("Started"), value=timestamp(started), inline=True)
     if job.parent_video_id or job.request.video_id:
         embed.add_field(name=_("Continuing"), value=f"`{job.parent_video_id or job.request.video_id}`", inline=True)
+    if move := camera_label(job.request.camera):
+        embed.add_field(name=_("Camera move"), value=move, inline=True)
     if waiting is not None:
         embed.set_footer(text=_("Luma takes a few videos at a time; yours starts when a slot frees up."))
         view = discord.ui.View(timeout=None)
@@ -166,6 +169,10 @@ def result_message(
     if video.width and video.height:
         embed.add_field(name=_("Size"), value=f"{video.width}×{video.height}", inline=True)
     embed.add_field(name=_("Requested by"), value=f"<@{video.user_id}>", inline=True)
+    if move := camera_label(video.camera):
+        embed.add_field(name=_("Camera move"), value=move, inline=True)
+    if video.private:
+        embed.add_field(name=_("Private"), value=_("🔒 Only you can see this video."), inline=True)
     embed.add_field(name=_("Video ID"), value=f"`{video.video_id}`", inline=False)
     if video.parent_video_id:
         embed.add_field(name=_("Extended from"), value=f"`{video.parent_video_id}`", inline=False)
@@ -175,6 +182,7 @@ def result_message(
     view = discord.ui.View(timeout=None)
     view.add_item(extend_button(video.video_id))
     view.add_item(again_button(video.video_id))
+    view.add_item(remix_button(video.video_id))
     if not attached and len(link) <= LINK_MAX:
         view.add_item(discord.ui.Button(label=_("Open video"), style=discord.ButtonStyle.link, url=link))
     if deletable:
@@ -229,6 +237,7 @@ def extend_button(video_id: str) -> discord.ui.Button[Any]:
 
 AGAIN_BUTTON_TEMPLATE = r"luma:again:(?P<video_id>[\w:.-]{1,80})"
 AGAIN_FORM_TEMPLATE = r"luma:again-form:(?P<video_id>[\w:.-]{1,80})"
+REMIX_BUTTON_TEMPLATE = r"luma:remix:(?P<video_id>[\w:.-]{1,80})"
 AGAIN_MODAL_PREFIX = "luma:again-modal:"
 DELETE_BUTTON_TEMPLATE = r"luma:delete:(?P<video_id>[\w:.-]{1,80})"
 
@@ -242,6 +251,13 @@ def again_button(video_id: str) -> discord.ui.Button[Any]:
 def again_form_button(video_id: str) -> discord.ui.Button[Any]:
     return discord.ui.Button(
         label=_("Open the form"), style=discord.ButtonStyle.primary, emoji="📝", custom_id=f"luma:again-form:{video_id}"
+    )
+
+
+def remix_button(video_id: str) -> discord.ui.Button[Any]:
+    """Beside Again: the form with the prompt and the camera move filled in, to change a word and rerun."""
+    return discord.ui.Button(
+        label=_("Remix"), style=discord.ButtonStyle.secondary, emoji="✏️", custom_id=f"luma:remix:{video_id}"
     )
 
 
@@ -265,6 +281,21 @@ class ExtendModal(discord.ui.Modal):
         super().__init__(title=_("Extend this video"), timeout=900, custom_id=f"{EXTEND_MODAL_PREFIX}{video.video_id}")
         self.add_item(_prompt_input(_("What happens next?"), video.prompt))
         self.add_item(_frame_input(_("End frame image link (optional)"), "end_image_url", None))
+        self.add_item(camera_input(video.camera))
+
+
+NO_CAMERA = "none"  # the camera menu's "no move" (a custom_id value; the stored move is then None)
+
+
+def camera_input(current: str | None) -> discord.ui.Label[Any]:
+    """A form's camera menu, with the current move chosen (components.mdx: a string select inside a label)."""
+    options = [discord.SelectOption(label=_("No camera move"), value=NO_CAMERA, default=current is None)]
+    options += [
+        discord.SelectOption(label=_(label), value=key, default=key == current)
+        for key, (label, _phrase) in CAMERA_MOVES.items()
+    ]
+    menu: discord.ui.Select[Any] = discord.ui.Select(custom_id="camera", options=options, min_values=1, max_values=1)
+    return discord.ui.Label(text=_("Camera move"), component=menu)
 
 
 def _prompt_input(label: str, default: str | None = None) -> discord.ui.TextInput[Any]:
@@ -290,16 +321,17 @@ def _frame_input(label: str, custom_id: str, default: str | None) -> discord.ui.
 
 
 class AgainModal(discord.ui.Modal):
-    """Again with changes (offered when a frame's link is gone): the prompt filled in, and the frame links that
-    still work. Handled by custom_id in the cog, like the Extend form."""
+    """Remix (and Again when a frame's link is gone): the prompt and the camera move filled in, and the frame links
+    that still work, to change a word and run it again. Handled by custom_id in the cog, like the Extend form."""
 
     def __init__(self, video_id: str, request: Any, working: dict[str, str | None]) -> None:
-        super().__init__(title=_("Make it again"), timeout=900, custom_id=f"{AGAIN_MODAL_PREFIX}{video_id}")
+        super().__init__(title=_("Remix"), timeout=900, custom_id=f"{AGAIN_MODAL_PREFIX}{video_id}")
         self.add_item(_prompt_input(_("Prompt"), request.prompt))
         if request.action == "generate":
             start = working.get("start_image_url")
             self.add_item(_frame_input(_("Start frame image link"), "start_image_url", start))
         self.add_item(_frame_input(_("End frame image link"), "end_image_url", working.get("end_image_url")))
+        self.add_item(camera_input(request.camera))
 
 
 ANIMATE_MODAL_PREFIX = "luma:animate-modal:"
@@ -313,14 +345,21 @@ class AnimateModal(discord.ui.Modal):
     def __init__(self, frame_id: str) -> None:
         super().__init__(title=_("Animate this image"), timeout=900, custom_id=f"{ANIMATE_MODAL_PREFIX}{frame_id}")
         self.add_item(_prompt_input(_("What should happen?")))
+        self.add_item(camera_input(None))
 
 
 def modal_values(data: dict[str, Any]) -> dict[str, str]:
-    """custom_id -> value of a submitted modal's text inputs (action rows or labels)."""
+    """custom_id -> value of a submitted modal's text inputs and menus (action rows or labels); the camera menu's
+    "no move" is ""."""
     values: dict[str, str] = {}
     for row in data.get("components") or []:
         for child in row.get("components") or [row.get("component") or {}]:
-            if child.get("custom_id"):
+            if not child.get("custom_id"):
+                continue
+            if "values" in child:  # a select: its one chosen value
+                chosen = (child.get("values") or [""])[0]
+                values[child["custom_id"]] = "" if chosen == NO_CAMERA else chosen
+            else:
                 values[child["custom_id"]] = child.get("value") or ""
     return values
 
@@ -493,6 +532,9 @@ def quota_embed(status: Any, line: Any = None) -> discord.Embed:
         value=f"{_usage(status, 'member_daily', usage.member_day)}\n{resets(status.day_resets)}",
         inline=False,
     )
+    if status.limits.member_monthly is not None:
+        month = f"{_usage(status, 'member_monthly', usage.member_month)}\n{resets(status.month_resets)}"
+        embed.add_field(name=_("You, this month"), value=month, inline=False)
     embed.add_field(
         name=_("This server, today"),
         value=f"{_usage(status, 'guild_daily', usage.guild_day)}\n{resets(status.day_resets)}",

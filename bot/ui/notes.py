@@ -18,16 +18,19 @@ __all__ = [
     "LANGUAGE_NAMES",
     "ROLE_MODES",
     "action_label",
+    "allowed",
     "channel_list",
     "language_name",
     "limit_value",
     "on_off",
     "render",
     "render_all",
+    "tier_limits",
 ]
 
 # each language by its own name, as Discord's language menu shows it
 LANGUAGE_NAMES = {"en-US": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文"}
+# "exempt" is only in audit entries written before the role tiers replaced it (migration 0011)
 ROLE_MODES = {"exempt": N_("exempt from member limits"), "only": N_("the only ones allowed to make videos")}
 # what `/luma-admin log` names each kind of change (the audit log's action)
 ACTIONS = {
@@ -41,6 +44,8 @@ ACTIONS = {
     "blocklist": N_("Blocklist"),
     "block": N_("Block"),
     "unblock": N_("Unblock"),
+    "tier": N_("Tier"),
+    "grant": N_("Grant"),
 }
 
 
@@ -109,7 +114,42 @@ def _moderation(v: Mapping[str, Any]) -> str:
         parts.append(_("age-restricted channels only: {state}").format(state=on_off(v["age_restricted_only"])))
     if "language" in v:
         parts.append(_("language of public messages: {language}").format(language=language_name(v["language"])))
+    if "private_allowed" in v:
+        parts.append(_("members' private videos: {state}").format(state=allowed(v["private_allowed"])))
     return clauses(*parts)
+
+
+def allowed(flag: bool | None) -> str:
+    return _("allowed") if flag else _("not allowed")
+
+
+def tier_limits(limits: Mapping[str, int | None]) -> str:
+    """A tier's limits, each named as members read it: "videos per day for each member: 20; …"."""
+    return clauses(
+        *(
+            _("{limit}: {value}").format(limit=_(LIMIT_LABELS[name]), value=limit_value(value))
+            for name, value in limits.items()
+            if name in LIMIT_LABELS
+        )
+    )
+
+
+def _tier(v: Mapping[str, Any]) -> str:
+    parts = [tier_limits(v.get("limits") or {})] if v.get("limits") else []
+    for name in v.get("cleared") or []:
+        if name in LIMIT_LABELS:
+            parts.append(_("{limit}: the server's").format(limit=_(LIMIT_LABELS[name])))
+    return _("tier of <@&{role}>: {limits}").format(role=v.get("role"), limits=clauses(*parts))
+
+
+def _grant(v: Mapping[str, Any]) -> str:
+    text = ngettext("granted <@{member}> {n} bonus video", "granted <@{member}> {n} bonus videos", v["n"]).format(
+        member=v.get("member"), n=v["n"]
+    )
+    until = v.get("until")
+    if until:
+        return _("{change}, until {when}").format(change=text, when=timestamp(datetime.fromisoformat(until), "f"))
+    return text
 
 
 def _blocked(v: Mapping[str, Any]) -> str:
@@ -136,6 +176,9 @@ _RENDER: dict[str, Callable[[Mapping[str, Any]], str]] = {
         "removed {n} term from the blocklist", "removed {n} terms from the blocklist", v["n"]
     ).format(n=v["n"]),
     "blocked": _blocked,
+    "tier": _tier,
+    "tier_removed": lambda v: _("tier of <@&{role}> removed").format(role=v.get("role")),
+    "grant": _grant,
     "unblocked": lambda v: _("unblocked <@{member}>").format(member=v.get("member")),
     "line_left": lambda v: ngettext(
         "{n} waiting request left the line, refunded", "{n} waiting requests left the line, refunded", v["n"]

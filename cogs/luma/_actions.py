@@ -15,7 +15,7 @@ from bot.luma import VideoRequest
 from bot.requests.again import FRAMES, again_request
 from bot.requests.history import VIDEO_GONE, ExtendTarget
 from bot.requests.inputs import image_in_message, pick_image
-from bot.store import Job, Video
+from bot.store import Job, Video, Viewer
 from bot.ui.messages import (
     AGAIN_MODAL_PREFIX,
     ANIMATE_MODAL_PREFIX,
@@ -27,7 +27,7 @@ from bot.ui.messages import (
 )
 
 from ._base import LumaCogPart
-from ._flow import age_restricted, guild_options, start_from_interaction
+from ._flow import request_options, start_from_interaction, viewer_of
 from ._generate import image_file
 
 if TYPE_CHECKING:
@@ -67,8 +67,7 @@ class ActionCommands(LumaCogPart):
         if interaction.guild_id is None:
             await reply_privately(interaction, elsewhere)
             return None
-        here = age_restricted(interaction.channel)
-        video = await self.bot.videos.shown(interaction.guild_id, video_id, age_ok=here)
+        video = await self.bot.videos.shown(interaction.guild_id, video_id, viewer_of(interaction))
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return None
@@ -87,7 +86,8 @@ class ActionCommands(LumaCogPart):
                 interaction, _("The request behind this video is not known any more: use `/luma generate`.")
             )
             return None
-        if job.parent_video_id and await self.bot.videos.shown(video.guild_id, job.parent_video_id) is None:
+        parent = job.parent_video_id
+        if parent and await self.bot.videos.shown(video.guild_id, parent, Viewer(job.user_id)) is None:
             await reply_privately(interaction, _(PARENT_GONE))  # it would extend a deleted video again
             return None
         return video, job
@@ -97,7 +97,7 @@ class ActionCommands(LumaCogPart):
         request = job.request
         if request.action != "extend" or request.video_id or not job.parent_video_id:
             return None
-        parent = await self.bot.videos.shown(job.guild_id, job.parent_video_id)
+        parent = await self.bot.videos.shown(job.guild_id, job.parent_video_id, Viewer(job.user_id))
         return await self._link_now(ExtendTarget(video=parent)) if parent is not None else None
 
     # --- Again ----------------------------------------------------------------------------------
@@ -120,11 +120,20 @@ class ActionCommands(LumaCogPart):
             )
             return
         request = again_request(usable, video_url=await self._video_link(job))
+        await self._start_again(interaction, job, request)
+
+    async def _start_again(self, interaction: discord.Interaction[LumaBot], job: Job, request: VideoRequest) -> None:
+        """Again and Remix: a private video's rerun is private, one behind a spoiler stays behind it."""
+        assert interaction.guild_id is not None
+        settings, options = await request_options(
+            self.bot, interaction.guild_id, interaction.user.id, spoiler=job.spoiler, private=job.private or None
+        )
         await start_from_interaction(
-            self.bot, interaction, request, parent_video_id=job.parent_video_id, spoiler=job.spoiler
+            self.bot, interaction, request, options, parent_video_id=job.parent_video_id, settings=settings
         )
 
     async def open_again_form(self, interaction: discord.Interaction[LumaBot], video_id: str) -> None:
+        """Remix (and Again when a frame is gone): the form with the prompt and the camera move filled in."""
         found = await self._result(interaction, video_id)
         if found is None:
             return
@@ -145,11 +154,13 @@ class ActionCommands(LumaCogPart):
             if field in values
         }
         request = again_request(
-            job.request, prompt=values.get("prompt", ""), frames=frames, video_url=await self._video_link(job)
+            job.request,
+            prompt=values.get("prompt", ""),
+            frames=frames,
+            video_url=await self._video_link(job),
+            camera=values.get("camera"),
         )
-        await start_from_interaction(
-            self.bot, interaction, request, parent_video_id=job.parent_video_id, spoiler=job.spoiler
-        )
+        await self._start_again(interaction, job, request)
 
     # --- Animate image --------------------------------------------------------------------------
 
@@ -171,15 +182,17 @@ class ActionCommands(LumaCogPart):
         if image is None:
             await reply_privately(interaction, _(PICTURE_GONE))
             return
-        settings, options = await guild_options(self.bot, interaction.guild_id)
+        settings, options = await request_options(self.bot, interaction.guild_id, interaction.user.id)
+        values = modal_values(data)
         request = VideoRequest.generate(
-            modal_values(data).get("prompt", ""),
+            values.get("prompt", ""),
             start_image_url=image,
             aspect_ratio=options.aspect_ratio,
             loop=options.loop,
             enhancement=options.enhancement,
+            camera=values.get("camera") or None,
         )
-        await start_from_interaction(self.bot, interaction, request, settings=settings)
+        await start_from_interaction(self.bot, interaction, request, options, settings=settings)
 
     @commands.Cog.listener("on_interaction")
     async def action_form_submitted(self, interaction: discord.Interaction[LumaBot]) -> None:

@@ -1,4 +1,4 @@
-"""The /luma-admin cog: its parts (server settings, member rules) over one command group."""
+"""The /luma-admin cog: its parts (server settings, member rules, tiers and grants) over one command group."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from discord.ext import commands
 from ._admin_base import ADMIN
 from ._admin_members import MemberRules
 from ._admin_settings import ServerSettings
+from ._admin_tiers import MemberTiers
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["AdminCog"]
 
 
-class AdminCog(ServerSettings, MemberRules, commands.Cog, name="luma-admin"):
+class AdminCog(ServerSettings, MemberRules, MemberTiers, commands.Cog, name="luma-admin"):
     admin = ADMIN
 
     def __init__(self, bot: LumaBot) -> None:

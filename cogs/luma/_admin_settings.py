@@ -70,7 +70,7 @@ class ServerSettings(AdminPart):
         all_channels=locale_str("Allow videos in every channel again"),
         role=locale_str("The role for the role rule"),
         role_mode=locale_str(
-            "exempt: the role skips member limits; only: only the role may make videos; none: no rule"
+            "only: only the role may make videos; none: no rule (a role's own limits: /luma-admin tier)"
         ),
         aspect_ratio=locale_str("Default aspect ratio"),
         loop=locale_str("Loop by default"),
@@ -80,11 +80,11 @@ class ServerSettings(AdminPart):
         spoiler=locale_str("Post results behind a spoiler"),
         age_restricted_only=locale_str("Allow videos only in age-restricted channels"),
         language=locale_str("The language of public messages here (default: the server's own)"),
+        private_videos=locale_str("Let members make private videos (only they see them; the mod log still does)"),
     )
     @app_commands.choices(
         aspect_ratio=ASPECT_CHOICES,
         role_mode=[
-            app_commands.Choice(name=locale_str("exempt"), value="exempt"),
             app_commands.Choice(name=locale_str("only"), value="only"),
             app_commands.Choice(name=locale_str("none"), value="none"),
         ],
@@ -110,6 +110,7 @@ class ServerSettings(AdminPart):
         spoiler: bool | None = None,
         age_restricted_only: bool | None = None,
         language: app_commands.Choice[str] | None = None,
+        private_videos: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         guild, actor = interaction.guild_id, interaction.user.id
@@ -120,7 +121,8 @@ class ServerSettings(AdminPart):
                 guild, actor, aspect_ratio=ratio, loop=loop, enhancement=enhancement
             )
             notes.append(await defaults)
-        if any(v is not None for v in (mod_log_channel, mod_log_off, spoiler, age_restricted_only, language)):
+        moderation = (mod_log_channel, mod_log_off, spoiler, age_restricted_only, language, private_videos)
+        if any(v is not None for v in moderation):
             notes.append(
                 await self.bot.guild_admin.set_moderation(
                     guild,
@@ -130,6 +132,7 @@ class ServerSettings(AdminPart):
                     spoiler=spoiler,
                     age_restricted_only=age_restricted_only,
                     language=None if language is None else ("" if language.value == "auto" else language.value),
+                    private_allowed=private_videos,
                 )
             )
         await self._show_settings(
@@ -159,7 +162,7 @@ class ServerSettings(AdminPart):
                 )
             )
         if role_mode is not None or role is not None:
-            mode = role_mode.value if role_mode else "exempt"
+            mode = role_mode.value if role_mode else "only"
             notes.append(await self.bot.guild_admin.set_role(guild, actor, role.id if role else None, mode))
         return notes
 
@@ -208,7 +211,8 @@ class ServerSettings(AdminPart):
         rows = await quota.store.month_by_member(interaction.guild_id, month, limit=25)
         status = await quota.status(interaction.guild_id, interaction.user.id)
         blocked = await self.bot.moderation.blocked(interaction.guild_id)
-        embed = usage_embed(month, rows, quota.wallet, blocked, status.usage.guild_month, bot_videos)
+        private = await self.bot.videos.private_count(interaction.guild_id, f"{month}-01")
+        embed = usage_embed(month, rows, quota.wallet, blocked, status.usage.guild_month, bot_videos, private)
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )

@@ -14,6 +14,7 @@ from ._extend import ExtendCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
+from ._settings import SettingsCommands
 from ._views import RESULT_BUTTONS, CancelButton
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class LumaCog(
     ActionCommands,
     HistoryCommands,
     QuotaCommands,
+    SettingsCommands,
     commands.GroupCog,
     name=LUMA_COG,
     group_name="luma",

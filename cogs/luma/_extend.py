@@ -16,12 +16,12 @@ from bot.i18n import N_, _, use
 from bot.luma import PROMPT_MAX, PROMPT_MIN
 from bot.requests.history import VIDEO_GONE, ExtendTarget, age, resolve_extend_target
 from bot.requests.inputs import pick_image
-from bot.store import Video
+from bot.store import Video, Viewer
 from bot.ui.messages import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
 from ._base import LumaCogPart
-from ._flow import age_restricted, answer_reply, guild_options, start_from_interaction, start_from_reply
-from ._generate import image_file
+from ._flow import answer_reply, request_options, start_from_interaction, start_from_reply, viewer_of
+from ._generate import CAMERA_CHOICES, image_file
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -36,8 +36,9 @@ async def video_autocomplete(interaction: discord.Interaction[LumaBot], current:
     bot = interaction.client
     if interaction.guild_id is None:
         return []
-    here = age_restricted(interaction.channel)
-    videos = await bot.videos.recent(interaction.guild_id, search=current.strip() or None, limit=25, age_ok=here)
+    videos = await bot.videos.recent(
+        interaction.guild_id, viewer_of(interaction), search=current.strip() or None, limit=25
+    )
     now = bot.clock()
     return [
         app_commands.Choice(
@@ -54,8 +55,11 @@ class ExtendCommands(LumaCogPart):
         prompt=locale_str("What happens next"),
         end_image=locale_str("An image for the last frame"),
         end_image_url=locale_str("A link to an image for the last frame (instead of uploading one)"),
+        camera=locale_str("How the camera moves (default: the video's own move)"),
+        private=locale_str("Only you see the progress and the result (default: your /luma settings)"),
     )
     @app_commands.autocomplete(video=video_autocomplete)
+    @app_commands.choices(camera=CAMERA_CHOICES)
     async def extend(
         self,
         interaction: discord.Interaction[LumaBot],
@@ -63,21 +67,29 @@ class ExtendCommands(LumaCogPart):
         prompt: app_commands.Range[str, PROMPT_MIN, PROMPT_MAX],
         end_image: discord.Attachment | None = None,
         end_image_url: str | None = None,
+        camera: app_commands.Choice[str] | None = None,
+        private: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        here = age_restricted(interaction.channel)
-        target = await resolve_extend_target(self.bot.videos, interaction.guild_id, video, age_ok=here)
+        target = await resolve_extend_target(self.bot.videos, interaction.guild_id, video, viewer_of(interaction))
         upload = image_file(end_image)
         end = pick_image("end_image", upload, end_image_url)
-        settings, options = await guild_options(self.bot, interaction.guild_id)
-        request = target.request(prompt, options, end, await self._link_now(target))
+        settings, options = await request_options(
+            self.bot,
+            interaction.guild_id,
+            interaction.user.id,
+            spoiler=target.spoiler,
+            private=target.private or private,
+        )
+        move = camera.value if camera else target.camera
+        request = target.request(prompt, options, end, await self._link_now(target), move)
         await start_from_interaction(
             self.bot,
             interaction,
             request,
+            options,
             parent_video_id=target.parent_id,
             settings=settings,
-            spoiler=target.spoiler,
             uploads=[upload] if upload else [],
         )
 
@@ -89,8 +101,7 @@ class ExtendCommands(LumaCogPart):
                 interaction, _("Extend it from the server where it was made: the button works there.")
             )
             return
-        here = age_restricted(interaction.channel)
-        video = await self.bot.videos.shown(interaction.guild_id, video_id, age_ok=here)
+        video = await self.bot.videos.shown(interaction.guild_id, video_id, viewer_of(interaction))
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return
@@ -108,24 +119,26 @@ class ExtendCommands(LumaCogPart):
         if interaction.guild_id is None:
             return
         speak_to(interaction)
-        here = age_restricted(interaction.channel)
         video = await self.bot.videos.shown(
-            interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX), age_ok=here
+            interaction.guild_id, custom_id.removeprefix(EXTEND_MODAL_PREFIX), viewer_of(interaction)
         )  # a form opened before its video was deleted is refused when sent
         if video is None:
             await reply_privately(interaction, _(VIDEO_GONE))
             return
         values = modal_values(data)
-        settings, options = await guild_options(self.bot, interaction.guild_id)
+        target = ExtendTarget(video=video)
         try:
+            settings, options = await request_options(
+                self.bot, interaction.guild_id, interaction.user.id, spoiler=target.spoiler, private=target.private
+            )
             end = pick_image("end_frame", None, values.get("end_image_url") or None)
-            target = ExtendTarget(video=video)
-            request = target.request(values.get("prompt", ""), options, end, await self._link_now(target))
+            move = values.get("camera", target.camera or "")
+            request = target.request(values.get("prompt", ""), options, end, await self._link_now(target), move)
         except MemberError as exc:  # a listener, not a command: the tree's handler does not see it
             await reply_privately(interaction, str(exc))
             return
         await start_from_interaction(
-            self.bot, interaction, request, parent_video_id=video.video_id, settings=settings, spoiler=target.spoiler
+            self.bot, interaction, request, options, parent_video_id=video.video_id, settings=settings
         )
 
     async def extend_message(self, interaction: discord.Interaction[LumaBot], message: discord.Message) -> None:
@@ -168,7 +181,8 @@ class ExtendCommands(LumaCogPart):
             for child in getattr(row, "children", []):
                 custom_id = getattr(child, "custom_id", None) or ""
                 if custom_id.startswith(EXTEND_BUTTON_PREFIX):
-                    return await self.bot.videos.shown(guild_id, custom_id.removeprefix(EXTEND_BUTTON_PREFIX))
+                    video_id = custom_id.removeprefix(EXTEND_BUTTON_PREFIX)
+                    return await self.bot.videos.shown(guild_id, video_id, Viewer())  # a public result
         return None
 
     # --- a plain reply to a video ----------------------------------------------------------------
@@ -202,7 +216,13 @@ class ExtendCommands(LumaCogPart):
             )
             await answer_reply(self.bot, message, text)
             return
-        settings, options = await guild_options(self.bot, message.guild.id)
         target = ExtendTarget(video=video)
-        request = target.request(prompt, options, link_now=await self._link_now(target))
-        await start_from_reply(self.bot, message, request, video.video_id, settings, spoiler=target.spoiler)
+        try:
+            settings, options = await request_options(
+                self.bot, message.guild.id, message.author.id, spoiler=target.spoiler, private=target.private
+            )
+            request = target.request(prompt, options, link_now=await self._link_now(target), camera=target.camera)
+        except MemberError as exc:
+            await answer_reply(self.bot, message, str(exc))
+            return
+        await start_from_reply(self.bot, message, request, video.video_id, settings, options)

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.app.tree import not_here, reply_privately
+from bot.app.tree import member_locale, not_here, reply_privately
 from bot.delivery.reach import reach_in
-from bot.guilds.access import access_refusal, is_exempt
+from bot.guilds.access import access_refusal
 from bot.guilds.quota import QuotaExceeded
 from bot.i18n import N_, _, sentences
 from bot.jobs.service import LineFull, NewJob
 from bot.luma import VideoRequest
 from bot.moderation.wallet import BudgetSpent
 from bot.requests.inputs import ImageFile
-from bot.requests.options import VideoOptions, resolve_options
-from bot.store import GuildSettings
+from bot.requests.options import PRIVATE_REFUSED, VideoOptions, resolve_options
+from bot.store import GuildSettings, Viewer
 from bot.ui.messages import block_refusal, timestamp
 
 if TYPE_CHECKING:
@@ -61,6 +61,16 @@ def age_restricted(channel: Any) -> bool:
     (discord.py's Thread.is_nsfw reads the parent)."""
     is_nsfw = getattr(channel, "is_nsfw", None)
     return bool(is_nsfw is not None and is_nsfw())
+
+
+def viewer_of(interaction: discord.Interaction[LumaBot], *, public: bool = False, history: bool = False) -> Viewer:
+    """Who looks at the server's videos through this interaction: their own private videos (never in a `public`
+    answer), and everyone's in the history for Manage Server; made in age-restricted channels only from one."""
+    return Viewer(
+        user_id=None if public else interaction.user.id,
+        manager=history and not public and interaction.permissions.manage_guild,
+        age_ok=age_restricted(interaction.channel),
+    )
 
 
 async def request_refusal(
@@ -125,10 +135,26 @@ async def browse_refusal(bot: LumaBot, interaction: discord.Interaction[LumaBot]
     return block_refusal(block) if block is not None else None
 
 
-async def guild_options(bot: LumaBot, guild_id: int, **chosen: Any) -> tuple[GuildSettings, VideoOptions]:
-    """The server's settings and the request's options, resolved the one way every path uses."""
+async def request_options(
+    bot: LumaBot, guild_id: int, user_id: int, **chosen: Any
+) -> tuple[GuildSettings, VideoOptions]:
+    """The server's settings and the request's options, resolved the one way every path uses (what the member
+    typed, their own defaults, the server's, the bot's). Both reads are from memory (no wait before the defer)."""
     settings = await bot.guild_store.get(guild_id)
-    return settings, resolve_options(settings, bot.settings.default_aspect_ratio, **chosen)
+    prefs = await bot.members.get(user_id)
+    return settings, resolve_options(settings, bot.settings.default_aspect_ratio, prefs, **chosen)
+
+
+async def _tell_once(bot: LumaBot, interaction: discord.Interaction[LumaBot], options: VideoOptions) -> None:
+    """A default of the member's this server does not allow is said once (per member, server and run of the bot)."""
+    if not options.private_refused or interaction.guild_id is None:
+        return
+    key = ("private", interaction.guild_id, interaction.user.id)
+    if key in bot.services.told:  # type: ignore[union-attr]
+        return
+    bot.services.told.add(key)  # type: ignore[union-attr]
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.followup.send(_(PRIVATE_REFUSED), ephemeral=True)
 
 
 async def _refuse_after_defer(interaction: discord.Interaction[LumaBot], text: str) -> None:
@@ -149,14 +175,15 @@ async def start_from_interaction(
     bot: LumaBot,
     interaction: discord.Interaction[LumaBot],
     request: VideoRequest,
+    options: VideoOptions,
     *,
     parent_video_id: str | None = None,
     settings: GuildSettings | None = None,
-    spoiler: bool | None = None,
     uploads: Sequence[ImageFile] = (),
 ) -> None:
-    """Refuse privately, or defer publicly (well within Discord's 3 s), reserve + persist, and submit. `uploads`:
-    the frames the member attached to the command (Discord removes them after a while: they are kept)."""
+    """Refuse privately, or defer (well within Discord's 3 s; only the member sees it for a private video), reserve +
+    persist, and submit. `uploads`: the frames the member attached to the command (Discord removes them after a
+    while: they are kept)."""
     if (elsewhere := not_here(interaction)) is not None:  # a button or form from elsewhere: nothing is made there
         await reply_privately(interaction, elsewhere)
         return
@@ -168,10 +195,10 @@ async def start_from_interaction(
         return
     # Acknowledge first: Discord allows 3 s, and a busy database must not eat into them. The quota is
     # reserved right after; a refusal then removes the public "thinking…" and answers privately.
-    callback = await interaction.response.defer(thinking=True)
+    callback = await interaction.response.defer(thinking=True, ephemeral=options.private)
     bot.metrics.ack_seconds.observe(max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds()))
     progress_message_id = callback.message_id if callback is not None else None
-    new = _new_job(interaction, request, settings, roles, progress_message_id, parent_video_id, spoiler)
+    new = _new_job(interaction, request, roles, progress_message_id, parent_video_id, options)
     try:
         job = await bot.jobs.accept(new)
     except (QuotaExceeded, LineFull, BudgetSpent) as exc:
@@ -189,6 +216,7 @@ async def start_from_interaction(
         except Exception:  # the job goes on with the Discord link; only a later Again could miss the copy
             log.exception("could not record an uploaded frame of %r", job)
     await bot.jobs.line_up(job)
+    await _tell_once(bot, interaction, options)
 
 
 async def _refused(
@@ -212,11 +240,10 @@ async def _refused(
 def _new_job(
     interaction: discord.Interaction[LumaBot],
     request: VideoRequest,
-    settings: GuildSettings,
     roles: list[int],
     progress_message_id: int | None,
     parent_video_id: str | None,
-    spoiler: bool | None,
+    options: VideoOptions,
 ) -> NewJob:
     """The job a member's command asks for, with what its delivery needs of the interaction."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
@@ -229,12 +256,13 @@ def _new_job(
         application_id=interaction.application_id,
         interaction_token=interaction.token,
         progress_message_id=progress_message_id,
-        exempt=is_exempt(settings, roles),
+        roles=tuple(roles),
         # the response may carry the mp4 up to Discord's limit for this interaction, if the bot may attach here
         attach_limit=interaction.filesize_limit if interaction.app_permissions.attach_files else 0,
-        spoiler=settings.spoiler if spoiler is None else spoiler,
-        member_locale=str(interaction.locale),
+        spoiler=options.spoiler,
+        member_locale=member_locale(interaction),
         age_restricted=age_restricted(interaction.channel),
+        private=options.private,
     )
 
 
@@ -273,10 +301,9 @@ async def start_from_reply(
     request: VideoRequest,
     parent_video_id: str,
     settings: GuildSettings,
-    *,
-    spoiler: bool | None = None,
+    options: VideoOptions,
 ) -> None:
-    """A plain reply to a video: react at once, answer in the thread of replies."""
+    """A plain reply to a video: react at once, answer in the thread of replies (a private one: by DM)."""
     assert message.guild is not None
     roles = member_roles(message.author)
     perms = message.channel.permissions_for(message.author) if isinstance(message.author, discord.Member) else None
@@ -299,9 +326,11 @@ async def start_from_reply(
         request=request,
         parent_video_id=parent_video_id,
         reply_to_message_id=message.id,
-        exempt=is_exempt(settings, roles),
-        spoiler=settings.spoiler if spoiler is None else spoiler,
+        roles=tuple(roles),
+        spoiler=options.spoiler,
         age_restricted=age_restricted(message.channel),
+        private=options.private,
+        member_locale=bot.languages.member(message.author.id, None),
     )
     try:
         job = await bot.jobs.accept(new)

@@ -9,10 +9,11 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
+from bot.luma.camera import CAMERA_MOVES
 from bot.requests.inputs import ImageFile, pick_image
 
 from ._base import LumaCogPart
-from ._flow import guild_options, start_from_interaction
+from ._flow import request_options, start_from_interaction
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -35,6 +36,9 @@ ASPECT_CHOICES = [
 ]
 
 
+CAMERA_CHOICES = [app_commands.Choice(name=locale_str(label), value=key) for key, (label, _) in CAMERA_MOVES.items()]
+
+
 def image_file(attachment: discord.Attachment | None) -> ImageFile | None:
     if attachment is None:
         return None
@@ -55,8 +59,10 @@ class GenerateCommands(LumaCogPart):
         loop=locale_str("Make the video loop seamlessly (not with an end frame)"),
         enhancement=locale_str("Let Luma improve the prompt (default: on)"),
         spoiler=locale_str("Post the result behind a spoiler (default: this server's setting)"),
+        camera=locale_str("How the camera moves (added to the prompt in Luma's own words)"),
+        private=locale_str("Only you see the progress and the result (default: your /luma settings)"),
     )
-    @app_commands.choices(aspect_ratio=ASPECT_CHOICES)
+    @app_commands.choices(aspect_ratio=ASPECT_CHOICES, camera=CAMERA_CHOICES)
     async def generate(
         self,
         interaction: discord.Interaction[LumaBot],
@@ -69,14 +75,19 @@ class GenerateCommands(LumaCogPart):
         loop: bool | None = None,
         enhancement: bool | None = None,
         spoiler: bool | None = None,
+        camera: app_commands.Choice[str] | None = None,
+        private: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        settings, options = await guild_options(
+        settings, options = await request_options(
             self.bot,
             interaction.guild_id,
+            interaction.user.id,
             aspect_ratio=aspect_ratio.value if aspect_ratio else None,
             loop=loop,
             enhancement=enhancement,
+            spoiler=spoiler,
+            private=private,
         )
         request = VideoRequest.generate(
             prompt,
@@ -85,8 +96,7 @@ class GenerateCommands(LumaCogPart):
             aspect_ratio=options.aspect_ratio,
             loop=options.loop,
             enhancement=options.enhancement,
+            camera=camera.value if camera else None,
         )
         uploads = [f for f in (image_file(start_image), image_file(end_image)) if f is not None]
-        await start_from_interaction(
-            self.bot, interaction, request, settings=settings, spoiler=spoiler, uploads=uploads
-        )
+        await start_from_interaction(self.bot, interaction, request, options, settings=settings, uploads=uploads)

@@ -14,7 +14,7 @@ from bot.ui.messages import HistoryView, history_embed, video_page
 
 from ._base import LumaCogPart
 from ._extend import video_autocomplete
-from ._flow import age_restricted, browse_refusal
+from ._flow import browse_refusal, viewer_of
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -41,10 +41,10 @@ class HistoryCommands(LumaCogPart):
             await reply_privately(interaction, refusal)
             return
         guild_id, member_id = interaction.guild_id, member.id if member else None
-        here = age_restricted(interaction.channel)
+        viewer = viewer_of(interaction, public=public, history=True)
 
         async def load(number: int) -> tuple[discord.Embed, int, int]:
-            found = await history_page(self.bot.videos, guild_id, number, member_id, age_ok=here)
+            found = await history_page(self.bot.videos, guild_id, number, viewer, member_id)
             embed = history_embed(
                 found.videos,
                 page=found.page,
@@ -79,13 +79,12 @@ class HistoryCommands(LumaCogPart):
         if refusal := await browse_refusal(self.bot, interaction):
             await reply_privately(interaction, refusal)
             return
-        videos, here = self.bot.videos, age_restricted(interaction.channel)
-        video = await find_video(videos, interaction.guild_id, id, age_ok=here)
+        videos, viewer = self.bot.videos, viewer_of(interaction, public=public, history=True)
+        video = await find_video(videos, interaction.guild_id, id, viewer)
         parent = None
         if video.parent_video_id:
-            parent = await videos.shown(interaction.guild_id, video.parent_video_id, age_ok=here)
-        children = await videos.children(interaction.guild_id, video.video_id)
-        children = [child for child in children if here or not child.age_restricted]
+            parent = await videos.shown(interaction.guild_id, video.parent_video_id, viewer)
+        children = await videos.children(interaction.guild_id, video.video_id, viewer)
         rendered = video_page(video, parent, children, self.bot.links)
         await interaction.response.send_message(
             **rendered.kwargs(), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none()

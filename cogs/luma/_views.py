@@ -20,11 +20,13 @@ from bot.ui.messages import (
     CANCEL_BUTTON_TEMPLATE,
     DELETE_BUTTON_TEMPLATE,
     EXTEND_BUTTON_TEMPLATE,
+    REMIX_BUTTON_TEMPLATE,
     again_button,
     again_form_button,
     cancel_button,
     delete_button,
     extend_button,
+    remix_button,
 )
 
 from ._base import LUMA_COG
@@ -71,12 +73,17 @@ class AgainFormButton(VideoButton, template=AGAIN_FORM_TEMPLATE):
     action = "open_again_form"
 
 
+class RemixButton(VideoButton, template=REMIX_BUTTON_TEMPLATE):
+    draw = staticmethod(remix_button)
+    action = "open_again_form"
+
+
 class DeleteButton(VideoButton, template=DELETE_BUTTON_TEMPLATE):
     draw = staticmethod(delete_button)
     action = "delete_result"
 
 
-RESULT_BUTTONS = (ExtendButton, AgainButton, AgainFormButton, DeleteButton)
+RESULT_BUTTONS = (ExtendButton, AgainButton, AgainFormButton, RemixButton, DeleteButton)
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_BUTTON_TEMPLATE):

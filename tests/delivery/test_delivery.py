@@ -8,6 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.store import Viewer
+
 from ..conftest import fixture
 from ..harness import World
 from ..helpers import delivered_job, eventually, failure_messages, only_job, reservation_state
@@ -198,7 +200,7 @@ async def test_nowhere_to_deliver_keeps_the_video_in_history(tmp_path: Path) -> 
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"])  # type: ignore[union-attr]
         job = await world.bot.jobs.jobs.get(job.id)  # type: ignore[union-attr]
         assert job.delivered_via == "none" and job.state == "completed"
-        assert await world.bot.jobs.videos.count(world.guild) == 1  # type: ignore[union-attr]
+        assert await world.bot.jobs.videos.count(world.guild, Viewer()) == 1  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("callbacks", [False, True], ids=["poll", "callback"])

@@ -31,10 +31,13 @@ from .discord_limits import InvalidForm, check_choices, check_commands, check_me
 from .discord_permissions import (
     ADD_REACTIONS,
     ATTACH_FILES,
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
     DEFAULT_PERMISSIONS,
     EMBED_LINKS,
     MANAGE_GUILD,
     MANAGE_MESSAGES,
+    MANAGE_THREADS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
@@ -705,12 +708,21 @@ class FakeDiscord:
         return await self._send_interaction(interaction)
 
     async def submit_modal(self, after: Interaction, user_id: int, values: dict[str, str]) -> Interaction:
-        """Submit the modal that `after` answered with, filling text inputs by custom_id."""
+        """Submit the modal that `after` answered with, filling text inputs by custom_id; a select inside a label
+        sends `values` (components/reference.mdx: "in modal interaction responses `type` will be returned"): the
+        value given here, else the options marked default, as a member who left it alone."""
         modal = after.response_data
         assert after.response_type == 9, "that interaction did not open a modal"
         rows = []
         for row in modal["components"]:
-            if row.get("type") == 18:
+            if row.get("type") == 18 and row["component"].get("type") == 3:
+                child = row["component"]
+                chosen = values.get(child["custom_id"])
+                if chosen is not None:
+                    assert chosen in [o["value"] for o in child["options"]], f"no option {chosen!r} in that menu"
+                picked = [chosen] if chosen is not None else [o["value"] for o in child["options"] if o.get("default")]
+                rows.append({"type": 18, "component": {"type": 3, "custom_id": child["custom_id"], "values": picked}})
+            elif row.get("type") == 18:
                 child = row["component"]
                 rows.append(
                     {
@@ -1052,6 +1064,11 @@ class FakeDiscord:
                 return 200, self._open_dm(int(body["recipient_id"]))
             case ["channels", cid] if method == "GET":
                 return 200, self._channel(int(cid))
+            case ["channels", cid, "threads"] if method == "POST":
+                return 201, await self._start_thread(int(cid), body)
+            case ["channels", tid, "thread-members", uid] if method == "PUT":
+                await self._add_thread_member(int(tid), int(uid))
+                return 204, None
         raise _Error(404, 0, f"404: Not Found ({method} {path})")
 
     def _application(self) -> dict[str, Any]:
@@ -1255,6 +1272,7 @@ class FakeDiscord:
         check_message(body)
         if channel.get("type") != 1:
             self._check_bot_may(channel_id, self._send_permission(channel_id))
+            self._check_in_thread(channel_id)
         if size > REQUEST_LIMIT:
             raise _Error(413, 40005, "Request entity too large")
         may_attach = self.bot_permissions(channel_id) & ATTACH_FILES
@@ -1375,6 +1393,83 @@ class FakeDiscord:
             body = self._without_embeds_unless_allowed(channel_id, body, keeps_files)
         self._edit(message, body, files)
         return 200, message
+
+    async def _start_thread(self, channel_id: int, body: Any) -> dict[str, Any]:
+        """channel.mdx, Start Thread without Message: name 1-100 characters; auto_archive_duration 60, 1440, 4320 or
+        10080; `type` defaults to PRIVATE_THREAD (12); `invitable` "only available when creating a private thread".
+        Fires Thread Create. threads.mdx: private threads "can only be created in GUILD_TEXT channels";
+        permissions.mdx: CREATE_PRIVATE_THREADS (1 << 36), CREATE_PUBLIC_THREADS (1 << 35)."""
+        parent = self._channel(channel_id, write=True)
+        body = body if isinstance(body, dict) else {}
+        kind = body.get("type", 12)
+        if kind not in (11, 12):
+            raise InvalidForm("type", "Value must be one of {11, 12}.")
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise InvalidForm("name", "Must be between 1 and 100 in length.")
+        archive = body.get("auto_archive_duration", 1440)
+        if archive not in (60, 1440, 4320, 10080):
+            raise InvalidForm("auto_archive_duration", "Value must be one of {60, 1440, 4320, 10080}.")
+        if "invitable" in body and kind != 12:
+            raise InvalidForm("invitable", "Only private threads can be invitable.")
+        if parent.get("type") != 0:
+            raise _Error(400, 50024, "Cannot execute action on this channel type")
+        self._check_bot_may(channel_id, CREATE_PRIVATE_THREADS if kind == 12 else CREATE_PUBLIC_THREADS)
+        thread_id = self.add_thread(channel_id, name)
+        thread = self.channels[thread_id]
+        thread["type"] = kind
+        thread["owner_id"] = self.bot_user["id"]
+        thread["thread_metadata"].update(auto_archive_duration=archive, invitable=bool(body.get("invitable", True)))
+        thread["member_ids"] = [self.bot_user["id"]]
+        await self.dispatch("THREAD_CREATE", {**self._thread_payload(thread_id), "newly_created": True})
+        return self._thread_payload(thread_id)
+
+    def _thread_payload(self, thread_id: int) -> dict[str, Any]:
+        return {k: v for k, v in self.channels[thread_id].items() if k != "member_ids"}
+
+    async def _add_thread_member(self, thread_id: int, user_id: int) -> None:
+        """channel.mdx, Add Thread Member: "Requires the ability to send messages in the thread. Also requires the
+        thread is not archived." 204 if added or already a member; fires Thread Members Update. threads.mdx: a
+        private thread is seen only by its members and moderators (MANAGE_THREADS)."""
+        thread = self._channel(thread_id, write=True)
+        if thread.get("type") not in (10, 11, 12):
+            raise _Error(400, 50024, "Cannot execute action on this channel type")
+        self._check_in_thread(thread_id)
+        self._check_bot_may(thread_id, SEND_MESSAGES_IN_THREADS)
+        if thread["thread_metadata"].get("archived"):
+            raise _Error(400, 50083, "Thread is archived")
+        if (int(thread["guild_id"]), user_id) not in self.members:
+            raise _Error(404, 10013, "Unknown User")
+        members = thread.setdefault("member_ids", [])
+        if str(user_id) in members:
+            return
+        members.append(str(user_id))
+        thread["member_count"] = len(members)
+        added = {"id": str(thread_id), "user_id": str(user_id), "join_timestamp": "2026-01-01T00:00:00+00:00"}
+        await self.dispatch(
+            "THREAD_MEMBERS_UPDATE",
+            {
+                "id": str(thread_id),
+                "guild_id": thread["guild_id"],
+                "member_count": len(members),
+                "added_members": [{**added, "flags": 0}],
+                "removed_member_ids": [],
+            },
+        )
+
+    def _check_in_thread(self, thread_id: int) -> None:
+        """A private thread: the bot must be in it, or a moderator of its channel (else Missing Access)."""
+        thread = self.channels[thread_id]
+        if thread.get("type") != 12 or self.bot_user["id"] in thread.get("member_ids", []):
+            return
+        if not self.bot_permissions(thread_id) & MANAGE_THREADS:
+            raise _Error(*MISSING_ACCESS)
+
+    def thread_members(self, thread_id: int) -> list[int]:
+        return [int(m) for m in self.channels[thread_id].get("member_ids", [])]
+
+    def threads_in(self, channel_id: int) -> list[int]:
+        return [c for c, ch in self.channels.items() if ch.get("parent_id") == str(channel_id)]
 
     def _open_dm(self, user_id: int) -> dict[str, Any]:
         if user_id not in self.users:

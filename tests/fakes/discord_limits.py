@@ -54,7 +54,30 @@ def _embed(path: str, embed: dict[str, Any]) -> int:
     return total
 
 
-def _component(path: str, component: dict[str, Any]) -> None:
+def _select(path: str, component: dict[str, Any], modal: bool) -> None:
+    """components/reference.mdx, String Select: options max 25 (label and value max 100 characters each, description
+    max 100), placeholder max 150, min_values 0-25 ("must be either omitted or at least 1 if required is omitted or
+    true"; `required` is for modals), max_values max 25; "Using `disabled` in a modal will result in an error"."""
+    options = component.get("options") or []
+    if component.get("type") == 3 and not 1 <= len(options) <= 25:
+        raise InvalidForm(f"{path}.options", "must be between 1 and 25 in length")
+    for o, option in enumerate(options):
+        _length(f"{path}.options.{o}.label", option.get("label"), 1, 100)
+        _length(f"{path}.options.{o}.value", option.get("value"), 1, 100)
+        if option.get("description") is not None:
+            _length(f"{path}.options.{o}.description", option["description"], 0, 100)
+    if component.get("placeholder") is not None:
+        _length(f"{path}.placeholder", component["placeholder"], 0, 150)
+    low, high = component.get("min_values", 1), component.get("max_values", 1)
+    if not 0 <= low <= 25 or not 1 <= high <= 25 or low > high:
+        raise InvalidForm(f"{path}.min_values", "min_values and max_values must be within 0-25 and in order")
+    if modal and component.get("disabled"):
+        raise InvalidForm(f"{path}.disabled", "Modals can not currently have disabled components in them.")
+    if modal and component.get("required", True) and low == 0:
+        raise InvalidForm(f"{path}.min_values", "must be at least 1 when the select is required")
+
+
+def _component(path: str, component: dict[str, Any], *, modal: bool = False) -> None:
     kind = component.get("type")
     if kind == 2:  # button
         if component.get("label") is not None:
@@ -67,9 +90,7 @@ def _component(path: str, component: dict[str, Any]) -> None:
             _length(f"{path}.custom_id", component.get("custom_id"), 1, 100)
     elif kind in (3, 5, 6, 7, 8):  # selects
         _length(f"{path}.custom_id", component.get("custom_id"), 1, 100)
-        options = component.get("options") or []
-        if len(options) > 25:
-            raise InvalidForm(f"{path}.options", "must be 25 or fewer in length")
+        _select(path, component, modal)
     elif kind == 4:  # text input (modals only)
         _length(f"{path}.custom_id", component.get("custom_id"), 1, 100)
         if component.get("value") is not None:
@@ -88,7 +109,7 @@ def _rows(path: str, rows: list[dict[str, Any]], *, modal: bool = False) -> None
     for r, row in enumerate(rows):
         if modal and row.get("type") == 18:  # label wrapping one component
             _length(f"{path}.{r}.label", row.get("label"), 1, 45)
-            _component(f"{path}.{r}.component", row.get("component") or {})
+            _component(f"{path}.{r}.component", row.get("component") or {}, modal=True)
             continue
         if row.get("type") != 1:
             raise InvalidForm(f"{path}.{r}.type", "top-level components must be action rows")

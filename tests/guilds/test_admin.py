@@ -96,9 +96,10 @@ async def test_role_rules_and_pause(tmp_path: Path) -> None:
         assert "Only members with the" in (await answer(world, refused))["content"]
         assert (await generate(world, "a creator", user=world.other_member)).response_type == 5
 
-        await admin(world, "settings", {"role": role, "role_mode": "exempt"})
+        await admin(world, "settings", {"role_mode": "none"})
+        await admin(world, "tier set", {"role": role, "daily": "none"})  # the exempt role's successor
         await world.wait_for(lambda: world.video_messages())
-        assert (await generate(world, "exempt from member_daily", user=world.other_member)).response_type == 5
+        assert (await generate(world, "a tier without member_daily", user=world.other_member)).response_type == 5
 
         await admin(world, "pause")
         paused = await generate(world, "while paused", user=world.other_member)

@@ -35,8 +35,8 @@ async def service(open_db: Any, clock: Clock, **limits: int | None) -> tuple[Job
     return JobService(db, LumaClient(None, "http://unused", "t"), quota), quota  # type: ignore[arg-type]
 
 
-def new(user: int = U, guild: int = G, exempt: bool = False) -> NewJob:
-    return NewJob(guild, 100, user, VideoRequest.generate("a quota test"), exempt=exempt)
+def new(user: int = U, guild: int = G, roles: tuple[int, ...] = ()) -> NewJob:
+    return NewJob(guild, 100, user, VideoRequest.generate("a quota test"), roles=roles)
 
 
 async def refused(jobs: JobService, job: NewJob) -> QuotaExceeded:
@@ -128,11 +128,17 @@ async def test_cooldown_and_closed_and_unlimited(open_db: Any, clock: Clock) -> 
     await jobs.db.close()
 
 
-async def test_an_exempt_member_skips_member_limits_but_not_the_servers(open_db: Any, clock: Clock) -> None:
-    jobs, _ = await service(open_db, clock, member_daily=1, member_concurrent=1, member_cooldown=3600, guild_daily=3)
+async def test_a_tier_without_member_limits_skips_them_but_not_the_servers(open_db: Any, clock: Clock) -> None:
+    """The exempt role's successor: a tier whose member limits are all none."""
+    jobs, quota = await service(
+        open_db, clock, member_daily=1, member_concurrent=1, member_cooldown=3600, guild_daily=3
+    )
+    async with jobs.db.transaction() as tx:
+        for name in ("member_daily", "member_concurrent", "member_cooldown", "member_waiting"):
+            await quota.store.set_tier(tx, G, 7, name, None)
     for _ in range(3):
-        await jobs.accept(new(exempt=True))
-    exc = await refused(jobs, new(exempt=True))
+        await jobs.accept(new(roles=(7,)))
+    exc = await refused(jobs, new(roles=(7,)))
     assert exc.limit == "guild_daily"
     await jobs.db.close()
 

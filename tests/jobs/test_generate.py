@@ -46,8 +46,8 @@ async def test_generate_posts_one_message_with_the_video(tmp_path: Path, callbac
         assert "Astronauts shuttle from space to volcano" in embed["description"]
         buttons = [c for row in message["components"] for c in row["components"]]
         assert buttons[0]["custom_id"] == f"luma:extend:{seed['video_id']}" and buttons[0]["label"] == "Extend"
-        assert [b["label"] for b in buttons] == ["Extend", "Again", "Open video", "Delete"]
-        assert buttons[2]["url"] == link and buttons[2]["style"] == 5
+        assert [b["label"] for b in buttons] == ["Extend", "Again", "Remix", "Open video", "Delete"]
+        assert buttons[3]["url"] == link and buttons[3]["style"] == 5
 
         body = world.luma.videos_requests()[-1]
         assert body["prompt"] == "Astronauts shuttle from space to volcano"

@@ -243,23 +243,24 @@ async def test_a_job_that_waits_too_long_leaves_the_line_refunded(tmp_path: Path
         assert row["state"] == "refunded"
 
 
-async def test_a_waiting_exempt_job_keeps_its_exemption_after_a_restart(tmp_path: Path) -> None:
+async def test_a_waiting_job_keeps_its_tiers_concurrency_after_a_restart(tmp_path: Path) -> None:
     """#25, suspected: a job waiting in line lost its role's exemption at a restart (the line was rebuilt without
-    it), so an exempt member's waiting video was held to the member limits it was accepted without."""
+    it), so an exempt member's waiting video was held to the member limits it was accepted without. The exempt role
+    is a tier now (#22): the cap its tier gave is kept with the job."""
     from ..helpers import admin
 
     async with World(tmp_path, callbacks=False, LUMA_MAX_IN_FLIGHT="1", QUOTA_MEMBER_CONCURRENT="1") as world:
         creators = await world.discord.create_role(world.guild, "Creators")
         world.discord.members[(world.guild, world.other_member)]["roles"].append(str(creators))
-        exempt = {"role": world.discord.role_option(world.guild, creators), "role_mode": "exempt"}
-        await admin(world, "settings", exempt)
+        tier = {"role": world.discord.role_option(world.guild, creators), "concurrent": "none"}
+        await admin(world, "tier set", tier)
         world.luma.auto_complete = False
         first = await world.generate("rendering", user=world.other_member)
         await world.discord.wait_response(first)
         await world.wait_for(lambda: world.luma.tasks)
-        await shown_waiting(world, await world.generate("waiting, exempt", user=world.other_member))
+        await shown_waiting(world, await world.generate("waiting, tiered", user=world.other_member))
         await world.stop_bot()
         world.env["LUMA_MAX_IN_FLIGHT"] = "2"  # a second slot: the member's one render at once must not hold it
         await world.start_bot()
         await world.wait_for(lambda: len(world.luma.tasks) == 2)
-        assert started_prompts(world) == ["rendering", "waiting, exempt"]
+        assert started_prompts(world) == ["rendering", "waiting, tiered"]

@@ -72,7 +72,7 @@ async def test_a_result_that_fits_carries_the_mp4_and_no_second_player(tmp_path:
         assert "http" not in message["content"], "no link beside the file: one message, one player"
         assert "image" not in message["embeds"][0], "no thumbnail image over the player either"
         assert link_buttons(message) == [], "no Open video button for a video that plays right here"
-        assert [b["label"] for b in buttons(message)] == ["Extend", "Again", "Delete"]
+        assert [b["label"] for b in buttons(message)] == ["Extend", "Again", "Remix", "Delete"]
         assert len(world.result_posts(files=True)) == 1, "posted once, with the file"
         assert world.bot is not None
         await world.wait_for(lambda: world.bot.jobs.stats["delivered"] == 1)  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ..harness import World
-from ..helpers import admin, button, mod_log, reserved
+from ..helpers import admin, button, form_fields, mod_log, reserved
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
@@ -57,7 +57,7 @@ async def test_again_with_a_frame_that_is_gone_offers_the_form(tmp_path: Path) -
         form_button = note["components"][0]["components"][0]["custom_id"]
         opened = await world.discord.click(int(note["id"]), form_button, world.member)
         await world.discord.wait_response(opened)
-        inputs = {r["components"][0]["custom_id"]: r["components"][0] for r in opened.response_data["components"]}
+        inputs = form_fields(opened.response_data)
         assert inputs["prompt"]["value"] == "a paper plane takes off", "the prompt is filled in"
         assert not inputs["start_image_url"].get("value"), "the gone frame is not"
         new_frame = f"{world.luma.url}/cdn/frame.jpg"

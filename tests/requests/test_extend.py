@@ -10,7 +10,7 @@ import pytest
 from bot.store import Video
 
 from ..harness import World
-from ..helpers import extension_messages, make_video
+from ..helpers import extension_messages, form_fields, make_video
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
@@ -175,7 +175,7 @@ async def test_the_extend_button_works_after_a_restart(tmp_path: Path) -> None:
         click = await world.discord.click(int(message["id"]), button["custom_id"], world.other_member)
         await world.discord.wait_response(click)
         assert click.response_type == 9, "a modal opens"
-        inputs = {row["components"][0]["custom_id"]: row["components"][0] for row in click.response_data["components"]}
+        inputs = form_fields(click.response_data)
         assert inputs["prompt"]["value"] == "a paper boat on a river", "prefilled with the original prompt"
         submit = await world.discord.submit_modal(
             click, world.other_member, {"prompt": "the boat reaches the sea", "end_image_url": ""}

@@ -9,7 +9,7 @@ import aiosqlite
 import pytest
 
 from bot.luma import VideoRequest
-from bot.store import Database, Job, JobStore, Video, VideoStore
+from bot.store import Database, Job, JobStore, Video, VideoStore, Viewer
 from bot.store.caching import FreshCache
 from bot.store.db import load_migrations
 
@@ -126,11 +126,11 @@ async def test_videos_are_kept_per_guild_with_lineage(db: Database) -> None:
         await videos.insert(tx, video("v1", 1, prompt="50% off_sale"))
         await videos.insert(tx, video("v2", 1, parent="v1"))
         await videos.insert(tx, video("v3", 2))
-    assert [v.video_id for v in await videos.recent(1)] == ["v2", "v1"]
+    assert [v.video_id for v in await videos.recent(1, Viewer())] == ["v2", "v1"]
     assert await videos.get(1, "v3") is None and await videos.known_link("https://cdn.example/v3.mp4", None, None)
-    assert [v.video_id for v in await videos.children(1, "v1")] == ["v2"]
-    assert [v.video_id for v in await videos.recent(1, search="50%")] == ["v1"]
-    assert await videos.recent(1, search="_x") == []
+    assert [v.video_id for v in await videos.children(1, "v1", Viewer())] == ["v2"]
+    assert [v.video_id for v in await videos.recent(1, Viewer(), search="50%")] == ["v1"]
+    assert await videos.recent(1, Viewer(), search="_x") == []
     assert (await videos.by_link(1, "https://cdn.example/v1.mp4", None, None)).video_id == "v1"  # type: ignore[union-attr]
     await videos.set_message("v1", 99, 8, "https://cdn.discordapp.com/attachments/8/7/v1.mp4")
     by_attachment = await videos.by_link(1, "x", "https://cdn.discordapp.com/attachments/8/7/v1.mp4", None)
@@ -138,7 +138,7 @@ async def test_videos_are_kept_per_guild_with_lineage(db: Database) -> None:
     assert by_attachment.video_id == "v1" and (await videos.by_link(1, "x", None, key)).video_id == "v2"  # type: ignore[union-attr]
     assert await videos.by_link(2, "x", None, key) is None, "another server's key finds nothing"
     assert (await videos.by_message(1, 99)).video_id == "v1"  # type: ignore[union-attr]
-    assert await videos.count(1) == 2 and await videos.count(2) == 1
+    assert await videos.count(1, Viewer()) == 2 and await videos.count(2, Viewer()) == 1
 
 
 async def test_a_value_read_while_it_was_being_changed_is_not_kept() -> None:
