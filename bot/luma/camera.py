@@ -14,22 +14,43 @@ from bot.i18n import N_, _
 
 __all__ = ["CAMERA_MOVES", "camera_label", "check_camera", "with_camera"]
 
-# key -> (what the member sees, shown translated; the phrase sent to Luma). The keys are stored: never rename one.
-CAMERA_MOVES: dict[str, tuple[str, str]] = {
-    "static": (N_("Static"), "static camera"),  # not in that menu: the words Luma's guides use for a still shot
-    "orbit_left": (N_("Orbit left"), "camera orbit left"),
-    "orbit_right": (N_("Orbit right"), "camera orbit right"),
-    "push_in": (N_("Push in"), "camera push in"),
-    "pull_out": (N_("Pull out"), "camera pull out"),
-    "pan_left": (N_("Pan left"), "camera pan left"),
-    "pan_right": (N_("Pan right"), "camera pan right"),
-    "crane_up": (N_("Crane up"), "camera crane up"),
-    "crane_down": (N_("Crane down"), "camera crane down"),
-    "move_left": (N_("Move left"), "camera move left"),
-    "move_right": (N_("Move right"), "camera move right"),
-    "move_up": (N_("Move up"), "camera move up"),
-    "move_down": (N_("Move down"), "camera move down"),
+# The phrase sent to Luma for each move (Luma's own English, never shown to members, so never translated). The keys
+# are stored with requests and videos: never rename one.
+_PHRASES = dict(
+    line.split(": ")
+    for line in """
+static: static camera
+orbit_left: camera orbit left
+orbit_right: camera orbit right
+push_in: camera push in
+pull_out: camera pull out
+pan_left: camera pan left
+pan_right: camera pan right
+crane_up: camera crane up
+crane_down: camera crane down
+move_left: camera move left
+move_right: camera move right
+move_up: camera move up
+move_down: camera move down
+""".strip().splitlines()  # i18n: not text (what Luma reads)
+)
+_LABELS = {  # what the member sees, shown translated ("static camera" is not in that menu: Luma's guides' words)
+    "static": N_("Static"),
+    "orbit_left": N_("Orbit left"),
+    "orbit_right": N_("Orbit right"),
+    "push_in": N_("Push in"),
+    "pull_out": N_("Pull out"),
+    "pan_left": N_("Pan left"),
+    "pan_right": N_("Pan right"),
+    "crane_up": N_("Crane up"),
+    "crane_down": N_("Crane down"),
+    "move_left": N_("Move left"),
+    "move_right": N_("Move right"),
+    "move_up": N_("Move up"),
+    "move_down": N_("Move down"),
 }
+# key -> (its label, its phrase), in the order members see them
+CAMERA_MOVES: dict[str, tuple[str, str]] = {key: (label, _PHRASES[key]) for key, label in _LABELS.items()}
 
 
 def check_camera(camera: str | None) -> str | None:
@@ -53,4 +74,4 @@ def with_camera(prompt: str, camera: str | None) -> str:
     phrase = CAMERA_MOVES[camera][1]
     if prompt.lower().startswith(phrase):
         return prompt
-    return f"{phrase}, {prompt}"
+    return f"{phrase}, {prompt}"  # i18n: not text (what Luma reads)

@@ -1258,8 +1258,11 @@ class FakeDiscord:
         return channel
 
     def _message_in(self, channel_id: int, message_id: int) -> dict[str, Any]:
+        """A message through the channel's routes. An ephemeral one is not there: it lives only in its interaction
+        (receiving-and-responding.mdx, Interaction Callback: EPHEMERAL "only the user receiving the message can see
+        it"; the bot reaches it through the interaction's webhook while the token lives, never the channel)."""
         message = self.messages.get(message_id)
-        if message is None or message["channel_id"] != str(channel_id):
+        if message is None or message["channel_id"] != str(channel_id) or message.get("flags", 0) & 64:
             raise _Error(404, 10008, "Unknown Message")
         return message
 
@@ -1421,7 +1424,8 @@ class FakeDiscord:
         thread["owner_id"] = self.bot_user["id"]
         thread["thread_metadata"].update(auto_archive_duration=archive, invitable=bool(body.get("invitable", True)))
         thread["member_ids"] = [self.bot_user["id"]]
-        await self.dispatch("THREAD_CREATE", {**self._thread_payload(thread_id), "newly_created": True})
+        if self._shards:  # (a fake without a connected bot: nobody to tell)
+            await self.dispatch("THREAD_CREATE", {**self._thread_payload(thread_id), "newly_created": True})
         return self._thread_payload(thread_id)
 
     def _thread_payload(self, thread_id: int) -> dict[str, Any]:
@@ -1446,6 +1450,8 @@ class FakeDiscord:
         members.append(str(user_id))
         thread["member_count"] = len(members)
         added = {"id": str(thread_id), "user_id": str(user_id), "join_timestamp": "2026-01-01T00:00:00+00:00"}
+        if not self._shards:
+            return
         await self.dispatch(
             "THREAD_MEMBERS_UPDATE",
             {

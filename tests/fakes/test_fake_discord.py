@@ -19,7 +19,8 @@ from .discord import (
     NotOffered,
 )
 from .discord_files import MIB
-from .discord_permissions import SEND_MESSAGES_IN_THREADS
+from .discord_limits import InvalidForm, check_modal
+from .discord_permissions import CREATE_PRIVATE_THREADS, MANAGE_THREADS, SEND_MESSAGES_IN_THREADS
 
 
 @pytest.fixture
@@ -206,6 +207,92 @@ async def test_threads_arrive_with_their_guild_and_take_messages(fake: FakeDisco
     assert [t["id"] for t in payload["threads"]] == [str(thread)]
     assert payload["threads"][0]["parent_id"] == str(parent) and payload["threads"][0]["type"] == 11
     assert str(thread) not in {c["id"] for c in payload["channels"]}
+
+
+async def test_private_threads_follow_discords_rules(fake: FakeDiscord) -> None:
+    """channel.mdx, Start Thread without Message and Add Thread Member; threads.mdx, private threads: only in text
+    channels, with Create Private Threads, seen and written only by their members (or Manage Threads)."""
+    guild = fake.add_guild()
+    parent = fake.guilds[guild]["channel_ids"][0]
+    member = fake.add_user("m")
+    fake.add_member(guild, member)
+    stranger = fake.add_user("s")
+    base = f"{fake.api_base}/channels"
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def start(channel: int, body: dict[str, Any]) -> tuple[int, Any]:
+            async with http.post(f"{base}/{channel}/threads", json=body) as r:
+                return r.status, await r.json()
+
+        assert (await start(parent, {"name": ""}))[0] == 400, "a name of 1-100 characters"
+        assert (await start(parent, {"name": "x", "auto_archive_duration": 30}))[0] == 400
+        assert (await start(parent, {"name": "x", "type": 11, "invitable": False}))[0] == 400, "invitable: private only"
+        public = fake.add_thread(parent)
+        status, body = await start(public, {"name": "x"})
+        assert status == 400 and body["code"] == 50024, "only in a text channel"
+        fake.deny_bot(parent, CREATE_PRIVATE_THREADS)
+        status, body = await start(parent, {"name": "x"})
+        assert status == 403 and body["code"] == 50013
+        fake.set_overwrite(parent, int(fake.bot_user["id"]), role=False)
+        status, thread = await start(parent, {"name": "a private one", "invitable": False})
+        assert status == 201 and thread["type"] == 12, "type defaults to PRIVATE_THREAD"
+        thread_id = int(thread["id"])
+        async with http.put(f"{base}/{thread_id}/thread-members/{stranger}") as r:
+            assert r.status == 404, "only a member of the server"
+        for _ in range(2):  # "204 … if the member is successfully added or was already a member"
+            async with http.put(f"{base}/{thread_id}/thread-members/{member}") as r:
+                assert r.status == 204
+        assert sorted(fake.thread_members(thread_id)) == sorted([int(fake.bot_user["id"]), member])
+
+        outsider = fake.add_thread(parent, "someone else's")
+        fake.channels[outsider].update(type=12, member_ids=[str(member)])
+        async with http.post(f"{base}/{outsider}/messages", json={"content": "x"}) as r:
+            assert r.status == 403 and (await r.json())["code"] == 50001, "not in that private thread"
+        fake.set_overwrite(parent, int(fake.bot_user["id"]), allow=MANAGE_THREADS, role=False)
+        async with http.post(f"{base}/{outsider}/messages", json={"content": "x"}) as r:
+            assert r.status == 200, "a moderator of the channel may"
+
+
+async def test_an_ephemeral_message_is_not_reached_through_its_channel(fake: FakeDiscord) -> None:
+    """An ephemeral message lives in its interaction only: the channel's routes answer Unknown Message."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    user = fake.add_user("u")
+    fake.add_member(guild, user)
+    interaction = fake._interaction_base(2, guild, channel, user)
+    interaction.payload["data"] = {"id": "1", "name": "x", "type": 1}
+    async with aiohttp.ClientSession() as http:
+        callback = f"{fake.api_base}/interactions/{interaction.id}/{interaction.token}/callback?with_response=1"
+        async with http.post(callback, json={"type": 4, "data": {"content": "only you", "flags": 64}}) as r:
+            message_id = (await r.json())["resource"]["message"]["id"]
+        route = f"{fake.api_base}/channels/{channel}/messages/{message_id}"
+        async with http.delete(route, headers={"Authorization": "Bot t"}) as r:
+            assert r.status == 404 and (await r.json())["code"] == 10008
+        original = f"{fake.api_base}/webhooks/{fake.application_id}/{interaction.token}/messages/@original"
+        async with http.delete(original) as r:
+            assert r.status == 204, "its interaction's webhook reaches it"
+
+
+def test_a_select_in_a_modal_follows_discords_rules() -> None:
+    """components/reference.mdx, String Select: in a modal it sits in a label; options 1-25 of at most 100 characters;
+    "Using `disabled` in a modal will result in an error"; min_values at least 1 while it is required."""
+
+    def modal(select: dict[str, Any]) -> dict[str, Any]:
+        menu = {"type": 3, "custom_id": "camera", "options": [{"label": "Pan", "value": "pan"}], **select}
+        return {"title": "t", "custom_id": "m", "components": [{"type": 18, "label": "Camera", "component": menu}]}
+
+    check_modal(modal({}))
+    for bad in (
+        {"disabled": True},
+        {"min_values": 0},
+        {"options": []},
+        {"options": [{"label": "x" * 101, "value": "v"}]},
+        {"options": [{"label": "x", "value": str(i)} for i in range(26)]},
+        {"placeholder": "p" * 151},
+    ):
+        with pytest.raises(InvalidForm):
+            check_modal(modal(bad))
+    check_modal(modal({"min_values": 0, "required": False}))
 
 
 # --- rules the fake learned for the archive issue (docs/reference "Uploading Files", opcodes 40005) -----

@@ -26,7 +26,9 @@ def test_a_result_fits_discord_limits_whatever_the_prompt_and_link() -> None:
     assert rendered.content is not None and len(rendered.content) <= 2000
     assert rendered.view is not None
     labels = [getattr(getattr(c, "item", c), "label", None) for c in rendered.view.children]
-    assert labels == ["Extend", "Again", "Remix", "Delete"], "a link too long for a button is left out, not sent to be refused"
+    assert labels == ["Extend", "Again", "Remix", "Delete"], (
+        "a link too long for a button is left out, not sent to be refused"
+    )
 
 
 class _Message:
