@@ -29,6 +29,7 @@ PERMISSION_NAMES = {
     "attach_files": N_("Attach Files"),
     "read_message_history": N_("Read Message History"),
     "add_reactions": N_("Add Reactions"),
+    "create_private_threads": N_("Create Private Threads"),
 }
 
 

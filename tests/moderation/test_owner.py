@@ -102,7 +102,7 @@ async def test_setup_checks_each_answer_writes_env_and_ends_with_check(tmp_path:
         await child.expect_exact("Wrote", async_=True)
         await child.expect_exact(
             f"https://discord.com/oauth2/authorize?client_id={discord.application_id}&scope=bot+applications.commands"
-            "&permissions=274878024768&integration_type=0",
+            "&permissions=343597501504&integration_type=0",
             async_=True,
         )
         await child.expect_exact("Luma API token: OK", async_=True)
@@ -148,7 +148,7 @@ async def test_invite_prints_the_link_even_when_discord_cannot_be_asked(tmp_path
             assert code == 0, err
             assert out.strip() == (
                 f"https://discord.com/oauth2/authorize?client_id={discord.application_id}"
-                "&scope=bot+applications.commands&permissions=274878024768&integration_type=0"
+                "&scope=bot+applications.commands&permissions=343597501504&integration_type=0"
             )
             assert bool(discord.calls("GET", "/oauth2/applications/@me")), "asked Discord first"
 
