@@ -63,9 +63,11 @@ class Stage:
         self.guild = self.discord.add_guild("Bench", channels=1)
         self.channel = self.discord.guilds[self.guild]["channel_ids"][0]
         self.users = []
+        # every member has roles, as in a real server: each request reads the member's tiers among them (#22)
+        roles = [self.discord.add_role(self.guild, name) for name in ("Members", "Creators")]
         for i in range(20):
             user = self.discord.add_user(f"member{i}")
-            self.discord.add_member(self.guild, user)
+            self.discord.add_member(self.guild, user, roles=roles)
             self.users.append(user)
         self.http = aiohttp.ClientSession()
         return self

@@ -7,13 +7,13 @@ from typing import Any
 
 import discord
 
-from bot.i18n import _, listing, ngettext
+from bot.i18n import N_, _, clauses, listing, ngettext
 from bot.store import GuildSettings, MemberPrefs
 
 from .messages import COLOR_OK, timestamp
 from .notes import language_name, on_off
 
-__all__ = ["member_settings_embed", "with_member_fields"]
+__all__ = ["chosen_defaults", "member_settings_embed", "with_member_fields"]
 
 
 def _choice(mine: Any, shown: str, server: str) -> str:
@@ -54,8 +54,26 @@ def member_settings_embed(prefs: MemberPrefs, settings: GuildSettings, bot_aspec
     return embed
 
 
-def with_member_fields(embed: discord.Embed, status: Any) -> discord.Embed:
-    """/luma quota: the member's tier (the roles whose limits they get) and bonus videos."""
+def chosen_defaults(prefs: MemberPrefs) -> str | None:
+    """The defaults a member chose, in one line ("aspect ratio 9:16; loop on"), or None when they chose none."""
+    parts = []
+    if prefs.aspect_ratio:
+        parts.append(_("aspect ratio {ratio}").format(ratio=prefs.aspect_ratio))
+    for name, label in (
+        ("loop", N_("loop {state}")),
+        ("enhancement", N_("enhancement {state}")),
+        ("spoiler", N_("spoiler {state}")),
+        ("private", N_("private {state}")),
+    ):
+        if getattr(prefs, name) is not None:
+            parts.append(_(label).format(state=on_off(getattr(prefs, name))))
+    if prefs.language:
+        parts.append(_("answers in {language}").format(language=language_name(prefs.language)))
+    return clauses(*parts) if parts else None
+
+
+def with_member_fields(embed: discord.Embed, status: Any, prefs: MemberPrefs | None = None) -> discord.Embed:
+    """/luma quota: the member's tier (the roles whose limits they get), bonus videos and own defaults."""
     if status.tier_roles:
         roles = listing([f"<@&{role}>" for role in status.tier_roles])
         embed.add_field(name=_("Your tier"), value=_("the limits of {roles}").format(roles=roles), inline=False)
@@ -68,4 +86,8 @@ def with_member_fields(embed: discord.Embed, status: Any) -> discord.Embed:
             lines.append(left)
         text = "\n".join(lines) + "\n" + _("Used once your daily allowance is spent.")
         embed.add_field(name=_("Bonus videos"), value=text[:1024], inline=False)
+    if prefs is not None and (mine := chosen_defaults(prefs)):
+        embed.add_field(
+            name=_("Your defaults"), value=_("{defaults} (change them: /luma settings)").format(defaults=mine)
+        )
     return embed

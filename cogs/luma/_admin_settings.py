@@ -13,9 +13,8 @@ from bot.guilds.admin import AdminError
 from bot.guilds.quota import LIMIT_LABELS
 from bot.i18n import N_, _
 from bot.ui.admin import audit_embed, usage_embed
-from bot.ui.notes import LANGUAGE_NAMES
 
-from ._generate import ASPECT_CHOICES
+from ._choices import ASPECT_CHOICES, language_choices
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -88,10 +87,7 @@ class ServerSettings(AdminPart):
             app_commands.Choice(name=locale_str("only"), value="only"),
             app_commands.Choice(name=locale_str("none"), value="none"),
         ],
-        language=[
-            app_commands.Choice(name=locale_str("the server's own"), value="auto"),
-            *(app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()),
-        ],
+        language=language_choices(locale_str("the server's own")),
     )
     @admin_only()
     async def admin_settings(

@@ -20,8 +20,9 @@ from bot.store import Video, Viewer
 from bot.ui.messages import EXTEND_BUTTON_PREFIX, EXTEND_MODAL_PREFIX, ExtendModal, modal_values, shorten
 
 from ._base import LumaCogPart
+from ._choices import CAMERA_CHOICES
 from ._flow import answer_reply, request_options, start_from_interaction, start_from_reply, viewer_of
-from ._generate import CAMERA_CHOICES, image_file
+from ._generate import image_file
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot

@@ -8,35 +8,15 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.luma import ASPECT_RATIOS, PROMPT_MAX, PROMPT_MIN, VideoRequest
-from bot.luma.camera import CAMERA_MOVES
+from bot.luma import PROMPT_MAX, PROMPT_MIN, VideoRequest
 from bot.requests.inputs import ImageFile, pick_image
 
 from ._base import LumaCogPart
+from ._choices import ASPECT_CHOICES, CAMERA_CHOICES
 from ._flow import request_options, start_from_interaction
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
-
-ASPECT_CHOICES = [
-    app_commands.Choice(name=name, value=ratio)
-    for ratio, name in zip(
-        ASPECT_RATIOS,
-        (
-            locale_str("16:9 (landscape)"),
-            locale_str("9:16 (portrait)"),
-            locale_str("1:1 (square)"),
-            "4:3",
-            "3:4",
-            locale_str("21:9 (cinema)"),
-            locale_str("9:21 (tall)"),
-        ),
-        strict=True,
-    )
-]
-
-
-CAMERA_CHOICES = [app_commands.Choice(name=locale_str(label), value=key) for key, (label, _) in CAMERA_MOVES.items()]
 
 
 def image_file(attachment: discord.Attachment | None) -> ImageFile | None:

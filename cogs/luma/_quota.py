@@ -25,7 +25,8 @@ class QuotaCommands(LumaCogPart):
         roles = member_roles(interaction.user)
         status = await self.bot.quota.status(interaction.guild_id, interaction.user.id, roles)
         line = self.bot.jobs.queue_view(interaction.guild_id, interaction.user.id)
-        embed = with_member_fields(quota_embed(status, line), status)
+        prefs = await self.bot.members.get(interaction.user.id)
+        embed = with_member_fields(quota_embed(status, line), status, prefs)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="queue", description=locale_str("What waits and renders, and your place in line"))

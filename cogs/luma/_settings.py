@@ -11,10 +11,9 @@ from discord.app_commands import locale_str
 from bot.app.tree import speak_to
 from bot.store.members import NAMES
 from bot.ui.members import member_settings_embed
-from bot.ui.notes import LANGUAGE_NAMES
 
 from ._base import LumaCogPart
-from ._generate import ASPECT_CHOICES
+from ._choices import ASPECT_CHOICES, language_choices
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -45,10 +44,7 @@ class SettingsCommands(LumaCogPart):
     )
     @app_commands.choices(
         aspect_ratio=ASPECT_CHOICES,
-        language=[
-            app_commands.Choice(name=locale_str("your Discord's"), value="auto"),
-            *(app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()),
-        ],
+        language=language_choices(locale_str("your Discord's")),
         forget=FORGET_CHOICES,
     )
     async def member_settings(

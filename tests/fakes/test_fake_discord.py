@@ -30,6 +30,13 @@ async def fake() -> Any:
     await discord.stop()
 
 
+def a_command(fake: FakeDiscord, guild: int, channel: int, user: int) -> Any:
+    """A slash command's interaction, as the fake would send it to a bot."""
+    interaction = fake._interaction_base(2, guild, channel, user)
+    interaction.payload["data"] = {"id": "1", "name": "x", "type": 1}
+    return interaction
+
+
 async def test_interaction_response_rules(fake: FakeDiscord) -> None:
     guild = fake.add_guild()
     channel = fake.guilds[guild]["channel_ids"][0]
@@ -37,9 +44,7 @@ async def test_interaction_response_rules(fake: FakeDiscord) -> None:
     fake.add_member(guild, user)
 
     def make() -> Any:
-        interaction = fake._interaction_base(2, guild, channel, user)
-        interaction.payload["data"] = {"id": "1", "name": "x", "type": 1}
-        return interaction
+        return a_command(fake, guild, channel, user)
 
     async with aiohttp.ClientSession() as http:
 
@@ -259,8 +264,7 @@ async def test_an_ephemeral_message_is_not_reached_through_its_channel(fake: Fak
     channel = fake.guilds[guild]["channel_ids"][0]
     user = fake.add_user("u")
     fake.add_member(guild, user)
-    interaction = fake._interaction_base(2, guild, channel, user)
-    interaction.payload["data"] = {"id": "1", "name": "x", "type": 1}
+    interaction = a_command(fake, guild, channel, user)
     async with aiohttp.ClientSession() as http:
         callback = f"{fake.api_base}/interactions/{interaction.id}/{interaction.token}/callback?with_response=1"
         async with http.post(callback, json={"type": 4, "data": {"content": "only you", "flags": 64}}) as r:

@@ -36,6 +36,9 @@ async def test_a_members_own_defaults_reach_every_path(tmp_path: Path) -> None:
         page = await my_settings(world, {"aspect_ratio": "9:16", "loop": True})
         shown = fields(page)
         assert page["flags"] & 64 and shown["Aspect ratio"] == "9:16 (yours)" and shown["Loop"] == "on (yours)"
+        asked = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "quota"], {})
+        quota = fields(await answer(world, asked))
+        assert quota["Your defaults"].startswith("aspect ratio 9:16; loop on"), "/luma quota shows them"
 
         message, _ = await make_video(world, "a waterfall seen from below")
         first = world.luma.videos_requests()[-1]
