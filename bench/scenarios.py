@@ -442,9 +442,12 @@ async def quota_throughput(count: int, limit: int) -> dict[str, Any]:
         quota = QuotaService(db, QuotaStore(db), Limits(guild_daily=limit))
         jobs = JobService(db, LumaClient(None, "http://unused", "t"), quota)  # type: ignore[arg-type]
         request = VideoRequest.generate("quota bench")
+        async with db.transaction() as tx:  # members with roles, one of them a tier: its lookup is on the path (#22)
+            await quota.store.set_tier(tx, 1, 12, "member_daily", 100)
         started = time.perf_counter()
         results = await asyncio.gather(
-            *(jobs.accept(NewJob(1, 2, 1000 + i, request)) for i in range(count)), return_exceptions=True
+            *(jobs.accept(NewJob(1, 2, 1000 + i, request, roles=(11, 12))) for i in range(count)),
+            return_exceptions=True,
         )
         took = time.perf_counter() - started
         granted = sum(1 for r in results if not isinstance(r, BaseException))

@@ -206,7 +206,8 @@ class QuotaService:
         now = self.db.clock()
         day, month = self._periods(now)
         limits = (member or await self.member_limits(guild_id, (), tx)).limits
-        usage = await self.store.usage(tx, guild_id, user_id, day, month)
+        monthly = limits.member_monthly is not None
+        usage = await self.store.usage(tx, guild_id, user_id, day, month, monthly=monthly)
         # In flight = rendering + waiting in line: the concurrency limits apply when a slot is given
         # (bot/jobs/line.py); here a request is refused only once the line for it is full as well.
         checks: list[tuple[str, int, int | None, datetime | None]] = [
@@ -268,7 +269,8 @@ class QuotaService:
         now = self.db.clock()
         day, month = self._periods(now)
         member = await self.member_limits(guild_id, role_ids)
-        usage = await self.store.usage(None, guild_id, user_id, day, month)
+        monthly = member.limits.member_monthly is not None
+        usage = await self.store.usage(None, guild_id, user_id, day, month, monthly=monthly)
         cooldown_until = None
         if member.limits.member_cooldown and usage.member_last is not None:
             ready = usage.member_last + timedelta(seconds=member.limits.member_cooldown)

@@ -138,9 +138,18 @@ class QuotaStore:
 
     # --- usage ----------------------------------------------------------------------------------
 
-    async def usage(self, tx: Tx | None, guild_id: int, user_id: int, day: str, month: str) -> Usage:
+    async def usage(
+        self, tx: Tx | None, guild_id: int, user_id: int, day: str, month: str, *, monthly: bool = False
+    ) -> Usage:
         """Every count the limits need, in one statement (one round trip inside the reservation). A member's day and
-        month count their own allowance only: what a grant paid for is counted against the grant."""
+        month count their own allowance only: what a grant paid for is counted against the grant. The member's month
+        is counted only when asked (`monthly`: a member monthly limit is set); else it reads 0."""
+        member_month = (
+            "(SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND month = ?"
+            " AND state != 'refunded' AND grant_id IS NULL)"
+            if monthly
+            else "0"
+        )
         sql = (
             "SELECT"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND day = ? AND state != 'refunded') AS guild_day,"
@@ -148,31 +157,16 @@ class QuotaStore:
             "   AS guild_month,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND day = ?"
             "   AND state != 'refunded' AND grant_id IS NULL) AS member_day,"
-            " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND month = ?"
-            "   AND state != 'refunded' AND grant_id IS NULL) AS member_month,"
+            f" {member_month} AS member_month,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND state = 'held') AS guild_held,"
             " (SELECT COUNT(*) FROM reservations WHERE guild_id = ? AND user_id = ? AND state = 'held')"
             "   AS member_held,"
             " (SELECT MAX(created_at) FROM reservations WHERE guild_id = ? AND user_id = ? AND state != 'refunded')"
             "   AS member_last"
         )
-        params = (
-            guild_id,
-            day,
-            guild_id,
-            month,
-            guild_id,
-            user_id,
-            day,
-            guild_id,
-            user_id,
-            month,
-            guild_id,
-            guild_id,
-            user_id,
-            guild_id,
-            user_id,
-        )
+        params = [guild_id, day, guild_id, month, guild_id, user_id, day]
+        params += [guild_id, user_id, month] if monthly else []
+        params += [guild_id, guild_id, user_id, guild_id, user_id]
         row = await (tx or self.db).fetchone(sql, params)
         usage = Usage()
         if row is not None:

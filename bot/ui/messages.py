@@ -382,6 +382,7 @@ def history_embed(
         prompt = link_text(video.prompt, 80)
         label = f"[{prompt}]({links.lasting(video)})" if linked else prompt
         label = f"||{label}||" if video.spoiler else label  # behind a spoiler where it was made, here too
+        label = f"🔒 {label}" if video.private else label  # seen here by its member and Manage Server only
         lineage = " ↪ " + _("extension") if video.parent_video_id or video.parent_video_url else ""
         return f"**{index}.** {label}{lineage}\n<@{video.user_id}> · {timestamp(video.created_at)} · `{video.video_id}`"
 

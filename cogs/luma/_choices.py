@@ -29,7 +29,7 @@ ASPECT_CHOICES = [
     )
 ]
 
-# each move's label is a msgid of bot/luma/camera.py (N_), translated by the command tree's translator
+# each move's label is a msgid of the camera module (N_), translated by the command tree's translator
 CAMERA_CHOICES = [app_commands.Choice(name=locale_str(label), value=key) for key, (label, _) in CAMERA_MOVES.items()]
 
 

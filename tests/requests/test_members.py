@@ -109,7 +109,7 @@ async def test_a_private_video_leaves_nothing_in_the_channel_and_is_seen_by_its_
             return str(asked.response_data["embeds"])
 
         assert "secret garden" in await history_of(world.member), "its member sees it in their history"
-        assert "secret garden" in await history_of(world.admin), "Manage Server sees it"
+        assert "🔒 [a secret garden" in await history_of(world.admin), "Manage Server sees it, marked private"
         assert "secret garden" not in await history_of(world.other_member), "another member does not"
         assert "secret garden" not in await history_of(world.admin, {"public": True}), "nor a history shown to all"
         looked = await world.discord.slash(

@@ -53,3 +53,5 @@ CREATE INDEX grants_member ON grants (guild_id, user_id);
 -- The grant a reservation drew on (NULL: the member's own allowance); a refund gives the unit back.
 ALTER TABLE reservations ADD COLUMN grant_id TEXT;
 CREATE INDEX reservations_grant ON reservations (grant_id);
+-- A member's month (QUOTA_MEMBER_MONTHLY, a tier's monthly), counted inside the reservation.
+CREATE INDEX reservations_member_month ON reservations (guild_id, user_id, month);
