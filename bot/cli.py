@@ -92,6 +92,7 @@ def _no_sqlite_file(settings: Settings) -> bool:
 async def _migrate_db(settings: Settings, url: str) -> int:
     """Copy DATABASE_PATH into the PostgreSQL database at `url`, verify the counts; exit 2 when it cannot."""
     from bot.store import Database
+    from bot.store.db import SchemaTooNew
 
     PostgresDatabase = needs_extra("postgres", "bot.store.postgres", "migrate-db --to").PostgresDatabase
     from bot.store.transfer import TransferError, copy_database
@@ -101,9 +102,17 @@ async def _migrate_db(settings: Settings, url: str) -> int:
         return EXIT_CONFIG
     if _no_sqlite_file(settings):
         return EXIT_CONFIG
-    source = await Database.open(settings.database_path)
+    try:
+        source = await Database.open(settings.database_path)
+    except SchemaTooNew as exc:
+        print(f"luma-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         target = await PostgresDatabase.open(url)
+    except SchemaTooNew as exc:
+        await source.close()
+        print(f"luma-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except Exception as exc:
         await source.close()
         print(f"luma-bot: the PostgreSQL database cannot be opened ({type(exc).__name__})", file=sys.stderr)

@@ -18,6 +18,7 @@ from bot.extras import needs_extra
 from bot.media import Shelf, ShelfError, open_shelf
 from bot.media.destinations import Destinations
 from bot.store import AlreadyRunning, Database, InstanceLock
+from bot.store.db import SchemaTooNew
 from bot.store.opening import open_database
 
 __all__ = ["Resources", "StartupError", "open_resources"]
@@ -116,6 +117,8 @@ async def _take_lock(settings: Settings) -> Any:
 async def _open_database(settings: Settings, clock: Clock) -> Database:
     try:
         return await open_database(settings.database_path, settings.database_url, clock=clock)
+    except SchemaTooNew as exc:
+        raise StartupError(str(exc)) from None
     except (OSError, sqlite3.Error) as exc:
         raise _cannot_open(settings, exc) from None
     except Exception as exc:

@@ -11,13 +11,28 @@ from bot.i18n import _, clauses, listing, ngettext, size
 from bot.luma import LumaClient
 from bot.media import S3Place, ShelfError, open_shelf
 from bot.store import GuildStore, JobStore, MediaStore
-from bot.store.opening import open_database
+from bot.store.opening import known_version, open_database
 
 from .access import access_problems
 from .application import TokenRefused, read_application
 from .terminal import Terminal
 
 __all__ = ["check", "check_discord", "check_luma"]
+
+
+def _schema_differs(version: int, known: int, say: Say) -> bool:
+    """A migration pending (said, not a failure), or a database a newer luma-bot used (a failure)."""
+    if version > known:
+        say(_(
+            "database: FAILED (schema version {version} is newer than this luma-bot's {known}: a newer luma-bot used "
+            "it; install that version again, or restore the backup taken before the upgrade)"
+        ).format(version=version, known=known))  # fmt: skip
+        return False
+    say(_(
+        "database: a migration is pending (schema version {version}; this luma-bot's is {known}): back up, then "
+        "`luma-bot run` applies it (README, Upgrading)"
+    ).format(version=version, known=known))  # fmt: skip
+    return True
 
 Say = Callable[[str], None]
 
@@ -48,9 +63,18 @@ async def check(settings: Settings, terminal: Terminal | None = None) -> int:
 
 
 async def _check_database(settings: Settings, say: Say) -> bool:
+    """The database as it is: `check` never migrates it (an upgrade is the owner's step: README, Upgrading)."""
+    known = known_version()
     try:
-        db = await open_database(settings.database_path, settings.database_url)
+        db = await open_database(settings.database_path, settings.database_url, migrate=False)
         version = await db.schema_version()
+        if version == 0:  # a new database: nothing in it to upgrade, so it is set up as `run` would
+            await db.close()
+            db = await open_database(settings.database_path, settings.database_url)
+            version = await db.schema_version()
+        if version != known:
+            await db.close()
+            return _schema_differs(version, known, say)
         waiting, rendering = await JobStore(db).line_counts()
         files, used = await MediaStore(db).usage()
         problems = await GuildStore(db).problems()

@@ -20,7 +20,7 @@ import aiosqlite
 
 from bot.clock import Clock, iso, system_clock
 
-__all__ = ["AlreadyRunning", "Database", "InstanceLock", "Migration", "load_migrations"]
+__all__ = ["AlreadyRunning", "Database", "InstanceLock", "Migration", "SchemaTooNew", "load_migrations"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,26 @@ def _is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         "locked" in str(exc) or "busy" in str(exc) or getattr(exc, "sqlite_errorcode", 0) in (5, 6)
     )
+
+
+class SchemaTooNew(Exception):
+    """The database was used by a newer luma-bot (it has migrations this code does not know): refused as it is,
+    never half-migrated nor run on by code that does not know its tables."""
+
+    def __init__(self, found: int, known: int) -> None:
+        self.found, self.known = found, known
+        super().__init__(
+            f"the database is at schema version {found}, newer than this luma-bot knows ({known}): a newer version "
+            "of luma-bot used it. Install that version again, or restore the backup taken before the upgrade "
+            "(README, Upgrading)"
+        )
+
+    @classmethod
+    def check(cls, done: set[int], migrations: list[Migration]) -> None:
+        """Refuse when `done` has a version beyond every migration this code has (an empty list knows nothing)."""
+        known = max((m.version for m in migrations), default=None)
+        if known is not None and done and max(done) > known:
+            raise cls(max(done), known)
 
 
 class _Patience:
@@ -205,7 +225,8 @@ class Database(SharedQueries):
                 await self._conn.close()
 
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
-        """Apply the migrations not yet recorded, each in its own transaction; return those applied."""
+        """Apply the migrations not yet recorded, each in its own transaction; return those applied. A database that
+        already has a migration this code does not know is refused (SchemaTooNew) before anything is applied."""
         async with self._lock:
             await self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -213,6 +234,7 @@ class Database(SharedQueries):
             )
             async with self._conn.execute("SELECT version FROM schema_migrations") as cursor:
                 done = {row[0] for row in await cursor.fetchall()}
+            SchemaTooNew.check(done, migrations)
             applied = []
             for migration in migrations:
                 if migration.version in done:

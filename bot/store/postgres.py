@@ -24,7 +24,7 @@ import asyncpg  # the optional extra: pip install 'luma-bot[postgres]' (imported
 
 from bot.clock import Clock, system_clock
 
-from .db import Migration, SharedQueries, Tx, load_migrations, split_statements
+from .db import Migration, SchemaTooNew, SharedQueries, Tx, load_migrations, split_statements
 
 __all__ = ["PostgresDatabase", "PostgresInstanceLock", "load_postgres_migrations", "to_postgres"]
 
@@ -133,6 +133,7 @@ class PostgresDatabase(SharedQueries):
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
             done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            SchemaTooNew.check(done, migrations)
         for migration in migrations:
             if migration.version in done:
                 continue

@@ -122,6 +122,47 @@ async def test_check_reports_refused_tokens_clearly(fake_luma_process: str, fake
     assert "Traceback" not in result.stderr
 
 
+async def test_check_says_a_migration_is_pending_and_run_refuses_a_newer_database(
+    fake_luma_process: str, fake_discord: Any, tmp_path: Path
+) -> None:
+    """#24: `check` never migrates (it says what `run` would do); `run` on a database a newer luma-bot used stops
+    with a sentence and exit status 2, and the database is left as it was."""
+    import sqlite3
+
+    from bot.store import Database
+    from bot.store.db import load_migrations
+
+    path = tmp_path / "bot.sqlite3"
+    known = len(load_migrations())
+    old = await Database.open(path, migrations=load_migrations()[:-1])
+    await old.close()
+    env = clean_env(
+        DISCORD_TOKEN="discord-token-xyz",
+        DISCORD_API_BASE=fake_discord.api_base,
+        ACEDATACLOUD_API_TOKEN=TOKEN,
+        ACEDATACLOUD_API_BASE_URL=fake_luma_process,
+        DATABASE_PATH=str(path),
+    )
+    result = await check(env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"database: a migration is pending (schema version {known - 1}; this luma-bot's is {known})" in result.stdout
+
+    def version() -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+
+    assert version() == known - 1, "check did not migrate"
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (?, 'from_a_newer_bot', 'now')", (known + 1,))
+    proc = await run_process(env, tmp_path)
+    out, _ = await proc.communicate()
+    assert proc.returncode == 2
+    assert f"the database is at schema version {known + 1}, newer than this luma-bot knows ({known})" in out.decode()
+    assert version() == known + 1, "nothing applied, nothing rolled back"
+    again = await check(env, tmp_path)
+    assert again.returncode == 1 and "database: FAILED (schema version" in again.stdout
+
+
 @pytest.mark.parametrize(
     ("command", "given", "missing"),
     [
