@@ -221,7 +221,7 @@ def _sync(args: argparse.Namespace) -> int:
     settings = _settings("discord_token")
     from bot.app.running import sync_commands
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_levels)
     return asyncio.run(sync_commands(settings, args.guild))
 
 
@@ -229,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings("discord_token", "api_token")
     from bot.app.running import run_bot
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, settings.log_levels)
     raise_open_file_limit()
     return run_bot(settings)
 

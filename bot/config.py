@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -204,6 +205,26 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise ValueError("is not text or json")
+    return value
+
+
+def _log_levels(raw: str) -> tuple[tuple[str, str], ...]:
+    """`bot.jobs=DEBUG,bot.web=WARNING`: a level per module (a logger and those under it)."""
+    levels: dict[str, str] = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        name, sep, level = part.partition("=")
+        if not sep or not name.strip() or not re.fullmatch(r"[\w.]+", name.strip()):
+            raise ValueError(f"{part.strip()!r} is not module=LEVEL (e.g. bot.jobs=DEBUG)")
+        levels[name.strip()] = _log_level(level.strip())
+    return tuple(levels.items())
+
+
 def _bucket_problems(values: dict[str, Any]) -> list[str]:
     parts = ("endpoint_url", "region", "access_key_id", "secret_access_key", "prefix")
     given = [f"MEDIA_S3_{part.upper()}" for part in parts if f"media_s3_{part}" in values]
@@ -274,6 +295,8 @@ class Settings:
     # Shards in this one process: empty follows Discord's recommendation (GET /gateway/bot), a number overrides it.
     shard_count: int | None = _setting("SHARD_COUNT", _positive_int)
     log_level: str = _setting("LOG_LEVEL", _log_level, "INFO")
+    log_format: str = _setting("LOG_FORMAT", _log_format, "text")  # text, or json: one object per line
+    log_levels: tuple[tuple[str, str], ...] = _setting("LOG_LEVELS", _log_levels, ())  # per module, over LOG_LEVEL
     # Quotas for every guild, and the most any guild may allow: each guild's admins can make theirs stricter.
     quota_guild_daily: int | None = _setting("QUOTA_GUILD_DAILY", _limit, 50)
     quota_guild_monthly: int | None = _setting("QUOTA_GUILD_MONTHLY", _limit, 500)

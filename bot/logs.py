@@ -1,4 +1,5 @@
-"""Logging set-up: the bot's own level, libraries kept quiet about secrets, and floods bounded.
+"""Logging set-up: the bot's own level (and one per module), libraries kept quiet about secrets, floods bounded, and
+the lines as text or as one JSON object each (LOG_FORMAT=json), with the job, server and task of a line as fields.
 
 A stranger can make some lines repeat without end (asyncio's "socket.accept() out of system resource",
 aiohttp's "Error handling request", a callback refused per request). `RepeatLimit` lets each kind of line
@@ -7,11 +8,15 @@ through a few times a minute and then says once how many it held back.
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
 import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-__all__ = ["RepeatLimit", "configure_logging", "raise_open_file_limit"]
+__all__ = ["JsonLines", "RepeatLimit", "configure_logging", "raise_open_file_limit"]
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +50,53 @@ class RepeatLimit(logging.Filter):
         return count <= self.burst
 
 
-def configure_logging(level: str) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message, and the job, guild and task of any argument that
+    names them (`log_fields()`, as a Job does: its repr stays in the message too), the exception as text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        args = record.args.values() if isinstance(record.args, Mapping) else record.args or ()
+        for arg in args if isinstance(args, Iterable) else ():
+            fields = getattr(arg, "log_fields", None)
+            if callable(fields):
+                for key, value in fields().items():
+                    if value is not None:
+                        line.setdefault(key, value)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+TEXT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(level: str, fmt: str = "text", levels: Iterable[tuple[str, str]] = ()) -> None:
+    """LOG_LEVEL for the bot's own modules, LOG_LEVELS for one module each; below INFO only for the bot's own (the
+    libraries log secrets at DEBUG: a library asked for DEBUG stays at INFO, and the log says so)."""
     chosen = getattr(logging, level, logging.INFO)
-    logging.basicConfig(level=max(logging.INFO, chosen), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    root = logging.getLogger()
+    logging.basicConfig(level=max(logging.INFO, chosen), format=TEXT)
+    if fmt == "json":
+        for handler in root.handlers:
+            handler.setFormatter(JsonLines())
     for name in OWN:
         logging.getLogger(name).setLevel(chosen)
+    for name, value in levels:
+        wanted = getattr(logging, value, logging.INFO)
+        own = name in OWN or name.startswith(tuple(f"{o}." for o in OWN))
+        if wanted < logging.INFO and not own:
+            log.warning("LOG_LEVELS: %s stays at INFO (a library may log secrets below it)", name)
+            wanted = logging.INFO
+        logging.getLogger(name).setLevel(wanted)
     limit = RepeatLimit()
-    for handler in logging.getLogger().handlers:
+    for handler in root.handlers:
+        handler.setLevel(logging.NOTSET)
         handler.addFilter(lambda record: not record.name.startswith(LIMITED) or limit.filter(record))
 
 

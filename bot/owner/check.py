@@ -34,6 +34,7 @@ def _schema_differs(version: int, known: int, say: Say) -> bool:
     ).format(version=version, known=known))  # fmt: skip
     return True
 
+
 Say = Callable[[str], None]
 
 

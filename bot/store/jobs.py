@@ -72,6 +72,10 @@ class Job:
     def in_flight(self) -> bool:
         return self.state in IN_FLIGHT
 
+    def log_fields(self) -> dict[str, object]:
+        """What a JSON log line carries of this job as fields (bot/logs.py)."""
+        return {"job": self.id, "guild": self.guild_id, "task": self.task_id}
+
     def __repr__(self) -> str:  # the interaction token is a credential: keep it out of logs
         return f"<Job {self.id} {self.action} state={self.state} task={self.task_id} guild={self.guild_id}>"
 
