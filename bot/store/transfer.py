@@ -27,6 +27,9 @@ TABLES = (
     "member_blocks",
     "budget_alerts",
     "channel_problems",
+    "member_prefs",
+    "role_limits",
+    "grants",
 )
 SERIAL = ("audit_log", "reservations")  # their id sequences continue after the copied rows
 BATCH = 1000

@@ -62,3 +62,13 @@ async def test_migrate_db_copies_everything_verifies_and_the_bot_goes_on_there(t
         await world.generate("a third, on PostgreSQL")  # new rows (and audit ids) go on after the copied ones
         await world.wait_for(lambda: len(world.video_messages()) == 3)
         await admin(world, "pause")
+
+
+async def test_every_table_is_moved(tmp_path: Path) -> None:
+    """A table a migration adds is a table migrate-db (and a backup) must carry: none is left behind."""
+    from bot.store.transfer import TABLES
+
+    db = await Database.open(tmp_path / "all.sqlite3")
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_migrations'")
+    await db.close()
+    assert {r["name"] for r in rows} == set(TABLES)
