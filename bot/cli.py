@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -31,13 +32,24 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("--record", type=Path, default=None, metavar="FILE", help="write the exchange with the API")
     trial.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="where to save the video")
     trial.add_argument("--aspect-ratio", default=None, help="16:9 (default), 9:16, 1:1, 4:3, 3:4, 21:9 or 9:21")
-    sub.add_parser("run", help="run the bot")
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument(
+        "--standby",
+        action="store_true",
+        help="PostgreSQL: wait for the database and take over when the bot on it stops",
+    )
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, default=None, help="sync to one guild only (instant)")
     sub.add_parser("check", help="check the settings, the database and the API token")
     move = sub.add_parser("migrate-db", help="copy this bot's SQLite database into an empty PostgreSQL one")
     move.add_argument("--to", required=True, metavar="postgresql://…", help="the PostgreSQL database to fill")
     sub.add_parser("migrate-media", help="move the copies kept in MEDIA_DIR into the bucket of MEDIA_S3_BUCKET")
+    backup = sub.add_parser("backup", help="write one consistent archive of the database, while the bot runs")
+    backup.add_argument("--to", type=Path, help="the archive to write (default: luma-bot-backup-<time>.tar.gz here)")
+    backup.add_argument("--media", action="store_true", help="the copies kept in MEDIA_DIR too")
+    restore = sub.add_parser("restore", help="put a backup back into an empty database, checked first")
+    restore.add_argument("file", type=Path, help="the archive `luma-bot backup` wrote")
+    restore.add_argument("--force", action="store_true", help="replace what the database holds")
     fake = sub.add_parser("fake-luma", help="run a fake Luma API for trying the bot without credits")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8787)
@@ -227,6 +239,13 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings("discord_token", "api_token")
+    if args.standby:
+        if not settings.database_url:
+            print(
+                "luma-bot: --standby needs DATABASE_URL: a standby shares the database over PostgreSQL", file=sys.stderr
+            )
+            return EXIT_CONFIG
+        settings = dataclasses.replace(settings, standby=True)
     from bot.app.running import run_bot
 
     configure_logging(settings.log_level, settings.log_format, settings.log_levels)
@@ -234,7 +253,25 @@ def _run(args: argparse.Namespace) -> int:
     return run_bot(settings)
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from bot.owner.backups import backup
+
+    settings = _settings()
+    with speaking(terminal_locale()):
+        return asyncio.run(backup(settings, args.to, media=args.media))
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from bot.owner.backups import restore
+
+    settings = _settings()
+    with speaking(terminal_locale()):
+        return asyncio.run(restore(settings, args.file, force=args.force))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "backup": _backup,
+    "restore": _restore,
     "fake-luma": _fake_luma,
     "migrate-db": lambda args: asyncio.run(_migrate_db(_settings(), args.to)),
     "migrate-media": lambda args: asyncio.run(_migrate_media(_settings())),

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -205,6 +206,13 @@ def _log_level(raw: str) -> str:
     return value
 
 
+def _time_of_day(raw: str) -> time:
+    try:
+        return time.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("is not a time of day like 03:00") from None
+
+
 def _log_format(raw: str) -> str:
     value = raw.strip().lower()
     if value not in {"text", "json"}:
@@ -295,6 +303,14 @@ class Settings:
     # Shards in this one process: empty follows Discord's recommendation (GET /gateway/bot), a number overrides it.
     shard_count: int | None = _setting("SHARD_COUNT", _positive_int)
     log_level: str = _setting("LOG_LEVEL", _log_level, "INFO")
+    # A standby (PostgreSQL): waits for the database instead of stopping, and takes over within STANDBY_TAKEOVER
+    # seconds of the active bot dying or losing the database (`luma-bot run --standby` sets STANDBY).
+    standby: bool = _setting("STANDBY", _bool, False)
+    standby_takeover: float = _setting("STANDBY_TAKEOVER", _positive_float, 15.0)
+    # The bot's own nightly backup: off until BACKUP_DIR is set; once a day after BACKUP_TIME (UTC), BACKUP_KEEP kept.
+    backup_dir: Path | None = _setting("BACKUP_DIR", Path)
+    backup_keep: int = _setting("BACKUP_KEEP", _positive_int, 7)
+    backup_time: time = _setting("BACKUP_TIME", _time_of_day, time(3, 0))
     log_format: str = _setting("LOG_FORMAT", _log_format, "text")  # text, or json: one object per line
     log_levels: tuple[tuple[str, str], ...] = _setting("LOG_LEVELS", _log_levels, ())  # per module, over LOG_LEVEL
     # Quotas for every guild, and the most any guild may allow: each guild's admins can make theirs stricter.
@@ -354,6 +370,8 @@ class Settings:
         if "monthly_budget" in values and not values.get("video_price"):
             problems.append("MONTHLY_BUDGET needs VIDEO_PRICE (what one video costs, in the same unit)")
         problems.extend(_bucket_problems(values))
+        if values.get("standby") and not values.get("database_url"):
+            problems.append("STANDBY needs DATABASE_URL: a standby shares the database over PostgreSQL")
         if problems:
             raise SettingsError(problems)
         return cls(**values)

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backups.nightly import Nightly
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.delivery.modlog import ModLog
@@ -34,7 +35,7 @@ from .opening import Resources, StartupError, open_resources
 from .servers import serves, turn_away
 from .translator import CatalogTranslator
 from .tree import LumaTree
-from .wiring import Services, build_services
+from .wiring import Services, build_services, nightly_backup
 
 __all__ = ["LumaBot", "configure_discord_endpoints"]
 
@@ -90,6 +91,8 @@ class LumaBot(commands.AutoShardedBot):
         self._max_concurrency: int | None = None  # Discord's identify concurrency (GET /gateway/bot)
         self.exit_code = 0  # what `luma-bot run` exits with once the bot stopped by itself
         self._stopping_task: asyncio.Future[None] | None = None
+        self.nightly: Nightly | None = None  # the nightly backup (BACKUP_DIR), and its loop
+        self._nightly: asyncio.Task[None] | None = None
 
     # --- the services, once setup_hook has built them ---------------------------------------------
 
@@ -131,7 +134,7 @@ class LumaBot(commands.AutoShardedBot):
         if self.sync_only:
             return
         settings = self.settings
-        self.resources = await open_resources(settings, self.clock, self._lock_lost)
+        self.resources = await open_resources(settings, self.clock, self._lock_lost, self.is_closed)
         self.services = services = await build_services(
             settings, self, self.resources, clock=self.clock, links=self.links, metrics=self.metrics, health=self.health
         )
@@ -146,6 +149,9 @@ class LumaBot(commands.AutoShardedBot):
         await services.jobs.start()
         await services.archiver.resume()
         services.archiver.start_sweeps()
+        self.nightly = nightly_backup(settings, services, self.clock)
+        if self.nightly is not None:
+            self._nightly = asyncio.create_task(self.nightly.run(), name="nightly-backup")
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, services.jobs.in_flight)
 
@@ -215,13 +221,20 @@ class LumaBot(commands.AutoShardedBot):
     # --- stop -------------------------------------------------------------------------------------
 
     def _lock_lost(self, holder: str) -> None:
-        """Another bot took the database while this one's lock connection was down: two would both deliver, and
-        bill, every video, so this one stops."""
-        log.error(
-            "another luma-bot (pid %s) took the database while this one's lock connection was down; stopping "
-            "(two would both deliver, and bill, every video)",
-            holder,
-        )
+        """Another bot took the database while this one's lock connection was down (or, `holder` empty, this one was
+        cut from it for longer than STANDBY_TAKEOVER while a standby waited): two would both deliver, and bill, every
+        video, so this one stops."""
+        if not holder:
+            log.error(
+                "cut from the database for longer than STANDBY_TAKEOVER while a standby was waiting; stopping (the "
+                "standby has taken over)"
+            )
+        else:
+            log.error(
+                "another luma-bot (pid %s) took the database while this one's lock connection was down; stopping "
+                "(two would both deliver, and bill, every video)",
+                holder,
+            )
         self.exit_code = 2
         self._stopping_task = asyncio.ensure_future(self.close())
 
@@ -235,6 +248,9 @@ class LumaBot(commands.AutoShardedBot):
     async def _close_once(self) -> None:
         services = self.services
         if services is not None:
+            if self._nightly is not None:  # it waits for the next day: nothing to finish
+                self._nightly.cancel()
+                await asyncio.gather(self._nightly, return_exceptions=True)
             await services.jobs.stop()
             await services.archiver.stop()
             await services.background.stop()

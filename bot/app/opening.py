@@ -21,6 +21,8 @@ from bot.store import AlreadyRunning, Database, InstanceLock
 from bot.store.db import SchemaTooNew
 from bot.store.opening import open_database
 
+from .standby import take_over
+
 __all__ = ["Resources", "StartupError", "open_resources"]
 
 log = logging.getLogger(__name__)
@@ -57,9 +59,12 @@ class Resources:
             await released
 
 
-async def open_resources(settings: Settings, clock: Clock, lock_lost: Callable[[str], None]) -> Resources:
-    """The lock first (a second bot stops here), then the database (migrated), the sessions and the shelf."""
-    resources = Resources(lock=await _take_lock(settings))
+async def open_resources(
+    settings: Settings, clock: Clock, lock_lost: Callable[[str], None], stopping: Callable[[], bool] = lambda: False
+) -> Resources:
+    """The lock first (a second bot stops here, a standby waits), then the database (migrated), the sessions and the
+    shelf."""
+    resources = Resources(lock=await _take_lock(settings, stopping))
     try:
         if settings.database_url:
             resources.watch = asyncio.create_task(resources.lock.watch(lock_lost), name="lock-watch")
@@ -90,12 +95,15 @@ def _cannot_open(settings: Settings, detail: object) -> StartupError:
     return StartupError(f"the database at {where} cannot be opened ({detail}): check {setting}")
 
 
-async def _take_lock(settings: Settings) -> Any:
-    """One bot per database: a flock beside the SQLite file, or PostgreSQL's session advisory lock."""
+async def _take_lock(settings: Settings, stopping: Callable[[], bool]) -> Any:
+    """One bot per database: a flock beside the SQLite file, or PostgreSQL's session advisory lock (a standby waits
+    for it: bot/app/standby.py)."""
     try:
+        if settings.database_url and settings.standby:
+            return await take_over(settings, stopping)
         if settings.database_url:
             postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
-            lock = postgres.PostgresInstanceLock(settings.database_url)
+            lock = postgres.PostgresInstanceLock(settings.database_url, notice_within=settings.standby_takeover)
             await lock.acquire()
             return lock
         lock = InstanceLock(settings.database_path)

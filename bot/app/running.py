@@ -18,6 +18,7 @@ from bot.extras import MissingExtra
 
 from .bot import LumaBot
 from .opening import StartupError
+from .standby import StandbyStopped
 
 __all__ = ["run_bot", "sync_commands", "wait_for_discord"]
 
@@ -80,6 +81,8 @@ def _refusals_end_the_process() -> Iterator[None]:
     """What stops the start for good (a setting, a token, an intent) is one line in the log and exit status 2."""
     try:
         yield
+    except StandbyStopped:
+        log.info("standby: stopped before taking over; nothing was started")
     except (StartupError, MissingExtra) as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None

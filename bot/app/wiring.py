@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.background import Background
+from bot.backups.nightly import Nightly
 from bot.clock import Clock
 from bot.config import Secret, Settings
 from bot.delivery.modlog import ModLog
@@ -44,7 +45,7 @@ from bot.web.serving import ConnectionGuard
 
 from .opening import Resources
 
-__all__ = ["Services", "build_services"]
+__all__ = ["Services", "build_services", "nightly_backup"]
 
 
 @dataclass
@@ -129,6 +130,21 @@ async def build_services(
         GuildAdmin(db, guild_store, quota),
         members,
         Tiers(db, guild_store, quota),
+    )
+
+
+def nightly_backup(settings: Settings, services: Services, clock: Clock) -> Nightly | None:
+    """The bot's own nightly backup, when BACKUP_DIR is set."""
+    if settings.backup_dir is None:
+        return None
+    return Nightly(
+        services.jobs.db,
+        settings.backup_dir,
+        keep=settings.backup_keep,
+        at=settings.backup_time,
+        clock=clock,
+        stats=services.jobs.stats,
+        tell_owner=services.delivery.owner.backup_failed,
     )
 
 

@@ -110,6 +110,20 @@ class OwnerMail:
         except discord.HTTPException as exc:
             log.warning("could not tell the bot's owner about %d unknown outcomes (%s)", len(jobs), exc.text)
 
+    async def backup_failed(self, detail: str) -> None:
+        """The nightly backup failed (told once, until one works again: bot/backups/nightly.py)."""
+
+        def write() -> str:
+            return _(
+                "🗄️ **luma-bot's nightly backup failed**: {detail}. The bot goes on working; check BACKUP_DIR (that "
+                "it exists, is writable and has room). You will hear again only after a backup has worked."
+            ).format(detail=detail[:500])
+
+        try:
+            await self.send(write)
+        except discord.HTTPException as exc:
+            log.warning("could not tell the owner that the nightly backup failed (%s)", exc.status)
+
     async def budget(self, percent: int) -> None:
         """The bot-wide monthly budget reached 80% or 100% (each sent once a month: bot/guilds/quota.py records it)."""
         wallet = self.quota.wallet

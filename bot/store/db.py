@@ -8,7 +8,9 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -223,6 +225,27 @@ class Database(SharedQueries):
             if not self._closed:
                 self._closed = True
                 await self._conn.close()
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Database]:
+        """Every table as of one instant, to read while a bot writes: SQLite's online backup (never a copy of a live
+        file) into a file of its own, opened as a database, and removed afterwards."""
+        folder = Path(tempfile.mkdtemp(prefix="luma-snapshot-"))
+        copy_path = folder / "snapshot.sqlite3"
+        try:
+            target = await aiosqlite.connect(str(copy_path))
+            try:
+                async with self._lock:
+                    await self._conn.backup(target)
+            finally:
+                await target.close()
+            copy = await Database.open(copy_path, migrations=[])
+            try:
+                yield copy
+            finally:
+                await copy.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         """Apply the migrations not yet recorded, each in its own transaction; return those applied. A database that

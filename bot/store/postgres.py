@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import cache
@@ -31,6 +32,7 @@ __all__ = ["PostgresDatabase", "PostgresInstanceLock", "load_postgres_migrations
 log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x6C756D61  # "luma": the advisory lock that serialises write transactions
+STANDBY_BEAT = "SELECT value FROM meta WHERE key = 'standby_seen'"  # a waiting standby's last heartbeat (epoch s)
 INSTANCE_LOCK = 0x6C756D62  # held by the one bot running on this database, for the life of its process
 LOCK_CHECK = 5.0  # seconds between looks at the connection that holds it
 _COUNT = re.compile(r"(\d+)$")
@@ -124,6 +126,12 @@ class PostgresDatabase(SharedQueries):
     async def close(self) -> None:
         await self._pool.close()
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PgTx]:
+        """Every table as of one instant, to read while a bot writes: one read-only REPEATABLE READ transaction."""
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            yield PgTx(conn)
+
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         applied = []
         async with self._pool.acquire() as conn, conn.transaction():
@@ -188,9 +196,12 @@ class PostgresInstanceLock:
     life of the process (the server drops it when the connection ends, so a crash leaves no stale lock). The
     connection is named after the bot's pid, so a second bot can say which process holds it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, notice_within: float = 15.0) -> None:
         self.url = url
+        self.notice_within = notice_within  # STANDBY_TAKEOVER: how soon the server must see this connection gone
         self._conn: Any = None
+        self.standby_seen: float | None = None  # monotonic: when a standby's heartbeat was last seen fresh (watch)
+        self._cut_since: float | None = None  # monotonic: since when the lock cannot be taken again
 
     async def acquire(self) -> None:
         self._conn = await self._take()
@@ -199,7 +210,13 @@ class PostgresInstanceLock:
         """A connection of its own holding the lock; AlreadyRunning (naming the holder) when another has it."""
         from .db import AlreadyRunning
 
-        conn = await asyncpg.connect(self.url, server_settings={"application_name": f"luma-bot pid {os.getpid()}"})
+        # a connection cut without a goodbye (a network partition) keeps the lock until the server sees it gone: its
+        # keepalives ask within a third of `notice_within` and give up after two more thirds, so that a standby can
+        # take over in time (tcp_keepalives_*: PostgreSQL's runtime settings, per connection)
+        third = str(max(1, int(self.notice_within / 3)))
+        settings = {"application_name": f"luma-bot pid {os.getpid()}", "tcp_keepalives_idle": third}
+        settings |= {"tcp_keepalives_interval": str(max(1, int(self.notice_within / 6))), "tcp_keepalives_count": "2"}
+        conn = await asyncpg.connect(self.url, server_settings=settings)
         try:
             if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", INSTANCE_LOCK):
                 holder = await conn.fetchval(
@@ -213,7 +230,7 @@ class PostgresInstanceLock:
             raise
         return conn
 
-    async def watch(self, lost: Callable[[str], None], every: float = LOCK_CHECK) -> None:
+    async def watch(self, lost: Callable[[str], None], every: float | None = None) -> None:
         """Keep the lock for the life of the bot. It lives on one connection, which a restarted server, a network cut
         or an idle-connection killer can end: then the server frees the lock, and a second bot could start beside
         this one. So the connection is checked every `every` seconds (and at once when it is seen to drop); a lost
@@ -221,6 +238,7 @@ class PostgresInstanceLock:
         (the bot stops). While the database cannot be reached, it keeps trying."""
         from .db import AlreadyRunning
 
+        every = every or min(LOCK_CHECK, max(0.5, self.notice_within / 3))  # a waiting standby is seen in time
         dropped = asyncio.Event()
         listened: Any = None
         while True:
@@ -235,9 +253,11 @@ class PostgresInstanceLock:
                 dropped.clear()
                 try:
                     async with asyncio.timeout(every):
-                        if await conn.fetchval("SELECT 1") == 1:
-                            continue  # still there, and so is the lock
-                except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError):
+                        beat = await conn.fetchval(STANDBY_BEAT)  # the connection (and the lock) is still there
+                    if beat is not None and time.time() - float(beat) < self.notice_within * 3:
+                        self.standby_seen = time.monotonic()
+                    continue
+                except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError, ValueError):
                     pass
                 log.warning("the connection holding the one-bot lock of the database dropped; taking the lock again")
                 self._conn = None
@@ -245,13 +265,40 @@ class PostgresInstanceLock:
                     conn.terminate()
             try:
                 self._conn = await self._take()
+                self._cut_since = None
                 log.info("took the one-bot lock of the database again")
             except AlreadyRunning as exc:
                 lost(str(exc))
                 return
             except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError) as exc:
                 log.warning("cannot take the one-bot lock of the database again yet (%s)", type(exc).__name__)
+                if self._standby_may_hold():
+                    lost("")  # a standby was waiting: by now it holds the database
+                    return
                 await asyncio.sleep(every)
+
+    def _standby_may_hold(self) -> bool:
+        """Cut from the database for longer than STANDBY_TAKEOVER while a standby was seen waiting: it holds the
+        database by now (the server saw this lock's connection gone), so this bot must yield. Without a standby the
+        bot keeps trying for as long as it takes."""
+        if self.standby_seen is None:
+            return False
+        if self._cut_since is None:
+            self._cut_since = time.monotonic()
+        return time.monotonic() - self._cut_since >= self.notice_within
+
+    async def note_standby(self) -> None:
+        """A standby's heartbeat, on a short connection of its own: the active bot yields the database once it is
+        cut from it for longer than STANDBY_TAKEOVER while a standby waits (watch)."""
+        conn = await asyncpg.connect(self.url)
+        try:
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('standby_seen', $1)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                str(time.time()),
+            )
+        finally:
+            await conn.close()
 
     async def release(self) -> None:
         if self._conn is not None:
