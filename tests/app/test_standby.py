@@ -48,6 +48,12 @@ def saw_the_standby(admin: Any, pid: int) -> Any:
     return check
 
 
+async def taken_over_in_time(admin: Any, pid: int, since: float) -> None:
+    """The standby holds the database within STANDBY_TAKEOVER of `since` (the active bot killed, or cut)."""
+    await eventually(holds(admin, pid), timeout=20, every=0.05, what="the standby to hold the database")
+    assert time.monotonic() - since <= TAKEOVER, "taken over within STANDBY_TAKEOVER"
+
+
 async def health(env: dict[str, str]) -> dict[str, Any] | None:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
@@ -104,14 +110,7 @@ async def test_a_standby_takes_over_from_a_killed_bot_and_delivers_every_job_onc
             assert said == {"ready": False, "standby": True, "active": f"pid {active.pid}"}
             active.kill()
             await active.wait()
-            killed = time.monotonic()
-            await eventually(
-                holds(admin, standby.pid),  # type: ignore[union-attr]
-                timeout=20,
-                every=0.05,
-                what="the standby to hold the database",
-            )
-            assert time.monotonic() - killed <= TAKEOVER, "taken over within STANDBY_TAKEOVER"
+            await taken_over_in_time(admin, standby.pid, since=time.monotonic())
             await until_healthy(standby_env, standby)
             await delivered_once(s, url)
         finally:
@@ -145,14 +144,7 @@ async def test_a_standby_takes_over_from_a_bot_cut_from_the_database(tmp_path: A
             await eventually(lambda: health(standby_env), timeout=20, what="the standby's /healthz")
             await eventually(saw_the_standby(admin, active.pid), what="the active bot to read the standby's heartbeat")
             await link.cut()
-            cut = time.monotonic()
-            await eventually(
-                holds(admin, standby.pid),  # type: ignore[union-attr]
-                timeout=20,
-                every=0.05,
-                what="the standby to hold the database",
-            )
-            assert time.monotonic() - cut <= TAKEOVER
+            await taken_over_in_time(admin, standby.pid, since=time.monotonic())
             code, output = await finish(active, timeout=30)
             assert code == 2 and "cut from the database for longer than STANDBY_TAKEOVER while a standby" in output, (
                 output
