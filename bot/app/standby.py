@@ -72,7 +72,10 @@ async def take_over(settings: Settings, stopping: Callable[[], bool]) -> Any:
                 break
             except AlreadyRunning as exc:
                 health.active = f"pid {exc}"
-                await lock.note_standby()  # the active bot learns that a standby waits (it yields when cut)
+                try:  # the active bot learns that a standby waits (it yields when cut)
+                    await lock.note_standby()
+                except Exception as beat_failed:  # asyncpg's errors, a refused connection: try again next time
+                    log.debug("standby: could not leave a heartbeat (%r)", beat_failed)
                 if not waiting:
                     waiting = True
                     await health.start(settings)

@@ -257,7 +257,9 @@ class PostgresInstanceLock:
                     if beat is not None and time.time() - float(beat) < self.notice_within * 3:
                         self.standby_seen = time.monotonic()
                     continue
-                except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError, ValueError):
+                except (asyncpg.UndefinedTableError, ValueError):
+                    continue  # alive; a database not migrated yet (or a beat that is not a number) has no standby
+                except (asyncpg.PostgresError, OSError, TimeoutError, asyncpg.InterfaceError):
                     pass
                 log.warning("the connection holding the one-bot lock of the database dropped; taking the lock again")
                 self._conn = None
