@@ -14,12 +14,11 @@ import aiohttp
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.extras import needs_extra
 from bot.media import Shelf, ShelfError, open_shelf
 from bot.media.destinations import Destinations
-from bot.store import AlreadyRunning, Database, InstanceLock
+from bot.store import AlreadyRunning, Database
 from bot.store.db import SchemaTooNew
-from bot.store.opening import open_database
+from bot.store.opening import open_database, take_instance_lock
 
 from .standby import take_over
 
@@ -101,14 +100,9 @@ async def _take_lock(settings: Settings, stopping: Callable[[], bool]) -> Any:
     try:
         if settings.database_url and settings.standby:
             return await take_over(settings, stopping)
-        if settings.database_url:
-            postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
-            lock = postgres.PostgresInstanceLock(settings.database_url, notice_within=settings.standby_takeover)
-            await lock.acquire()
-            return lock
-        lock = InstanceLock(settings.database_path)
-        lock.acquire()
-        return lock
+        return await take_instance_lock(
+            settings.database_path, settings.database_url, notice_within=settings.standby_takeover
+        )
     except AlreadyRunning as exc:
         raise StartupError(
             f"another luma-bot (pid {exc}) is already running on the database at {_where(settings)[0]}: "

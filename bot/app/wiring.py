@@ -97,7 +97,7 @@ async def build_services(
     quota = QuotaService(db, QuotaStore(db), Limits.from_settings(settings), wallet)
     guild_store = GuildStore(db)
     members = MemberStore(db)
-    await members.languages()  # read once: a member's chosen language is known before anything is awaited
+    await members.load()  # read once: a member's chosen language is known before anything is awaited
     background = Background()
     languages = Languages(client, guild_store, members)
     outbox = Outbox(client, guild_store, links, languages, clock, background.spawn)

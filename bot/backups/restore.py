@@ -8,12 +8,10 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
-from typing import Any
 
 from bot.config import Settings
-from bot.extras import needs_extra
-from bot.store import AlreadyRunning, Database, InstanceLock
-from bot.store.db import load_migrations
+from bot.store import AlreadyRunning
+from bot.store.opening import open_database, take_instance_lock
 from bot.store.transfer import NotEmpty, TransferReport, verify_counts, write_tables
 
 from .archive import ArchiveError, Backup
@@ -21,35 +19,17 @@ from .archive import ArchiveError, Backup
 __all__ = ["restore_backup"]
 
 
-async def _open(settings: Settings, upto: int | None) -> Any:
-    """The target database, migrated to `upto` (None: to this code's latest)."""
-    if settings.database_url:
-        postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
-        chosen = postgres.load_postgres_migrations()
-        return await postgres.PostgresDatabase.open(settings.database_url, migrations=chosen[:upto] if upto else None)
-    return await Database.open(settings.database_path, migrations=load_migrations()[:upto] if upto else None)
-
-
-async def _locked(settings: Settings) -> Any:
-    if settings.database_url:
-        postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
-        lock = postgres.PostgresInstanceLock(settings.database_url)
-        await lock.acquire()
-        return lock
-    lock = InstanceLock(settings.database_path)
-    lock.acquire()
-    return lock
-
-
 async def restore_backup(backup: Backup, settings: Settings, *, force: bool = False) -> TransferReport:
     """ArchiveError("running") under a running bot, ("target") for a target at another schema version or holding data
     (unless `force`); TransferError if a count differs (nothing kept)."""
     try:
-        lock = await _locked(settings)
+        lock = await take_instance_lock(
+            settings.database_path, settings.database_url, notice_within=settings.standby_takeover
+        )
     except AlreadyRunning as exc:
         raise ArchiveError("running", str(exc)) from None
     try:
-        db = await _open(settings, backup.schema_version)
+        db = await open_database(settings.database_path, settings.database_url, upto=backup.schema_version)
         try:
             found = await db.schema_version()
             if found != backup.schema_version:
@@ -60,7 +40,7 @@ async def restore_backup(backup: Backup, settings: Settings, *, force: bool = Fa
                 raise ArchiveError("target", exc.table) from None
         finally:
             await db.close()
-        db = await _open(settings, None)  # the migrations since the archive's version, each in its transaction
+        db = await open_database(settings.database_path, settings.database_url)  # the migrations since, one by one
         try:
             await verify_counts(db, backup.counts)
         finally:

@@ -26,7 +26,7 @@ async def backup(settings: Settings, to: Path | None, *, media: bool, terminal: 
     """One consistent archive of the database while the bot runs (and, with `media`, the kept copies on the disk)."""
     say = (terminal or Terminal()).say
     dest = to or Path(default_name())
-    db = await open_database(settings.database_path, settings.database_url, migrate=False)
+    db = await open_database(settings.database_path, settings.database_url, upto=0)
     try:
         version, known = await db.schema_version(), known_version()
         if version != known:

@@ -67,7 +67,7 @@ async def _check_database(settings: Settings, say: Say) -> bool:
     """The database as it is: `check` never migrates it (an upgrade is the owner's step: README, Upgrading)."""
     known = known_version()
     try:
-        db = await open_database(settings.database_path, settings.database_url, migrate=False)
+        db = await open_database(settings.database_path, settings.database_url, upto=0)
         version = await db.schema_version()
         if version == 0:  # a new database: nothing in it to upgrade, so it is set up as `run` would
             await db.close()

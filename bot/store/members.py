@@ -52,7 +52,8 @@ class MemberStore:
         self._all: dict[int, MemberPrefs] | None = None
         self._loading = asyncio.Lock()
 
-    async def _loaded(self) -> dict[int, MemberPrefs]:
+    async def load(self) -> dict[int, MemberPrefs]:
+        """Every member's choices, read once (build_services does it at start, so none is awaited later)."""
         async with self._loading:
             if self._all is None:
                 rows = await self.db.fetchall(f"SELECT user_id, {_COLUMNS} FROM member_prefs")
@@ -60,23 +61,19 @@ class MemberStore:
         return self._all
 
     async def get(self, user_id: int) -> MemberPrefs:
-        known = self._all if self._all is not None else await self._loaded()
+        known = self._all if self._all is not None else await self.load()
         return known.get(user_id) or MemberPrefs()
 
     def known(self, user_id: int) -> MemberPrefs | None:
         """Without a wait: the member's choices once they have been read (build_services reads them at start)."""
         return self._all.get(user_id) if self._all is not None else None
 
-    async def languages(self) -> dict[int, str]:
-        """Every member's chosen language (for answering them before anything is read)."""
-        return {user: prefs.language for user, prefs in (await self._loaded()).items() if prefs.language}
-
     async def set(self, user_id: int, **changes: Any) -> MemberPrefs:
         """Change some choices (a value of None forgets that one); returns all of them."""
         unknown = set(changes) - set(NAMES)
         if unknown:
             raise ValueError(f"unknown member settings: {sorted(unknown)}")
-        known = await self._loaded()
+        known = await self.load()
         prefs = replace(known.get(user_id) or MemberPrefs(), **changes)
         if prefs.empty:
             await self.db.execute("DELETE FROM member_prefs WHERE user_id = ?", (user_id,))

@@ -1,4 +1,4 @@
-"""Opening the bot's database: the SQLite file, or PostgreSQL when DATABASE_URL is set."""
+"""Opening the bot's database, and taking its one-bot lock: the SQLite file, or PostgreSQL when DATABASE_URL is set."""
 
 from __future__ import annotations
 
@@ -8,21 +8,34 @@ from typing import Any
 from bot.clock import Clock, system_clock
 from bot.extras import needs_extra
 
-from .db import Database, load_migrations
+from .db import Database, InstanceLock, load_migrations
 
-__all__ = ["known_version", "open_database"]
+__all__ = ["known_version", "open_database", "take_instance_lock"]
 
 
 async def open_database(
-    path: Path, url: str | None = None, *, clock: Clock = system_clock, migrate: bool = True
+    path: Path, url: str | None = None, *, clock: Clock = system_clock, upto: int | None = None
 ) -> Any:
-    """Open (and, unless told not to, migrate) the database: PostgreSQL at `url` when given, else SQLite at `path`.
-    Raises SchemaTooNew for a database a newer luma-bot has used."""
-    migrations = None if migrate else []
+    """Open the database, PostgreSQL at `url` when given, else SQLite at `path`, migrated to schema version `upto`
+    (None: this code's latest; 0: left as it is). Raises SchemaTooNew for a database a newer luma-bot has used."""
     if url:
         postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
-        return await postgres.PostgresDatabase.open(url, clock=clock, migrations=migrations)
-    return await Database.open(path, clock=clock, migrations=migrations)
+        chosen = postgres.load_postgres_migrations()[:upto] if upto is not None else None
+        return await postgres.PostgresDatabase.open(url, clock=clock, migrations=chosen)
+    return await Database.open(path, clock=clock, migrations=load_migrations()[:upto] if upto is not None else None)
+
+
+async def take_instance_lock(path: Path, url: str | None = None, *, notice_within: float = 15.0) -> Any:
+    """One bot per database: a flock beside the SQLite file, or PostgreSQL's session advisory lock (its keepalives
+    sized from `notice_within`, STANDBY_TAKEOVER). AlreadyRunning when another process holds it."""
+    if url:
+        postgres = needs_extra("postgres", "bot.store.postgres", "DATABASE_URL")
+        lock = postgres.PostgresInstanceLock(url, notice_within=notice_within)
+        await lock.acquire()
+        return lock
+    lock = InstanceLock(path)
+    lock.acquire()
+    return lock
 
 
 def known_version() -> int:

@@ -78,18 +78,12 @@ class QuotaStore:
 
     # --- role tiers --------------------------------------------------------------------------------
 
-    async def tiers(
-        self, guild_id: int, role_ids: Collection[int] | None = None, tx: Tx | None = None
-    ) -> dict[int, dict[str, int | None]]:
-        """role -> its own limits (name -> value, None: no limit), for these roles (None: every tiered role)."""
-        sql, params = "SELECT role_id, name, value FROM role_limits WHERE guild_id = ?", [guild_id]
-        if role_ids is not None:
-            if not role_ids:
-                return {}
-            sql += f" AND role_id IN ({', '.join('?' for _ in role_ids)})"
-            params += list(role_ids)
+    async def tiers(self, guild_id: int) -> dict[int, dict[str, int | None]]:
+        """Every tiered role of the server -> its own limits (name -> value, None: no limit). A member's own tiers
+        are read with the server's limits, in one query (`limit_rows`)."""
+        sql = "SELECT role_id, name, value FROM role_limits WHERE guild_id = ?"
         tiers: dict[int, dict[str, int | None]] = {}
-        for row in await (tx or self.db).fetchall(sql, params):
+        for row in await self.db.fetchall(sql, (guild_id,)):
             tiers.setdefault(int(row["role_id"]), {})[row["name"]] = row["value"]
         return tiers
 

@@ -62,7 +62,7 @@ def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults:
     return embed
 
 
-def tiers_embed(tiers: dict[int, dict[str, int | None]], limits: Any) -> discord.Embed:
+def tiers_embed(tiers: dict[int, dict[str, int | None]]) -> discord.Embed:
     """/luma-admin tier list: each tiered role's own limits (the rest are the server's)."""
     lines = [f"<@&{role}>: {tier_limits(own)}" for role, own in sorted(tiers.items())]
     embed = discord.Embed(

@@ -76,10 +76,9 @@ class MemberTiers(AdminPart):
     async def _show_tiers(self, interaction: discord.Interaction[LumaBot], note: str | None = None) -> None:
         assert interaction.guild_id is not None
         tiers = await self.bot.tiers.all(interaction.guild_id)
-        limits = await self.bot.quota.limits(interaction.guild_id)
         await interaction.response.send_message(
             content=f"✅ {note}" if note else None,
-            embed=tiers_embed(tiers, limits),
+            embed=tiers_embed(tiers),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
