@@ -483,17 +483,7 @@ async def quota_throughput(count: int, limit: int) -> dict[str, Any]:
 
 def add_guilds(stage: Stage, count: int, members: int) -> list[tuple[int, int, list[int]]]:
     """More servers for the line scenarios (added before the bot connects, so they arrive with READY)."""
-    made = []
-    for g in range(count):
-        guild = stage.discord.add_guild(f"Line {g}", channels=1)
-        channel = stage.discord.guilds[guild]["channel_ids"][0]
-        users = []
-        for m in range(members):
-            user = stage.discord.add_user(f"line{g}-{m}")
-            stage.discord.add_member(guild, user)
-            users.append(user)
-        made.append((guild, channel, users))
-    return made
+    return [stage.discord.add_guild_with_members(f"Line {g}", members, channels=1) for g in range(count)]
 
 
 async def line_backlog(

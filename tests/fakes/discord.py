@@ -335,6 +335,14 @@ class FakeDiscord:
         self.user_locales[user_id] = locale
         return user_id
 
+    def add_guild_with_members(self, name: str, members: int, channels: int = 2) -> tuple[int, int, list[int]]:
+        """A server with `members` members besides the bot: (its id, its first channel, the members' ids)."""
+        guild = self.add_guild(name, channels=channels)
+        users = [self.add_user(f"{name}-{i}") for i in range(members)]
+        for user in users:
+            self.add_member(guild, user)
+        return guild, self.guilds[guild]["channel_ids"][0], users
+
     def add_member(self, guild_id: int, user_id: int, roles: list[int] | None = None) -> None:
         self.members[(guild_id, user_id)] = {
             "user": self.users[user_id],

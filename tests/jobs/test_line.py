@@ -71,17 +71,6 @@ def test_the_estimate_counts_rounds_of_slots() -> None:
 # --- through the fake Discord ---------------------------------------------------------------------------
 
 
-def add_guild(world: World, name: str, members: int) -> tuple[int, int, list[int]]:
-    guild = world.discord.add_guild(name)
-    channel = world.discord.guilds[guild]["channel_ids"][0]
-    users = []
-    for i in range(members):
-        user = world.discord.add_user(f"{name}-{i}")
-        world.discord.add_member(guild, user)
-        users.append(user)
-    return guild, channel, users
-
-
 async def generate(world: World, guild: int, channel: int, user: int, prompt: str) -> Any:
     return await world.discord.slash(guild, channel, user, ["luma", "generate"], {"prompt": prompt})
 
@@ -104,7 +93,7 @@ def started_prompts(world: World) -> list[str]:
 async def test_twelve_requests_from_three_servers_share_two_slots_fairly(tmp_path: Path) -> None:
     async with World(tmp_path, callbacks=True, luma_delay=0.4, LUMA_MAX_IN_FLIGHT="2") as world:
         world.luma.max_in_flight = 2
-        guilds = [add_guild(world, f"g{n}", 2) for n in range(3)]
+        guilds = [world.discord.add_guild_with_members(f"g{n}", 2) for n in range(3)]
         await world.stop_bot()
         await world.start_bot()
         # server 0 asks first for 6; servers 1 and 2 ask for 3 each just after
