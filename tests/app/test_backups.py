@@ -164,15 +164,17 @@ async def test_the_nightly_backup_keeps_the_newest_counts_itself_and_tells_the_o
         (folder / f"luma-bot-backup-{day}-030000.tar.gz").write_bytes(b"old")
     env = {"BACKUP_DIR": str(folder), "BACKUP_KEEP": "2", "BACKUP_TIME": "00:00"}
     async with World(tmp_path, callbacks=False, **env) as world:
-        made = await eventually(
-            lambda: [p for p in folder.glob("luma-bot-backup-*.tar.gz") if p.read_bytes() != b"old"],
-            what="the day's backup, due at start",
-        )
+
+        async def counted() -> bool:  # counted once written, recorded and the old ones pruned
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{world.web_port}/metrics") as got:
+                return 'luma_bot_events_total{event="backup_ok"} 1.0' in await got.text()
+
+        await eventually(counted, what="the day's backup, due at start")
+        made = [p for p in folder.glob("luma-bot-backup-*.tar.gz") if p.read_bytes() != b"old"]
+        assert len(made) == 1
         assert read_backup(made[0], known_version()).schema_version == known_version(), "a backup that restores"
         names = sorted(p.name for p in folder.iterdir())
         assert names == ["luma-bot-backup-20250103-030000.tar.gz", made[0].name]
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{world.web_port}/metrics") as got:
-            assert 'luma_bot_events_total{event="backup_ok"} 1.0' in await got.text()
 
         assert world.bot is not None and world.bot.nightly is not None
         nightly = world.bot.nightly
