@@ -311,6 +311,14 @@ class Settings:
     backup_dir: Path | None = _setting("BACKUP_DIR", Path)
     backup_keep: int = _setting("BACKUP_KEEP", _positive_int, 7)
     backup_time: time = _setting("BACKUP_TIME", _time_of_day, time(3, 0))
+    # The showcase (a server's `/luma-admin settings showcase_channel`): the stars a result needs unless the server
+    # chose, how long the star count on a showcase post waits for more reactions before it is edited (seconds), and
+    # how far back (hours) the stars of results are read again from Discord at start.
+    showcase_stars: int = _setting("SHOWCASE_STARS", _positive_int, 3)
+    showcase_edit_delay: float = _setting("SHOWCASE_EDIT_DELAY", _seconds, 5.0)
+    showcase_recount_hours: float = _setting("SHOWCASE_RECOUNT_HOURS", _seconds, 48.0)
+    # How long a member's `/luma gallery` link opens the server's web gallery (hours).
+    gallery_link_hours: float = _setting("GALLERY_LINK_HOURS", _positive_float, 24.0)
     log_format: str = _setting("LOG_FORMAT", _log_format, "text")  # text, or json: one object per line
     log_levels: tuple[tuple[str, str], ...] = _setting("LOG_LEVELS", _log_levels, ())  # per module, over LOG_LEVEL
     # Quotas for every guild, and the most any guild may allow: each guild's admins can make theirs stricter.

@@ -26,6 +26,7 @@ from bot.media import Archiver, Links
 from bot.media.frames import Frames
 from bot.media.links import use_discord_cdn
 from bot.moderation import Moderation
+from bot.showcase import Showcase
 from bot.store import Database, GuildStore, JobStore, MediaStore, MemberStore, VideoStore
 from bot.web.metrics import Metrics
 from bot.web.server import WebServer
@@ -116,6 +117,7 @@ class LumaBot(commands.AutoShardedBot):
     guild_admin: GuildAdmin = property(lambda self: self._service().guild_admin)  # type: ignore[assignment]
     members: MemberStore = property(lambda self: self._service().members)  # type: ignore[assignment]
     tiers: Tiers = property(lambda self: self._service().tiers)  # type: ignore[assignment]
+    showcase: Showcase = property(lambda self: self._service().showcase)  # type: ignore[assignment]
 
     @property
     def web(self) -> WebServer | None:
@@ -152,8 +154,17 @@ class LumaBot(commands.AutoShardedBot):
         self.nightly = nightly_backup(settings, services, self.clock)
         if self.nightly is not None:
             self._nightly = asyncio.create_task(self.nightly.run(), name="nightly-backup")
+        services.background.spawn(self._showcase_catch_up(), "showcase-catch-up")
         mode = f"callbacks to {settings.public_base_url}" if settings.callbacks_enabled else "polling"
         log.info("luma-bot is set up (%s, %d jobs in flight)", mode, services.jobs.in_flight)
+
+    async def _showcase_catch_up(self) -> None:
+        """Once connected: the showcase posts a stop interrupted, and the stars that came in while the bot was away."""
+        await self.wait_until_ready()
+        guilds = [g for g in await self.guild_store.showcase_guilds() if self.get_guild(g) is not None]
+        read = await self.showcase.catch_up(guilds)
+        if read:
+            log.info("read the stars of %d recent results again", read)
 
     async def sync_commands(
         self, guild_id: int | None, *, only_if_changed: bool = False
@@ -252,6 +263,7 @@ class LumaBot(commands.AutoShardedBot):
                 self._nightly.cancel()
                 await asyncio.gather(self._nightly, return_exceptions=True)
             await services.jobs.stop()
+            await services.showcase.stop()
             await services.archiver.stop()
             await services.background.stop()
             await services.web.stop()

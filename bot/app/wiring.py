@@ -19,6 +19,7 @@ from bot.delivery.modlog import ModLog
 from bot.delivery.outbox import Languages, Outbox
 from bot.delivery.owner import OwnerMail
 from bot.delivery.posting import Delivery
+from bot.delivery.showcase import DiscordBoard
 from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import Limits, QuotaService
 from bot.guilds.tiers import Tiers
@@ -28,6 +29,7 @@ from bot.media import Archiver, Links, MediaRoute
 from bot.media.frames import Frames
 from bot.moderation import Moderation
 from bot.moderation.wallet import Wallet
+from bot.showcase import Showcase
 from bot.store import (
     Database,
     GuildStore,
@@ -36,6 +38,7 @@ from bot.store import (
     MemberStore,
     ModerationStore,
     QuotaStore,
+    StarStore,
     VideoStore,
 )
 from bot.web.callbacks import CallbackSigner
@@ -64,6 +67,7 @@ class Services:
     guild_admin: GuildAdmin  # a server's admins' changes, each with its audit entry
     members: MemberStore  # each member's own defaults (`/luma settings`)
     tiers: Tiers  # role tiers and grants, as a server's admins set them
+    showcase: Showcase  # stars, and the results reposted to a server's showcase channel
     told: set[tuple[str, int, int]] = field(default_factory=set)  # (what, guild, member): notes said once per run
 
     @property
@@ -130,6 +134,17 @@ async def build_services(
         GuildAdmin(db, guild_store, quota),
         members,
         Tiers(db, guild_store, quota),
+        Showcase(
+            jobs.videos,
+            StarStore(db),
+            guild_store,
+            DiscordBoard(outbox, archiver.copy),
+            background.spawn,
+            default_stars=settings.showcase_stars,
+            edit_delay=settings.showcase_edit_delay,
+            recount_hours=settings.showcase_recount_hours,
+            clock=clock,
+        ),
     )
 
 

@@ -166,6 +166,41 @@ class GuildAdmin:
             raise AdminError(_("Nothing to change."))
         return await self._change(guild_id, actor_id, "moderation", Note("moderation", values), **changes)
 
+    async def set_showcase(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        channel: int | None = None,
+        off: bool = False,
+        stars: int | None = None,
+        gallery_age_restricted: bool | None = None,
+    ) -> Note:
+        """The showcase channel (or none), the stars it takes, and whether the gallery shows age-restricted videos."""
+        changes: dict[str, Any] = {}
+        values: dict[str, Any] = {}
+        if off:
+            changes["showcase_channel_id"] = values["channel"] = None
+        elif channel is not None:
+            changes["showcase_channel_id"] = values["channel"] = channel
+        if stars is not None:
+            changes["showcase_stars"] = values["stars"] = stars
+        if gallery_age_restricted is not None:
+            changes["gallery_age_restricted"] = int(gallery_age_restricted)
+            values["gallery_age_restricted"] = gallery_age_restricted
+        if not changes:
+            raise AdminError(_("Nothing to change."))
+        return await self._change(guild_id, actor_id, "showcase", Note("showcase", values), **changes)
+
+    async def showcase_removed(self, guild_id: int, actor_id: int, video_id: str) -> Note:
+        return await self._change(guild_id, actor_id, "showcase", Note("showcase_removed", {"video": video_id}))
+
+    async def revoke_gallery(self, guild_id: int, actor_id: int) -> Note:
+        """Every gallery link of this server signed until now stops working (they carry the old epoch)."""
+        epoch = (await self.guilds.get(guild_id)).gallery_epoch + 1
+        note = Note("gallery_revoked", {"epoch": epoch})
+        return await self._change(guild_id, actor_id, "gallery", note, gallery_epoch=epoch)
+
     async def set_paused(self, guild_id: int, actor_id: int, paused: bool) -> Note:
         note = Note("paused", {"paused": paused})
         return await self._change(guild_id, actor_id, "pause" if paused else "resume", note, paused=int(paused))

@@ -89,10 +89,15 @@ class Links:
     @staticmethod
     def message(video: Video) -> str | None:
         """The jump link of the result message, when that message carries the video as an attachment."""
-        if video.attachment_url and video.message_id and video.message_channel_id:
-            guild = None if video.message_channel_id != video.channel_id else video.guild_id
-            return jump_url(guild, video.message_channel_id, video.message_id)
-        return None
+        return Links.result_jump(video) if video.attachment_url else None
+
+    @staticmethod
+    def result_jump(video: Video) -> str | None:
+        """The jump link of the result message, whatever it carries (None before it is posted)."""
+        if not video.message_id or not video.message_channel_id:
+            return None
+        guild = None if video.message_channel_id != video.channel_id else video.guild_id
+        return jump_url(guild, video.message_channel_id, video.message_id)
 
     def lasting(self, video: Video) -> str:
         """The link that plays longest: see the module's docstring."""

@@ -89,7 +89,7 @@ async def _check_database(settings: Settings, say: Say) -> bool:
     where = S3Place.from_settings(settings) or settings.media_path
     say(_("media: {files} files kept, {size} in {where}").format(files=files, size=size(used), where=where))
     for problem in problems:  # noticed by the running bot, cleared once a post there works in full
-        what = _("the mod log") if problem.purpose == "mod_log" else _("results")
+        what = {"mod_log": _("the mod log"), "showcase": _("the showcase")}.get(problem.purpose) or _("results")
         say(_(
             "warning: in channel {channel} of server {server} the bot lacks {permissions}, so {what} cannot be posted "
             "there in full (noticed {when} UTC)"

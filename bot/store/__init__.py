@@ -8,6 +8,7 @@ from .media import MediaFile, MediaStore
 from .members import MemberPrefs, MemberStore
 from .moderation import MemberBlock, ModerationStore
 from .quotas import QuotaStore, Usage
+from .showcase import Showcased, StarStore
 from .videos import Video, VideoStore, Viewer
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "MemberStore",
     "ModerationStore",
     "QuotaStore",
+    "Showcased",
+    "StarStore",
     "Tx",
     "Usage",
     "Video",

@@ -31,13 +31,17 @@ class GuildSettings:
     age_restricted_only: bool = False  # videos only in age-restricted channels (a thread: its parent's flag)
     language: str | None = None  # public messages in this Discord locale; None: the server's own
     private_allowed: bool = True  # members may make private videos here
+    showcase_channel_id: int | None = None  # where results with enough stars are reposted (None: no showcase)
+    showcase_stars: int | None = None  # how many stars that takes (None: SHOWCASE_STARS, 3)
+    gallery_age_restricted: bool = False  # the web gallery shows videos made in age-restricted channels
+    gallery_epoch: int = 0  # raised to revoke every gallery link signed before
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelProblem:
     guild_id: int
     channel_id: int
-    purpose: str  # mod_log | results
+    purpose: str  # mod_log | results | showcase
     missing: list[str]  # permissions, as discord.py names them
     noticed_at: datetime
 
@@ -64,6 +68,10 @@ _EDITABLE = {
     "age_restricted_only",
     "language",
     "private_allowed",
+    "showcase_channel_id",
+    "showcase_stars",
+    "gallery_age_restricted",
+    "gallery_epoch",
 }
 
 
@@ -103,6 +111,10 @@ class GuildStore:
             age_restricted_only=bool(row["age_restricted_only"]),
             language=row["language"],
             private_allowed=bool(row["private_allowed"]),
+            showcase_channel_id=row["showcase_channel_id"],
+            showcase_stars=row["showcase_stars"],
+            gallery_age_restricted=bool(row["gallery_age_restricted"]),
+            gallery_epoch=int(row["gallery_epoch"]),
         )
 
     async def update(self, tx: Tx, guild_id: int, **changes: Any) -> None:
@@ -122,6 +134,11 @@ class GuildStore:
                 f"UPDATE guild_settings SET {name} = ?, updated_at = ? WHERE guild_id = ?",
                 (value, self.db.now(), guild_id),
             )
+
+    async def showcase_guilds(self) -> list[int]:
+        """The servers that have a showcase channel."""
+        rows = await self.db.fetchall("SELECT guild_id FROM guild_settings WHERE showcase_channel_id IS NOT NULL")
+        return [int(r["guild_id"]) for r in rows]
 
     async def audit(self, tx: Tx, guild_id: int, user_id: int, action: str, detail: str) -> None:
         await tx.execute(

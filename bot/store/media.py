@@ -48,6 +48,16 @@ class MediaStore:
         )
         return [MediaFile(**dict(r)) for r in rows]
 
+    async def kept_among(self, video_ids: list[str]) -> set[tuple[str, str]]:
+        """(video, kind) of these videos' copies that are kept: what a page of the gallery may serve itself."""
+        if not video_ids:
+            return set()
+        marks = ", ".join("?" for _ in video_ids)
+        rows = await self.db.fetchall(
+            f"SELECT video_id, kind FROM media WHERE video_id IN ({marks}) AND state = 'kept'", video_ids
+        )
+        return {(r["video_id"], r["kind"]) for r in rows}
+
     async def kept(self, video_id: str, kind: Kind, path: str, size: int, tries: int) -> bool:
         """The file is kept at `path`; False when the row is no longer pending (its video was deleted while the
         copy was on its way): then nothing is written and the copy is not wanted."""

@@ -41,6 +41,8 @@ TABLES = (
     "member_prefs",
     "role_limits",
     "grants",
+    "stars",
+    "showcase",
 )
 SERIAL = ("audit_log", "reservations")  # their id sequences continue after the copied rows
 BATCH = 1000

@@ -20,7 +20,7 @@ _COLUMNS = (
     " created_at, attachment_url, serve_key, spoiler, age_restricted, private, camera"
 )
 _MARKS = ", ".join("?" for _ in _COLUMNS.split(","))  # one placeholder per column
-_READ = _COLUMNS + ", deleted_at, deleted_by"  # written later than the insert
+_READ = _COLUMNS + ", deleted_at, deleted_by, stars"  # written later than the insert
 # what a member may see: not deleted; made in an age-restricted channel only where they ask from one; private only
 # their own (or anyone's for Manage Server)
 _SHOWN = " AND deleted_at IS NULL AND (age_restricted = 0 OR ?) AND (private = 0 OR user_id = ? OR ?)"
@@ -66,6 +66,7 @@ class Video:
     age_restricted: bool = False  # made in an age-restricted channel: shown only in such channels
     private: bool = False  # only its member (and Manage Server, in the history) ever sees it
     camera: str | None = None  # the camera move asked for (bot/luma/camera.py), kept apart from the prompt
+    stars: int = 0  # members other than its requester who starred its result (bot/store/showcase.py)
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Video:
@@ -75,6 +76,11 @@ class Video:
         for key in ("spoiler", "age_restricted", "private"):
             data[key] = bool(data[key])
         return cls(**data)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class VideoStore:
@@ -175,22 +181,52 @@ class VideoStore:
         *,
         user_id: int | None = None,
         search: str | None = None,
+        words: list[str] | None = None,
+        by_stars: bool = False,
         limit: int = 10,
         offset: int = 0,
     ) -> list[Video]:
-        """Newest first, what `viewer` may see. `search` matches the prompt or the id (case-insensitive, literal)."""
+        """Newest first (or most starred first), what `viewer` may see. `search` matches the prompt or the id;
+        each of `words` must be in the prompt (case-insensitive, literal)."""
         sql = f"SELECT {_READ} FROM videos WHERE guild_id = ?{_SHOWN}"
         params: list[object] = [guild_id, *viewer.params()]
         if user_id is not None:
             sql += " AND user_id = ?"
             params.append(user_id)
         if search:
-            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             sql += " AND (LOWER(prompt) LIKE LOWER(?) ESCAPE '\\' OR LOWER(video_id) LIKE LOWER(?) ESCAPE '\\')"
-            params += [pattern, pattern]
-        sql += " ORDER BY created_at DESC, video_id DESC LIMIT ? OFFSET ?"
+            params += [_contains(search)] * 2
+        for word in words or []:
+            sql += " AND LOWER(prompt) LIKE LOWER(?) ESCAPE '\\'"
+            params.append(_contains(word))
+        sql += " ORDER BY " + ("stars DESC, " if by_stars else "") + "created_at DESC, video_id DESC LIMIT ? OFFSET ?"
         params += [limit, offset]
         return [Video.from_row(r) for r in await self.db.fetchall(sql, params)]
+
+    async def recent_results(self, guild_ids: list[int], since: str, limit: int) -> list[Video]:
+        """The newest public results since `since` in these servers, with their message: what the showcase reads
+        again from Discord at start."""
+        if not guild_ids:
+            return []
+        marks = ", ".join("?" for _ in guild_ids)
+        rows = await self.db.fetchall(
+            f"SELECT {_READ} FROM videos WHERE guild_id IN ({marks}) AND created_at >= ? AND message_id IS NOT NULL"
+            " AND message_channel_id IS NOT NULL AND deleted_at IS NULL AND private = 0 AND spoiler = 0"
+            " ORDER BY created_at DESC LIMIT ?",
+            [*guild_ids, since, limit],
+        )
+        return [Video.from_row(r) for r in rows]
+
+    async def extended(self, guild_id: int, video_ids: list[str], viewer: Viewer) -> set[str]:
+        """Which of these videos have an extension this viewer may see."""
+        if not video_ids:
+            return set()
+        marks = ", ".join("?" for _ in video_ids)
+        rows = await self.db.fetchall(
+            f"SELECT DISTINCT parent_video_id FROM videos WHERE guild_id = ? AND parent_video_id IN ({marks}){_SHOWN}",
+            [guild_id, *video_ids, *viewer.params()],
+        )
+        return {r["parent_video_id"] for r in rows}
 
     async def count(self, guild_id: int, viewer: Viewer, *, user_id: int | None = None) -> int:
         sql = f"SELECT COUNT(*) AS n FROM videos WHERE guild_id = ?{_SHOWN}"

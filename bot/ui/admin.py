@@ -27,7 +27,9 @@ from .notes import (
 __all__ = ["audit_embed", "settings_embed", "tiers_embed", "usage_embed"]
 
 
-def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults: Any) -> discord.Embed:
+def settings_embed(
+    settings: Any, limits: Any, labels: dict[str, str], defaults: Any, defaults_stars: int = 3
+) -> discord.Embed:
     embed = discord.Embed(title=_("⚙️ luma-bot settings for this server"), color=COLOR_OK)
     embed.add_field(name=_("State"), value=_("⏸️ paused") if settings.paused else _("▶️ running"), inline=True)
     embed.add_field(name=_("Channels"), value=channel_list(settings.allowed_channels)[:1024], inline=True)
@@ -59,6 +61,12 @@ def settings_embed(settings: Any, limits: Any, labels: dict[str, str], defaults:
     )
     embed.add_field(name=_("Moderation"), value=moderation, inline=False)
     embed.add_field(name=_("Members' private videos"), value=allowed(settings.private_allowed), inline=True)
+    showcase = _("{channel} · ⭐ {stars} · age-restricted videos in the gallery: {age}").format(
+        channel=f"<#{settings.showcase_channel_id}>" if settings.showcase_channel_id else _("off"),
+        stars=settings.showcase_stars or defaults_stars,
+        age=on_off(settings.gallery_age_restricted),
+    )
+    embed.add_field(name=_("Showcase"), value=showcase, inline=False)
     return embed
 
 

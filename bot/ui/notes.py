@@ -46,6 +46,8 @@ ACTIONS = {
     "unblock": N_("Unblock"),
     "tier": N_("Tier"),
     "grant": N_("Grant"),
+    "showcase": N_("Showcase"),
+    "gallery": N_("Gallery"),
 }
 
 
@@ -119,6 +121,19 @@ def _moderation(v: Mapping[str, Any]) -> str:
     return clauses(*parts)
 
 
+def _showcase(v: Mapping[str, Any]) -> str:
+    parts = []
+    if "channel" in v:
+        channel = v["channel"]
+        parts.append(_("showcase in <#{channel}>").format(channel=channel) if channel else _("showcase off"))
+    if "stars" in v:
+        parts.append(_("stars a result needs for the showcase: {n}").format(n=v["stars"]))
+    if "gallery_age_restricted" in v:
+        state = on_off(v["gallery_age_restricted"])
+        parts.append(_("age-restricted channels' videos in the gallery: {state}").format(state=state))
+    return clauses(*parts)
+
+
 def allowed(flag: bool | None) -> str:
     return _("allowed") if flag else _("not allowed")
 
@@ -180,6 +195,9 @@ _RENDER: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "tier_removed": lambda v: _("tier of <@&{role}> removed").format(role=v.get("role")),
     "grant": _grant,
     "unblocked": lambda v: _("unblocked <@{member}>").format(member=v.get("member")),
+    "showcase": _showcase,
+    "showcase_removed": lambda v: _("`{video}` taken out of the showcase").format(video=v.get("video")),
+    "gallery_revoked": lambda v: _("every gallery link given until now revoked"),
     "line_left": lambda v: ngettext(
         "{n} waiting request left the line, refunded", "{n} waiting requests left the line, refunded", v["n"]
     ).format(n=v["n"]),

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ._admin import AdminCog
 from ._cog import LumaCog
+from ._stars import StarsCog
 
 if TYPE_CHECKING:
     from bot.app.bot import LumaBot
@@ -14,3 +15,4 @@ if TYPE_CHECKING:
 async def setup(bot: LumaBot) -> None:
     await bot.add_cog(LumaCog(bot))
     await bot.add_cog(AdminCog(bot))
+    await bot.add_cog(StarsCog(bot))

@@ -227,6 +227,7 @@ class ActionCommands(LumaCogPart):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.videos.mark_deleted(video_id, interaction.user.id)
+        await self.bot.showcase.deleted(video, interaction.user.id)  # its showcase post goes too, for good
         message: discord.Message | discord.PartialMessage | None = interaction.message  # the pressed one
         if video.message_id and video.message_channel_id:  # the result message, wherever it was pressed
             channel = self.bot.get_partial_messageable(video.message_channel_id, guild_id=video.guild_id)

@@ -9,6 +9,7 @@ from discord.ext import commands
 from ._admin_base import ADMIN
 from ._admin_members import MemberRules
 from ._admin_settings import ServerSettings
+from ._admin_showcase import ShowcaseAdmin
 from ._admin_tiers import MemberTiers
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["AdminCog"]
 
 
-class AdminCog(ServerSettings, MemberRules, MemberTiers, commands.Cog, name="luma-admin"):
+class AdminCog(ServerSettings, MemberRules, MemberTiers, ShowcaseAdmin, commands.Cog, name="luma-admin"):
     admin = ADMIN
 
     def __init__(self, bot: LumaBot) -> None:

@@ -57,7 +57,8 @@ class AdminPart:
         assert interaction.guild_id is not None
         settings = await self.bot.guild_store.get(interaction.guild_id)
         limits = await self.bot.quota.limits(interaction.guild_id)
-        embed = settings_embed(settings, limits, LIMIT_LABELS, self.bot.quota.defaults)
+        stars = self.bot.settings.showcase_stars
+        embed = settings_embed(settings, limits, LIMIT_LABELS, self.bot.quota.defaults, stars)
         lines = ([f"✅ {note}"] if note else []) + (warnings or [])
         await interaction.response.send_message(
             content="\n".join(lines) or None,

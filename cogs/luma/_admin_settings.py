@@ -25,6 +25,9 @@ RESULTS_NEED = N_(
     "⚠️ I lack {permissions} in {channel}: results there come in the member's interaction while it lasts (15 "
     "minutes), else by DM. Give me those in the channel's permissions."
 )
+SHOWCASE_NEEDS = N_(
+    "⚠️ I lack {permissions} in {channel}: the showcase can't be posted there in full until I have them."
+)
 MOD_LOG_NEEDS = N_("⚠️ I lack {permissions} in {channel}: the mod log can't be posted there in full until I have them.")
 # "guild_daily: videos per day for this server": the limit's own name stays, its label is translated (the translator
 # reads `label` and `prefix`: bot/app/translator.py)
@@ -80,6 +83,10 @@ class ServerSettings(AdminPart):
         age_restricted_only=locale_str("Allow videos only in age-restricted channels"),
         language=locale_str("The language of public messages here (default: the server's own)"),
         private_videos=locale_str("Let members make private videos (only they see them; the mod log still does)"),
+        showcase_channel=locale_str("Repost results that collect enough ⭐ to this channel"),
+        showcase_off=locale_str("Stop reposting to the showcase"),
+        showcase_stars=locale_str("How many ⭐ from other members a result needs for the showcase (default 3)"),
+        gallery_age_restricted=locale_str("Show videos made in age-restricted channels in the web gallery"),
     )
     @app_commands.choices(
         aspect_ratio=ASPECT_CHOICES,
@@ -107,6 +114,10 @@ class ServerSettings(AdminPart):
         age_restricted_only: bool | None = None,
         language: app_commands.Choice[str] | None = None,
         private_videos: bool | None = None,
+        showcase_channel: discord.TextChannel | None = None,
+        showcase_off: bool | None = None,
+        showcase_stars: app_commands.Range[int, 1, 100] | None = None,
+        gallery_age_restricted: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         guild, actor = interaction.guild_id, interaction.user.id
@@ -131,9 +142,19 @@ class ServerSettings(AdminPart):
                     private_allowed=private_videos,
                 )
             )
-        await self._show_settings(
-            interaction, self._logged(interaction, *notes), self._channel_warnings(allow_channel, mod_log_channel)
-        )
+        if any(v is not None for v in (showcase_channel, showcase_off, showcase_stars, gallery_age_restricted)):
+            notes.append(
+                await self.bot.guild_admin.set_showcase(
+                    guild,
+                    actor,
+                    channel=showcase_channel.id if showcase_channel else None,
+                    off=bool(showcase_off),
+                    stars=showcase_stars,
+                    gallery_age_restricted=gallery_age_restricted,
+                )
+            )
+        warnings = self._channel_warnings(allow_channel, mod_log_channel, showcase_channel)
+        await self._show_settings(interaction, self._logged(interaction, *notes), warnings)
 
     async def _where_and_who(
         self,
@@ -163,14 +184,18 @@ class ServerSettings(AdminPart):
         return notes
 
     def _channel_warnings(
-        self, results: discord.abc.GuildChannel | None, log: discord.abc.GuildChannel | None
+        self,
+        results: discord.abc.GuildChannel | None,
+        log: discord.abc.GuildChannel | None,
+        showcase: discord.abc.GuildChannel | None = None,
     ) -> list[str]:
         """What the bot lacks in a channel an admin just chose, said to that admin now, in words."""
         warnings = []
-        for channel, sentence in ((results, RESULTS_NEED), (log, MOD_LOG_NEEDS)):
+        chosen = ((results, RESULTS_NEED, False), (log, MOD_LOG_NEEDS, False), (showcase, SHOWCASE_NEEDS, True))
+        for channel, sentence, files in chosen:
             if channel is None:
                 continue
-            missing = reach_in(self.bot, channel.guild.id, channel.id).for_posting(embeds=True)
+            missing = reach_in(self.bot, channel.guild.id, channel.id).for_posting(embeds=True, files=files)
             if missing:
                 warnings.append(_(sentence).format(channel=channel.mention, permissions=missing_names(missing)))
         return warnings

@@ -62,6 +62,7 @@ __all__ = [
 API = "/api/v10"
 CDN_PATH = "/cdn"  # the fake serves the files members upload here (its attachments' URLs point at it)
 MESSAGE_CONTENT = 1 << 15
+GUILD_MESSAGE_REACTIONS = 1 << 10  # events/gateway.mdx, Gateway Intents: MESSAGE_REACTION_ADD, _REMOVE, _REMOVE_ALL, …
 GATEWAY_MESSAGE_CONTENT = 1 << 18  # application flags: the Message Content intent switched on in the Portal
 GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19  # (the _LIMITED one for an unverified app in under 100 servers)
 NONCE_WINDOW = 120.0  # "the past few minutes": the fake keeps the least a bot could count on
@@ -159,7 +160,8 @@ class FakeDiscord:
         self.violations: list[str] = []
         self._webhook_404: set[str] = set()
         self.dm_closed: set[int] = set()
-        self.reactions: list[tuple[int, int, str]] = []
+        self.reactions: list[tuple[int, int, str]] = []  # the bot's own (Create Reaction)
+        self.reacted: dict[tuple[int, str], list[int]] = {}  # (message, emoji) -> the members who reacted, in order
         self.clock_offset = 0.0
         self.identify: dict[str, Any] | None = None
         self.ready = asyncio.Event()
@@ -1064,6 +1066,8 @@ class FakeDiscord:
                 self._check_bot_may(int(cid), READ_MESSAGE_HISTORY | (ADD_REACTIONS if first else 0))
                 self.reactions.append((int(cid), int(mid), emoji))
                 return 204, None
+            case ["channels", cid, "messages", mid, "reactions", emoji] if method == "GET":
+                return 200, self._reaction_users(int(cid), int(mid), emoji, query)
             case ["channels", cid, "typing"] if method == "POST":
                 self._channel(int(cid), write=True)
                 self._check_bot_may(int(cid), self._send_permission(int(cid)))
@@ -1351,6 +1355,98 @@ class FakeDiscord:
         for user in dict.fromkeys(mentioned):
             if str(user) != self.bot_user["id"]:
                 self.notifications.append((user, int(message["id"])))
+
+    # --- members' reactions ----------------------------------------------------------------------
+
+    def _reaction_users(self, channel_id: int, message_id: int, emoji: str, query: Any) -> list[dict[str, Any]]:
+        """message.mdx, Get Reactions: the users who reacted with `emoji`, by id after `after`; `limit` 1-100
+        (default 25). Reading a channel's messages needs Read Message History (and View Channel)."""
+        self._channel(channel_id)
+        self._message_in(channel_id, message_id)
+        if self.channels[channel_id].get("type") != 1:
+            self._check_bot_may(channel_id, READ_MESSAGE_HISTORY)
+        limit = int(query.get("limit", 25))
+        if not 1 <= limit <= 100:
+            raise _Error(400, 50035, "Invalid Form Body (limit: int between 1 and 100)")
+        after = int(query.get("after", 0))
+        users = sorted(u for u in self.reacted.get((message_id, emoji), []) if u > after)
+        return [self.users[u] for u in users[:limit]]
+
+    def _reaction_counts(self, message: dict[str, Any]) -> None:
+        """The message's `reactions` (message.mdx, Reaction Object): a count per emoji, and whether the bot is in it."""
+        message_id, bot_id = int(message["id"]), int(self.bot_user["id"])
+        message["reactions"] = [
+            {
+                "count": len(users),
+                "count_details": {"burst": 0, "normal": len(users)},
+                "me": bot_id in users,
+                "me_burst": False,
+                "emoji": {"id": None, "name": emoji},
+                "burst_colors": [],
+            }
+            for (mid, emoji), users in self.reacted.items()
+            if mid == message_id and users
+        ]
+
+    def _reaction_event(self, message: dict[str, Any], user_id: int, emoji: str, added: bool) -> dict[str, Any]:
+        """events/gateway-events.mdx, Message Reaction Add (member, message_author_id, burst, type) and Remove (no
+        member, no author)."""
+        event: dict[str, Any] = {
+            "user_id": str(user_id),
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if message.get("guild_id"):
+            event["guild_id"] = str(message["guild_id"])
+            if added:
+                event["member"] = self.members.get((int(message["guild_id"]), user_id))
+        if added:
+            event["message_author_id"] = message["author"]["id"]
+            event["burst_colors"] = []
+        return event
+
+    def _reaction_intent(self) -> bool:
+        """Reaction events are sent only to a bot that asked for them (GUILD_MESSAGE_REACTIONS in IDENTIFY)."""
+        return bool(self.identify and int(self.identify.get("intents", 0)) & GUILD_MESSAGE_REACTIONS)
+
+    async def react(self, message_id: int, user_id: int, emoji: str = "⭐", *, tell: bool = True) -> bool:
+        """A member reacts (once per emoji: again changes nothing and sends nothing, as in Discord). `tell=False`:
+        the bot is away and never hears of it (it may read the reactions later). Whether it was new."""
+        message = self.messages[message_id]
+        users = self.reacted.setdefault((message_id, emoji), [])
+        if user_id in users:
+            return False
+        users.append(user_id)
+        self._reaction_counts(message)
+        if tell and self._shards and self._reaction_intent():
+            await self.dispatch("MESSAGE_REACTION_ADD", self._reaction_event(message, user_id, emoji, True))
+        return True
+
+    async def unreact(self, message_id: int, user_id: int, emoji: str = "⭐", *, tell: bool = True) -> bool:
+        message = self.messages[message_id]
+        users = self.reacted.get((message_id, emoji), [])
+        if user_id not in users:
+            return False
+        users.remove(user_id)
+        self._reaction_counts(message)
+        if tell and self._shards and self._reaction_intent():
+            await self.dispatch("MESSAGE_REACTION_REMOVE", self._reaction_event(message, user_id, emoji, False))
+        return True
+
+    async def clear_reactions(self, message_id: int) -> None:
+        """Someone with Manage Messages removed every reaction (MESSAGE_REACTION_REMOVE_ALL)."""
+        message = self.messages[message_id]
+        for key in [k for k in self.reacted if k[0] == message_id]:
+            del self.reacted[key]
+        self._reaction_counts(message)
+        if self._shards and self._reaction_intent():
+            event = {"channel_id": message["channel_id"], "message_id": message["id"]}
+            if message.get("guild_id"):
+                event["guild_id"] = str(message["guild_id"])
+            await self.dispatch("MESSAGE_REACTION_REMOVE_ALL", event)
 
     def pings(self, user_id: int) -> list[dict[str, Any]]:
         """The messages that notified this user, still there."""

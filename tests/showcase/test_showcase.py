@@ -1,0 +1,159 @@
+"""The showcase (#23): members' ⭐ on a result, through the fake Discord's gateway, repost it once to the server's
+showcase channel; its count follows; restarts, duplicates and a bot that was away change nothing of that."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..harness import World
+from ..helpers import admin, button, make_video
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
+FAST = {"SHOWCASE_EDIT_DELAY": "0.2"}
+
+
+def showcase_posts(world: World, channel: int) -> list[dict[str, Any]]:
+    return [m for m in world.discord.channel_messages(channel) if m.get("embeds") and "⭐" in m.get("content", "")]
+
+
+async def stargazers(world: World, n: int) -> list[int]:
+    users = []
+    for i in range(n):
+        user = world.discord.add_user(f"fan{i}")
+        world.discord.add_member(world.guild, user)
+        users.append(user)
+    return users
+
+
+async def with_showcase(world: World, stars: int = 3) -> int:
+    channel = world.other_channel
+    page = await admin(
+        world, "settings", {"showcase_channel": world.discord.channel_option(channel), "showcase_stars": stars}
+    )
+    assert "showcase in" in page["content"], page["content"]
+    return channel
+
+
+async def until(check: Any, timeout: float = 10.0) -> Any:
+    """Wait on something only the database shows (the count of stars)."""
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(0.02)
+        return result
+
+
+async def stars_of(world: World, video_id: str) -> int:
+    assert world.bot is not None
+    video = await world.bot.videos.get(world.guild, video_id)
+    assert video is not None
+    return video.stars
+
+
+async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, both_shelves: str) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world)
+        message, video_id = await make_video(world, "a lighthouse in a storm")
+        mid = int(message["id"])
+        fans = await stargazers(world, 3)
+        await world.discord.react(mid, world.member)  # the requester's own star does not count
+        await world.discord.react(mid, fans[0])
+        await world.discord.react(mid, fans[1])
+        await until(lambda: _equals(stars_of(world, video_id), 2))
+        assert showcase_posts(world, showcase) == [], "two stars from others are not enough"
+
+        await world.discord.react(mid, fans[2])
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert post["content"].startswith("⭐ **3**")
+        assert post["attachments"], "the video went as a file"
+        assert post["attachments"][0]["filename"] == f"luma-{video_id}.mp4"
+        embed = post["embeds"][0]
+        assert "a lighthouse in a storm" in embed["description"]
+        assert f"<@{world.member}>" in str(embed["fields"])
+        assert f"/channels/{world.guild}/{world.channel}/{mid}" in str(post["components"]), "a jump to the result"
+        assert post["id"] not in {m["id"] for m in world.discord.pings(world.member)}, "nobody is pinged"
+
+        # more stars, one taken back, a duplicate event: the count follows, edited once things settle
+        more = await stargazers(world, 2)
+        await world.discord.react(mid, more[0])
+        await world.discord.react(mid, more[1])
+        await world.discord.unreact(mid, fans[0])
+        await world.discord.dispatch("MESSAGE_REACTION_ADD", _event(world, mid, more[0]))  # sent twice
+        await world.wait_for(lambda: world.message(int(post["id"]))["content"].startswith("⭐ **4**"))
+        assert len(showcase_posts(world, showcase)) == 1, "posted once"
+
+
+async def _equals(value: Any, expected: Any) -> bool:
+    return await value == expected
+
+
+def _event(world: World, message_id: int, user_id: int) -> dict[str, Any]:
+    return world.discord._reaction_event(world.message(message_id), user_id, "⭐", True)
+
+
+async def test_stars_that_came_while_the_bot_was_away_are_counted_at_start_once(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world, stars=2)
+        message, video_id = await make_video(world, "a paper boat on a river")
+        mid = int(message["id"])
+        fans = await stargazers(world, 3)
+        await world.discord.react(mid, fans[0])
+        await until(lambda: _equals(stars_of(world, video_id), 1))
+        await world.stop_bot()
+        await world.discord.react(mid, fans[1], tell=False)  # nobody told the bot
+        await world.discord.react(mid, fans[2], tell=False)
+        await world.start_bot()
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert post["content"].startswith("⭐ **3**"), "read again from Discord at start"
+        await world.stop_bot()
+        await world.start_bot()
+        await until(lambda: _equals(stars_of(world, video_id), 3))
+        await world.discord.react(mid, world.admin)  # the bot is listening again
+        await world.wait_for(lambda: world.message(int(post["id"]))["content"].startswith("⭐ **4**"))
+        assert len(showcase_posts(world, showcase)) == 1, "a restart posts nothing twice"
+        gets = world.discord.calls("GET", r"/reactions/")
+        assert gets and all(r.query.get("limit") == "100" for r in gets)
+
+
+async def test_private_and_spoilered_results_are_never_showcased(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world, stars=1)
+        spoiled, spoiled_id = await make_video(world, "a secret garden", spoiler=True)
+        plain, plain_id = await make_video(world, "an open field")
+        [fan] = await stargazers(world, 1)
+        await world.discord.react(int(spoiled["id"]), fan)
+        await until(lambda: _equals(stars_of(world, spoiled_id), 1))
+        await world.discord.react(int(plain["id"]), fan)
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert "an open field" in post["embeds"][0]["description"], "only the plain one"
+        # a private result has no message in the channel to star: nothing of it ever reaches the showcase
+        private = await world.generate("a diary page", private=True)
+        await world.discord.wait_response(private)
+        await world.wait_for(lambda: len(world.luma.videos_requests()) == 3)
+        assert len(showcase_posts(world, showcase)) == 1
+
+
+async def test_deleting_a_result_or_an_admin_removes_its_showcase_post_for_good(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world, stars=1)
+        first, _first_id = await make_video(world, "a clock tower")
+        second, second_id = await make_video(world, "a windmill")
+        [fan, other] = await stargazers(world, 2)
+        await world.discord.react(int(first["id"]), fan)
+        await world.discord.react(int(second["id"]), fan)
+        await world.wait_for(lambda: len(showcase_posts(world, showcase)) == 2)
+
+        pressed = await world.discord.click(int(first["id"]), button(first, "Delete"), world.member)
+        await world.discord.wait_response(pressed)
+        await world.wait_for(lambda: len(showcase_posts(world, showcase)) == 1)
+
+        page = await admin(world, "showcase remove", {"video": second_id})
+        assert "taken out of the showcase" in page["content"] and "post was deleted" in page["content"]
+        await world.wait_for(lambda: showcase_posts(world, showcase) == [])
+        await world.discord.react(int(second["id"]), other)  # more stars: it never comes back
+        await until(lambda: _equals(stars_of(world, second_id), 2))
+        assert showcase_posts(world, showcase) == []
