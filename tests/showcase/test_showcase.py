@@ -3,14 +3,13 @@ showcase channel; its count follows; restarts, duplicates and a bot that was awa
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..harness import World
-from ..helpers import admin, button, make_video
+from ..helpers import admin, button, eventually, make_video
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
@@ -39,19 +38,11 @@ async def with_showcase(world: World, stars: int = 3) -> int:
     return channel
 
 
-async def until(check: Any, timeout: float = 10.0) -> Any:
-    """Wait on something only the database shows (the count of stars)."""
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.02)
-        return result
-
-
-async def stars_of(world: World, video_id: str) -> int:
+async def has_stars(world: World, video_id: str, stars: int) -> bool:
+    """The bot counted this many (what only its database shows)."""
     assert world.bot is not None
     video = await world.bot.videos.get(world.guild, video_id)
-    assert video is not None
-    return video.stars
+    return video is not None and video.stars == stars
 
 
 async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, both_shelves: str) -> None:
@@ -63,7 +54,7 @@ async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, bo
         await world.discord.react(mid, world.member)  # the requester's own star does not count
         await world.discord.react(mid, fans[0])
         await world.discord.react(mid, fans[1])
-        await until(lambda: _equals(stars_of(world, video_id), 2))
+        await eventually(lambda: has_stars(world, video_id, 2), what="the stars counted")
         assert showcase_posts(world, showcase) == [], "two stars from others are not enough"
 
         await world.discord.react(mid, fans[2])
@@ -87,10 +78,6 @@ async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, bo
         assert len(showcase_posts(world, showcase)) == 1, "posted once"
 
 
-async def _equals(value: Any, expected: Any) -> bool:
-    return await value == expected
-
-
 def _event(world: World, message_id: int, user_id: int) -> dict[str, Any]:
     return world.discord._reaction_event(world.message(message_id), user_id, "⭐", True)
 
@@ -102,7 +89,7 @@ async def test_stars_that_came_while_the_bot_was_away_are_counted_at_start_once(
         mid = int(message["id"])
         fans = await stargazers(world, 3)
         await world.discord.react(mid, fans[0])
-        await until(lambda: _equals(stars_of(world, video_id), 1))
+        await eventually(lambda: has_stars(world, video_id, 1), what="the stars counted")
         await world.stop_bot()
         await world.discord.react(mid, fans[1], tell=False)  # nobody told the bot
         await world.discord.react(mid, fans[2], tell=False)
@@ -111,7 +98,7 @@ async def test_stars_that_came_while_the_bot_was_away_are_counted_at_start_once(
         assert post["content"].startswith("⭐ **3**"), "read again from Discord at start"
         await world.stop_bot()
         await world.start_bot()
-        await until(lambda: _equals(stars_of(world, video_id), 3))
+        await eventually(lambda: has_stars(world, video_id, 3), what="the stars counted")
         await world.discord.react(mid, world.admin)  # the bot is listening again
         await world.wait_for(lambda: world.message(int(post["id"]))["content"].startswith("⭐ **4**"))
         assert len(showcase_posts(world, showcase)) == 1, "a restart posts nothing twice"
@@ -123,10 +110,10 @@ async def test_private_and_spoilered_results_are_never_showcased(tmp_path: Path)
     async with World(tmp_path, callbacks=True, **FAST) as world:
         showcase = await with_showcase(world, stars=1)
         spoiled, spoiled_id = await make_video(world, "a secret garden", spoiler=True)
-        plain, plain_id = await make_video(world, "an open field")
+        plain, _plain_id = await make_video(world, "an open field")
         [fan] = await stargazers(world, 1)
         await world.discord.react(int(spoiled["id"]), fan)
-        await until(lambda: _equals(stars_of(world, spoiled_id), 1))
+        await eventually(lambda: has_stars(world, spoiled_id, 1), what="the stars counted")
         await world.discord.react(int(plain["id"]), fan)
         [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
         assert "an open field" in post["embeds"][0]["description"], "only the plain one"
@@ -155,5 +142,5 @@ async def test_deleting_a_result_or_an_admin_removes_its_showcase_post_for_good(
         assert "taken out of the showcase" in page["content"] and "post was deleted" in page["content"]
         await world.wait_for(lambda: showcase_posts(world, showcase) == [])
         await world.discord.react(int(second["id"]), other)  # more stars: it never comes back
-        await until(lambda: _equals(stars_of(world, second_id), 2))
+        await eventually(lambda: has_stars(world, second_id, 2), what="the stars counted")
         assert showcase_posts(world, showcase) == []
