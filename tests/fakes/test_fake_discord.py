@@ -658,3 +658,62 @@ async def test_leaving_a_server_answers_204_and_says_so_over_the_gateway(fake: F
         await ws.send_json({"op": 2, "d": {"token": "t", "intents": 0, "shard": [0, 1], "properties": {}}})
         ready = await ws.receive_json()
         assert [g["id"] for g in ready["d"]["guilds"]] == [str(stays)]
+
+
+# --- rules the fake learned for the showcase (#23) ----------------------------------------------------------------
+
+
+async def test_reactions_reach_a_bot_only_with_the_intent_and_are_listed_by_page(fake: FakeDiscord) -> None:
+    """events/gateway.mdx, Gateway Intents: MESSAGE_REACTION_ADD/REMOVE/REMOVE_ALL only under GUILD_MESSAGE_REACTIONS
+    (1 << 10); gateway-events.mdx: an add carries the member and the message's author, a remove neither; a user's
+    second reaction with one emoji is no reaction. message.mdx, Get Reactions: users by id after `after`, `limit`
+    1-100 (default 25), needs Read Message History."""
+    guild = fake.add_guild()
+    channel = fake.guilds[guild]["channel_ids"][0]
+    users = [fake.add_user(f"u{i}") for i in range(30)]
+    for user in users:
+        fake.add_member(guild, user)
+    message = fake._create_message(channel, {"content": "a result"})
+    mid = int(message["id"])
+
+    async def events_for(intents: int) -> list[dict[str, Any]]:
+        async with aiohttp.ClientSession() as http, http.ws_connect(fake.gateway_url) as ws:
+            await ws.receive_json()  # hello
+            await ws.send_json({"op": 2, "d": {"token": "t", "intents": intents, "shard": [0, 1], "properties": {}}})
+            await fake.wait_ready()
+            assert await fake.react(mid, users[0]) and not await fake.react(mid, users[0]), "once per emoji"
+            await fake.unreact(mid, users[0])
+            await fake.dispatch("TYPING_START", {"channel_id": str(channel)})  # a marker: all before it arrived
+            seen = []
+            async for msg in ws:
+                data = msg.json()
+                if data.get("t") == "TYPING_START":
+                    return seen
+                if str(data.get("t")).startswith("MESSAGE_REACTION"):
+                    seen.append(data)
+            return seen
+
+    assert await events_for(0) == [], "no intent, no reaction events"
+    added, removed = await events_for(1 << 10)
+    assert added["t"] == "MESSAGE_REACTION_ADD" and added["d"]["message_author_id"] == fake.bot_user["id"]
+    assert added["d"]["member"]["user"]["id"] == str(users[0]) and added["d"]["emoji"] == {"id": None, "name": "⭐"}
+    assert removed["t"] == "MESSAGE_REACTION_REMOVE" and "member" not in removed["d"]
+    assert "message_author_id" not in removed["d"]
+
+    for user in users:
+        await fake.react(mid, user, tell=False)
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot t"}) as http:
+
+        async def listed(**query: Any) -> tuple[int, Any]:
+            url = f"{fake.api_base}/channels/{channel}/messages/{mid}/reactions/⭐"
+            async with http.get(url, params=query) as r:
+                return r.status, await r.json()
+
+        status, first = await listed()
+        assert status == 200 and len(first) == 25, "25 by default"
+        _, rest = await listed(limit=100, after=first[-1]["id"])
+        assert [u["id"] for u in first + rest] == [str(u) for u in sorted(users)]
+        assert (await listed(limit=101))[0] == 400
+        fake.deny_bot(channel, READ_MESSAGE_HISTORY)
+        assert (await listed())[1]["code"] == 50013
+    assert fake.messages[mid]["reactions"][0]["count"] == 30
