@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.delivery.modlog import ModLog
 from bot.delivery.outbox import Languages
 from bot.delivery.posting import Delivery
+from bot.gallery.pages import Gallery
 from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import QuotaService
 from bot.guilds.tiers import Tiers
@@ -118,6 +119,10 @@ class LumaBot(commands.AutoShardedBot):
     members: MemberStore = property(lambda self: self._service().members)  # type: ignore[assignment]
     tiers: Tiers = property(lambda self: self._service().tiers)  # type: ignore[assignment]
     showcase: Showcase = property(lambda self: self._service().showcase)  # type: ignore[assignment]
+
+    @property
+    def gallery(self) -> Gallery | None:
+        return self._service().gallery
 
     @property
     def web(self) -> WebServer | None:

@@ -18,8 +18,12 @@ from bot.config import Secret, Settings
 from bot.delivery.modlog import ModLog
 from bot.delivery.outbox import Languages, Outbox
 from bot.delivery.owner import OwnerMail
+from bot.delivery.people import DiscordPeople
 from bot.delivery.posting import Delivery
 from bot.delivery.showcase import DiscordBoard
+from bot.gallery.cards import origin
+from bot.gallery.pages import Gallery
+from bot.gallery.passes import Passes
 from bot.guilds.admin import GuildAdmin
 from bot.guilds.quota import Limits, QuotaService
 from bot.guilds.tiers import Tiers
@@ -27,6 +31,7 @@ from bot.jobs.service import Cadence, JobService
 from bot.luma import LumaClient
 from bot.media import Archiver, Links, MediaRoute
 from bot.media.frames import Frames
+from bot.media.shelf import S3Place
 from bot.moderation import Moderation
 from bot.moderation.wallet import Wallet
 from bot.showcase import Showcase
@@ -68,6 +73,7 @@ class Services:
     members: MemberStore  # each member's own defaults (`/luma settings`)
     tiers: Tiers  # role tiers and grants, as a server's admins set them
     showcase: Showcase  # stars, and the results reposted to a server's showcase channel
+    gallery: Gallery | None = None  # the web gallery (PUBLIC_BASE_URL), whose links /luma gallery gives
     told: set[tuple[str, int, int]] = field(default_factory=set)  # (what, guild, member): notes said once per run
 
     @property
@@ -115,9 +121,11 @@ async def build_services(
         keep=archiver.keep_files,
         clock=clock,
     )
-    signer = CallbackSigner(settings.callback_secret or await _stored_callback_secret(db), settings.public_base_url)
+    secret = settings.callback_secret or await _stored_callback_secret(db)
+    signer = CallbackSigner(secret, settings.public_base_url)
     jobs = _jobs(settings, db, resources, quota, delivery, archiver, frames, metrics, signer)
-    web = _web(settings, jobs, signer, frames, resources, metrics, health)
+    gallery = _gallery(settings, jobs, guild_store, DiscordPeople(client), languages, links, secret, clock)
+    web = _web(settings, jobs, signer, frames, resources, metrics, health, gallery)
     moderation = Moderation(db, ModerationStore(db), guild_store)
     return Services(
         quota,
@@ -145,6 +153,7 @@ async def build_services(
             recount_hours=settings.showcase_recount_hours,
             clock=clock,
         ),
+        gallery,
     )
 
 
@@ -238,6 +247,7 @@ def _web(
     resources: Resources,
     metrics: Metrics,
     health: Callable[[], Awaitable[str | None]],
+    gallery: Gallery | None,
 ) -> WebServer:
     # never let the web port take the descriptors Discord and the database need
     open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
@@ -264,6 +274,35 @@ def _web(
         metrics_token=settings.metrics_token.get() if settings.metrics_token else None,
         guard=ConnectionGuard(max_connections=cap, request_deadline=settings.web_request_timeout),
         media=media,
+        gallery=gallery,
+    )
+
+
+def _gallery(
+    settings: Settings,
+    jobs: JobService,
+    guilds: GuildStore,
+    people: DiscordPeople,
+    languages: Languages,
+    links: Links,
+    secret: Secret,
+    clock: Clock,
+) -> Gallery | None:
+    """The web gallery, served beside the kept copies (PUBLIC_BASE_URL)."""
+    if not settings.public_base_url:
+        return None
+    place = S3Place.from_settings(settings)
+    # a kept copy in a bucket is played from its presigned link: the page's policy names the bucket's host
+    bucket = (origin(place.endpoint_url) or "https://*.amazonaws.com") if place is not None else None
+    return Gallery(
+        Passes(secret.get(), settings.gallery_link_hours, clock),
+        jobs.videos,
+        jobs.media,
+        guilds,
+        people,
+        languages.public,
+        links,
+        media_origins=(bucket,) if bucket else (),
     )
 
 

@@ -165,7 +165,7 @@ class S3Shelf:
             await self.client.head_object(**params)
             link = await self.client.generate_presigned_url(
                 "get_object",
-                Params={**params, "ResponseContentType": headers.get("Content-Type", "application/octet-stream")},
+                Params={**params, **_response_headers(headers)},
                 ExpiresIn=LINK_SECONDS,
             )
         except _FAILURES as exc:
@@ -219,6 +219,14 @@ class S3Shelf:
         if path is not None:
             with contextlib.suppress(FileNotFoundError):
                 await asyncio.to_thread(os.remove, path)
+
+
+def _response_headers(headers: dict[str, str]) -> dict[str, str]:
+    """What the bucket is to answer a presigned link with: the type, and (a download) the file's name."""
+    asked = {"ResponseContentType": headers.get("Content-Type", "application/octet-stream")}
+    if "Content-Disposition" in headers:
+        asked["ResponseContentDisposition"] = headers["Content-Disposition"]
+    return asked
 
 
 def _reason(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from aiohttp import web
 
@@ -67,6 +68,9 @@ class MediaRoute:
         item = next((f for f in await self.media.of(video.video_id) if f.kind == kind), None)
         if item is not None and item.state == "kept" and item.path:
             headers = {"Content-Type": content_type, "X-Content-Type-Options": "nosniff"}
+            if "download" in request.query:  # the gallery's Download: saved, not played
+                name = re.sub(r"[^\w.-]", "_", video.video_id)[:80]
+                headers["Content-Disposition"] = f'attachment; filename="luma-{name}.{match["ext"]}"'
             response = await self._send(request, item.path, headers)
             if response is not None:
                 return response

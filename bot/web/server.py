@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.gallery.pages import Gallery
 from bot.jobs.service import JobService
 from bot.luma import LumaError, TaskRecord
 from bot.media import MediaRoute
@@ -53,6 +54,7 @@ class WebServer:
         metrics_token: str | None = None,
         guard: ConnectionGuard | None = None,
         media: MediaRoute | None = None,
+        gallery: Gallery | None = None,
     ) -> None:
         self.jobs = jobs
         self.signer = signer
@@ -64,6 +66,7 @@ class WebServer:
         self.metrics_token = metrics_token
         self.guard = guard or ConnectionGuard()
         self.media = media  # the kept copies, served when PUBLIC_BASE_URL is set
+        self.gallery = gallery  # the web gallery's pages (also needs PUBLIC_BASE_URL)
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
@@ -73,6 +76,8 @@ class WebServer:
         app.router.add_get("/metrics", self.metrics_page)
         if self.media is not None:
             self.media.add_to(app)
+        if self.gallery is not None:
+            self.gallery.add_to(app)
         return app
 
     async def start(self) -> None:

@@ -11,6 +11,7 @@ from discord.ext import commands
 from ._actions import ActionCommands
 from ._base import LUMA_COG
 from ._extend import ExtendCommands
+from ._gallery import GalleryCommands
 from ._generate import GenerateCommands
 from ._history import HistoryCommands
 from ._quota import QuotaCommands
@@ -27,6 +28,7 @@ class LumaCog(
     ExtendCommands,
     ActionCommands,
     HistoryCommands,
+    GalleryCommands,
     QuotaCommands,
     SettingsCommands,
     commands.GroupCog,

@@ -1068,6 +1068,15 @@ class FakeDiscord:
                 return 204, None
             case ["channels", cid, "messages", mid, "reactions", emoji] if method == "GET":
                 return 200, self._reaction_users(int(cid), int(mid), emoji, query)
+            case ["guilds", g, "members", u] if method == "GET":
+                # guild.mdx, Get Guild Member: the member object; 10007 Unknown Member for someone not in it; a
+                # server the bot is not in is not its to read (50001 Missing Access)
+                if not self.bot_is_in(int(g)):
+                    raise _Error(403, 50001, "Missing Access")
+                member = self.members.get((int(g), int(u)))
+                if member is None:
+                    raise _Error(404, 10007, "Unknown Member")
+                return 200, member
             case ["channels", cid, "typing"] if method == "POST":
                 self._channel(int(cid), write=True)
                 self._check_bot_may(int(cid), self._send_permission(int(cid)))

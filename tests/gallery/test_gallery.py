@@ -1,0 +1,138 @@
+"""The web gallery (#23) in a real browser: the link a member got from /luma gallery, opened in Debian's Chromium
+against the running bot; thumbnails, a video that plays, search, member and star order, a lineage, a phone, and
+links that are refused (expired, changed, revoked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..harness import World
+from ..helpers import admin, eventually, extension_messages, make_video
+from .browser import PageWatch, chromium
+
+pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
+
+
+async def gallery_link(world: World, user: int | None = None) -> str:
+    asked = await world.discord.slash(world.guild, world.channel, user or world.member, ["luma", "gallery"], {})
+    await world.discord.wait_response(asked)
+    data = asked.response_data
+    assert asked.response_type == 4 and data["flags"] & 64, "only the member sees their link"
+    return str(data["components"][0]["components"][0]["url"])
+
+
+async def prompts(page: Any) -> list[str]:
+    return [t.strip() for t in await page.locator("article .prompt").all_inner_texts()]
+
+
+async def extend(world: World, parent: str, prompt: str) -> dict[str, Any]:
+    before = len(extension_messages(world))
+    await world.discord.slash(
+        world.guild, world.channel, world.member, ["luma", "extend"], {"video": parent, "prompt": prompt}
+    )
+    return (await world.wait_for(lambda: extension_messages(world)[before:]))[0]
+
+
+async def test_a_member_browses_plays_searches_and_is_refused_a_bad_link(tmp_path: Path, both_shelves: str) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        _, fox = await make_video(world, "a red fox in fresh snow")
+        await extend(world, fox, "the fox runs into the forest")
+        whale, _ = await make_video(world, "a blue whale under the ice", user=world.other_member)
+        await make_video(world, "my secret diary page", private=True)
+        await world.discord.react(int(whale["id"]), world.admin)  # one star: first by stars
+        link = await gallery_link(world)
+
+        async with chromium() as browser:
+            page = await browser.new_page()
+            watch = PageWatch(page)
+            await page.goto(link)
+            assert await page.title() == "Creators: gallery"
+            assert await prompts(page) == [
+                "my secret diary page",
+                "a blue whale under the ice",
+                "the fox runs into the forest",
+                "a red fox in fresh snow",
+            ], "newest first, the member's own private one too"
+            posters = await page.locator("article video").evaluate_all("vs => vs.map(v => v.poster)")
+            assert all(p.endswith(".jpg") for p in posters)
+            await eventually(lambda: watch.loaded("image/jpeg").count(200) >= 4, what="the thumbnails loaded")
+
+            first = page.locator("article video").nth(1)
+            await first.focus()
+            await page.keyboard.press("Space")  # the player's own control: play
+            await eventually(lambda: first.evaluate("v => v.currentTime > 0.3"), what="the video played")
+            assert await first.evaluate("v => v.error === null && v.duration > 0.9")
+            assert 206 in watch.loaded("video/mp4"), "played by Range from the kept copy (the disk, or the bucket)"
+
+            await page.fill("input[type=search]", "fox")
+            await page.press("input[type=search]", "Enter")
+            await page.wait_for_url("**q=fox**")
+            assert await prompts(page) == ["the fox runs into the forest", "a red fox in fresh snow"]
+
+            await page.select_option("select[name=sort]", "stars")
+            await page.fill("input[type=search]", "")
+            await page.click("button[type=submit]")
+            await page.wait_for_url("**sort=stars**")
+            assert (await prompts(page))[0] == "a blue whale under the ice"
+            assert await page.locator("article").first.locator(".stars").inner_text() == "⭐ 1"
+
+            await page.get_by_role("link", name="Only mine").click()
+            await page.wait_for_url("**member=**")
+            assert "a blue whale under the ice" not in await prompts(page)
+
+            await page.goto(link)
+            fox_card = page.locator("article", has_text="a red fox in fresh snow")
+            await fox_card.get_by_role("link", name="Lineage").click()
+            await page.wait_for_url("**/video/**")
+            assert await prompts(page) == ["a red fox in fresh snow", "the fox runs into the forest"]
+            assert watch.refused == [], "nothing the page used was refused by its own policy"
+
+            # someone else's link never shows the member's private video
+            theirs = await gallery_link(world, world.other_member)
+            await page.goto(theirs)
+            assert "my secret diary page" not in await prompts(page)
+
+            tampered = link[:-2] + ("AA" if not link.endswith("AA") else "BB")
+            answer = await page.goto(tampered)
+            assert answer is not None and answer.status == 403
+            assert "It is not a link the bot gave, or it was changed" in await page.inner_text("main")
+
+            world.clock.advance(25 * 3600)
+            answer = await page.goto(link)
+            assert answer is not None and answer.status == 403
+            assert "It has expired" in await page.inner_text("main")
+
+
+async def test_revoked_links_age_restricted_videos_the_servers_language_and_a_phone(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        world.discord.set_age_restricted(world.other_channel)
+        await world.discord.channel_updated(world.other_channel)
+        await make_video(world, "a calm lake at dawn")
+        await world.generate("a moody night club", channel=world.other_channel)
+        await world.wait_for(lambda: len(world.video_messages()) == 2)
+        link = await gallery_link(world)
+
+        async with chromium() as browser:
+            phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            page = await phone.new_page()
+            await page.goto(link)
+            assert await prompts(page) == ["a calm lake at dawn"], "age-restricted channels' videos: not by default"
+            wide = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert wide, "nothing wider than a phone's screen"
+
+            await admin(world, "settings", {"gallery_age_restricted": True, "language": "zh-CN"})
+            await page.goto(link)
+            assert await prompts(page) == ["a moody night club", "a calm lake at dawn"]
+            assert await page.get_attribute("html", "lang") == "zh-CN"
+            assert "画廊" in await page.title()
+
+            revoked = await admin(world, "gallery revoke")
+            assert "revoked" in revoked["content"]
+            answer = await page.goto(link)
+            assert answer is not None and answer.status == 403
+            assert "管理员" in await page.inner_text("main"), "in the server's language"
+            fresh = await gallery_link(world)
+            assert (await page.goto(fresh)).status == 200  # type: ignore[union-attr]
