@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 STAR = "⭐"
 NOBODY = discord.AllowedMentions.none()
+REASON = "luma-bot: its result was deleted, or taken out of the showcase"  # i18n: not text (the audit log's)
 PAGE = 100  # Get Reactions: at most 100 users a request
 
 
@@ -79,7 +80,7 @@ class DiscordBoard:
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         try:
-            await self.outbox.client.http.delete_message(channel_id, message_id, reason="luma-bot showcase")
+            await self.outbox.client.http.delete_message(channel_id, message_id, reason=REASON)
         except discord.NotFound:
             pass
 

@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.i18n import _, catalog_for, current, ngettext, speaking
 from bot.media import Links
 from bot.store import GuildStore, MediaStore, Video, VideoStore, Viewer
+from bot.web.headers import page_policy
 
 from .cards import make_cards, origin
 from .passes import Pass, Passes, PassRefused
@@ -38,7 +39,7 @@ PER_PAGE = 24
 MAX_WORDS = 8
 MAX_PAGE = 400  # 9,600 videos deep: past that, search
 LINEAGE_MAX = 50  # videos in one chain shown (ancestors, then descendants)
-STATIC = {"gallery.css": "text/css; charset=utf-8"}
+STATIC = {"gallery.css": "text/css; charset=utf-8"}  # i18n: not text (a content type)
 
 
 class People(Protocol):
@@ -139,7 +140,8 @@ class Gallery:
         )
         more, videos = len(videos) > PER_PAGE, videos[:PER_PAGE]
         token = request.match_info["token"]
-        state = {"q": " ".join(words), "member": member, "sort": "stars" if by_stars else "new"}
+        typed = " ".join(words)  # i18n: not text (the member's own words, back in the search box)
+        state = {"q": typed, "member": member, "sort": "stars" if by_stars else "new"}
         return await self._render(
             held,
             token,
@@ -215,14 +217,8 @@ class Gallery:
 
     def _page(self, html: str, *, status: int = 200, media: set[str | None] = frozenset()) -> web.Response:
         own = origin(self.links.base_url)
-        hosts = " ".join(sorted({h for h in (own, *media, *self.media_origins) if h}))
-        policy = (
-            "default-src 'none'; "
-            f"style-src {own or ''} 'self'; img-src 'self' {hosts}; media-src 'self' {hosts}; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        )
         headers = {
-            "Content-Security-Policy": policy,
+            "Content-Security-Policy": page_policy(own, {h for h in (own, *media, *self.media_origins) if h}),
             "Referrer-Policy": "no-referrer",  # the pass is in the address
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
@@ -233,7 +229,7 @@ class Gallery:
         name = request.match_info["name"]
         if name not in STATIC:
             raise web.HTTPNotFound()
-        headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        headers = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}  # i18n: not text
         return web.Response(body=self.css, headers={"Content-Type": STATIC[name], **headers})
 
 

@@ -33,4 +33,5 @@ def showcase_message(video: Video, stars: int, links: Links, *, attached: bool) 
         view.add_item(discord.ui.Button(label=_("Jump to the result"), style=discord.ButtonStyle.link, url=jump))
     if attached:
         return Rendered(content=_count(stars), embed=embed, view=view)
-    return Rendered(content=f"{_count(stars)} {links.lasting(video)}", embed=embed, view=view)
+    content = f"{_count(stars)} {links.lasting(video)}"  # i18n: not text (a count, then the link Discord plays)
+    return Rendered(content=content, embed=embed, view=view)

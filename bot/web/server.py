@@ -14,17 +14,19 @@ import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.gallery.pages import Gallery
 from bot.jobs.service import JobService
 from bot.luma import LumaError, TaskRecord
 from bot.media import MediaRoute
 from bot.web.callbacks import CallbackSigner
 from bot.web.metrics import CONTENT_TYPE, Metrics
 from bot.web.serving import ConnectionGuard, start_app
+
+if TYPE_CHECKING:
+    from bot.gallery.pages import Gallery
 
 __all__ = ["WebServer"]
 

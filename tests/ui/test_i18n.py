@@ -255,10 +255,53 @@ def test_the_template_holds_only_messages_written_as_literals() -> None:
                     literals |= {
                         a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)
                     }
+    literals |= {message for _, message in template_messages()}
     with open(ROOT / "bot" / "locales" / "luma.pot", "rb") as f:
         template = read_po(f)
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     assert ids - literals == set(), "msgids no code asks for"
+
+
+# --- the gallery's templates: every word a reader sees goes through _() ------------------------------------------
+
+TEMPLATES = ROOT / "bot" / "gallery" / "templates"
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+TAG = re.compile(r"<[^>]*>", re.S)
+SHOWN_ATTRIBUTES = re.compile(r'\b(placeholder|title|alt|aria-label)="([^"]*)"')
+
+
+def template_messages() -> list[tuple[str, str]]:
+    """(template, msgid) of every message the templates hand to _() or ngettext() (Jinja's own extractor)."""
+    import jinja2
+
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    found = []
+    for path in sorted(TEMPLATES.glob("*.html")):
+        for _, _, message in env.extract_translations(path.read_text()):
+            found += [(path.name, m) for m in ([message] if isinstance(message, str) else message[:1]) if m]
+    return found
+
+
+def template_slips(name: str, source: str) -> list[str]:
+    """Words a template shows outside _(): text between tags, and attributes a reader sees, written as is."""
+    found = []
+    for attribute, value in SHOWN_ATTRIBUTES.findall(source):
+        if WORD.search(JINJA.sub("", value)):
+            found.append(f"{name}: {attribute} {value[:40]!r}")
+    text = TAG.sub(" ", JINJA.sub(" ", source))
+    found += [f"{name}: text {word!r}" for word in WORD.findall(text)]
+    return found
+
+
+def test_the_gallery_templates_show_no_text_outside_the_catalog() -> None:
+    messages = template_messages()
+    assert len(messages) > 30 and ("grid.html", "Newest first") in messages
+    slips_found = [s for path in sorted(TEMPLATES.glob("*.html")) for s in template_slips(path.name, path.read_text())]
+    assert slips_found == [], "\n".join(slips_found)
+    planted = ['<p>Newest first</p>', '<input placeholder="Search">', '<a title="Stars">⭐</a>']
+    assert all(template_slips("planted.html", line) for line in planted), "each planted slip is caught"
+    fine = '<p>{{ _("Newest first") }}</p><input placeholder="{{ _(\'Search\') }}"><span>⭐ {{ n }}</span>'
+    assert template_slips("fine.html", fine) == []
 
 
 # --- zh-TW written for Taiwan, not converted from zh-CN ----------------------------------------------------------
