@@ -14,7 +14,7 @@ import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -24,9 +24,6 @@ from bot.media import MediaRoute
 from bot.web.callbacks import CallbackSigner
 from bot.web.metrics import CONTENT_TYPE, Metrics
 from bot.web.serving import ConnectionGuard, start_app
-
-if TYPE_CHECKING:
-    from bot.gallery.pages import Gallery
 
 __all__ = ["WebServer"]
 
@@ -40,6 +37,12 @@ def _is_loopback(remote: str | None) -> bool:
         return remote is not None and ipaddress.ip_address(remote).is_loopback
     except ValueError:
         return False
+
+
+class Pages(Protocol):
+    """Pages served beside the rest (the gallery: bot/gallery/pages.py)."""
+
+    def add_to(self, app: web.Application) -> None: ...
 
 
 class WebServer:
@@ -56,7 +59,7 @@ class WebServer:
         metrics_token: str | None = None,
         guard: ConnectionGuard | None = None,
         media: MediaRoute | None = None,
-        gallery: Gallery | None = None,
+        gallery: Pages | None = None,
     ) -> None:
         self.jobs = jobs
         self.signer = signer
