@@ -103,24 +103,16 @@ async def build_services(
 ) -> Services:
     db = resources.db
     assert db is not None and resources.shelf is not None
-    wallet = Wallet.from_settings(settings)
-    quota = QuotaService(db, QuotaStore(db), Limits.from_settings(settings), wallet)
+    quota = QuotaService(db, QuotaStore(db), Limits.from_settings(settings), Wallet.from_settings(settings))
     guild_store = GuildStore(db)
     members = MemberStore(db)
     await members.load()  # read once: a member's chosen language is known before anything is awaited
     background = Background()
     languages = Languages(client, guild_store, members)
     outbox = Outbox(client, guild_store, links, languages, clock, background.spawn)
-    mod_log = ModLog(outbox)
-    delivery = Delivery(outbox, OwnerMail(outbox, quota), mod_log)
+    delivery = Delivery(outbox, OwnerMail(outbox, quota), mod_log := ModLog(outbox))
     archiver = _archiver(settings, db, resources)
-    frames = Frames(
-        db,
-        base_url=settings.public_base_url,
-        upload_lifetime=settings.upload_link_lifetime,
-        keep=archiver.keep_files,
-        clock=clock,
-    )
+    frames = _frames(settings, db, archiver, clock)
     secret = settings.callback_secret or await _stored_callback_secret(db)
     signer = CallbackSigner(secret, settings.public_base_url)
     jobs = _jobs(settings, db, resources, quota, delivery, archiver, frames, metrics, signer)
@@ -142,17 +134,7 @@ async def build_services(
         GuildAdmin(db, guild_store, quota),
         members,
         Tiers(db, guild_store, quota),
-        Showcase(
-            jobs.videos,
-            StarStore(db),
-            guild_store,
-            DiscordBoard(outbox, archiver.copy),
-            background.spawn,
-            default_stars=settings.showcase_stars,
-            edit_delay=settings.showcase_edit_delay,
-            recount_hours=settings.showcase_recount_hours,
-            clock=clock,
-        ),
+        _showcase(settings, jobs, guild_store, DiscordBoard(outbox, archiver.copy), background, clock),
         gallery,
     )
 
@@ -275,6 +257,33 @@ def _web(
         guard=ConnectionGuard(max_connections=cap, request_deadline=settings.web_request_timeout),
         media=media,
         gallery=gallery,
+    )
+
+
+def _frames(settings: Settings, db: Database, archiver: Archiver, clock: Clock) -> Frames:
+    """The pictures members hand the bot, kept like the results."""
+    return Frames(
+        db,
+        base_url=settings.public_base_url,
+        upload_lifetime=settings.upload_link_lifetime,
+        keep=archiver.keep_files,
+        clock=clock,
+    )
+
+
+def _showcase(
+    settings: Settings, jobs: JobService, guilds: GuildStore, board: DiscordBoard, background: Background, clock: Clock
+) -> Showcase:
+    return Showcase(
+        jobs.videos,
+        StarStore(jobs.db),
+        guilds,
+        board,
+        background.spawn,
+        default_stars=settings.showcase_stars,
+        edit_delay=settings.showcase_edit_delay,
+        recount_hours=settings.showcase_recount_hours,
+        clock=clock,
     )
 
 

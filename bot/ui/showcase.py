@@ -25,8 +25,6 @@ def showcase_message(video: Video, stars: int, links: Links, *, attached: bool) 
     embed.add_field(name=_("Requested by"), value=f"<@{video.user_id}>", inline=True)
     if move := camera_label(video.camera):
         embed.add_field(name=_("Camera move"), value=move, inline=True)
-    if jump:
-        embed.add_field(name=_("Original"), value=_("[Jump to the result]({url})").format(url=jump), inline=True)
     embed.set_footer(text=_("Video ID {id}").format(id=video.video_id))
     view = discord.ui.View(timeout=None)
     if jump and len(jump) <= LINK_MAX:

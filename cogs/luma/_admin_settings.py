@@ -142,19 +142,28 @@ class ServerSettings(AdminPart):
                     private_allowed=private_videos,
                 )
             )
-        if any(v is not None for v in (showcase_channel, showcase_off, showcase_stars, gallery_age_restricted)):
-            notes.append(
-                await self.bot.guild_admin.set_showcase(
-                    guild,
-                    actor,
-                    channel=showcase_channel.id if showcase_channel else None,
-                    off=bool(showcase_off),
-                    stars=showcase_stars,
-                    gallery_age_restricted=gallery_age_restricted,
-                )
-            )
+        notes += await self._showcase(
+            guild, actor, showcase_channel, showcase_off, showcase_stars, gallery_age_restricted
+        )
         warnings = self._channel_warnings(allow_channel, mod_log_channel, showcase_channel)
         await self._show_settings(interaction, self._logged(interaction, *notes), warnings)
+
+    async def _showcase(
+        self,
+        guild: int,
+        actor: int,
+        channel: discord.TextChannel | None,
+        off: bool | None,
+        stars: int | None,
+        gallery_age_restricted: bool | None,
+    ) -> list[str]:
+        """The showcase channel and its stars, and the gallery's age rule: the note of what changed."""
+        if all(v is None for v in (channel, off, stars, gallery_age_restricted)):
+            return []
+        change = self.bot.guild_admin.set_showcase
+        chosen = channel.id if channel else None
+        ages = gallery_age_restricted
+        return [await change(guild, actor, channel=chosen, off=bool(off), stars=stars, gallery_age_restricted=ages)]
 
     async def _where_and_who(
         self,

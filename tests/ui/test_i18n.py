@@ -277,7 +277,7 @@ def template_messages() -> list[tuple[str, str]]:
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
     found = []
     for path in sorted(TEMPLATES.glob("*.html")):
-        for _, _, message in env.extract_translations(path.read_text()):
+        for _line, _function, message in env.extract_translations(path.read_text()):
             found += [(path.name, m) for m in ([message] if isinstance(message, str) else message[:1]) if m]
     return found
 
