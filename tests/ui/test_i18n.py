@@ -298,7 +298,7 @@ def test_the_gallery_templates_show_no_text_outside_the_catalog() -> None:
     assert len(messages) > 30 and ("grid.html", "Newest first") in messages
     slips_found = [s for path in sorted(TEMPLATES.glob("*.html")) for s in template_slips(path.name, path.read_text())]
     assert slips_found == [], "\n".join(slips_found)
-    planted = ['<p>Newest first</p>', '<input placeholder="Search">', '<a title="Stars">⭐</a>']
+    planted = ["<p>Newest first</p>", '<input placeholder="Search">', '<a title="Stars">⭐</a>']
     assert all(template_slips("planted.html", line) for line in planted), "each planted slip is caught"
     fine = '<p>{{ _("Newest first") }}</p><input placeholder="{{ _(\'Search\') }}"><span>⭐ {{ n }}</span>'
     assert template_slips("fine.html", fine) == []
