@@ -17,6 +17,7 @@ from typing import Any
 from tests.pg import PostgresServer
 
 from . import scenarios as sc
+from . import showroom
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Plan:
     pg_resume_n: int  # jobs in flight resumed on each database
     guilds_n: int  # servers the fake gateway announces for the memory figure
     history_n: int  # history rows moved by migrate-db
+    gallery_n: int  # videos of one server behind the gallery's pages
+    gallery_requests: int  # requests timed per page kind
+    burst_results: int  # results starred at once …
+    burst_fans: int  # … each by this many members (a burst of results × fans reactions)
 
 
 FULL = Plan(
@@ -70,6 +75,10 @@ FULL = Plan(
     pg_resume_n=1000,
     guilds_n=10_000,
     history_n=100_000,
+    gallery_n=100_000,
+    gallery_requests=60,
+    burst_results=50,
+    burst_fans=20,
 )
 QUICK = Plan(
     runs=1,
@@ -95,6 +104,10 @@ QUICK = Plan(
     pg_resume_n=200,
     guilds_n=1000,
     history_n=5000,
+    gallery_n=5000,
+    gallery_requests=10,
+    burst_results=10,
+    burst_fans=10,
 )
 
 
@@ -139,6 +152,10 @@ async def one_run(plan: Plan, work: Path, pg: Any) -> dict[str, Any]:
         out["archive_callback"] = await sc.archive_delivery(stage, plan.archive_n, plan.archive_mib, poll=False)
         out["archive_poll"] = await sc.archive_delivery(stage, plan.archive_n, plan.archive_mib, poll=True)
         out["archive_memory"] = await sc.archive_memory(stage, 5, plan.memory_mib, plan.settle)
+        out["gallery_sqlite"] = await showroom.gallery_at_size(stage, plan.gallery_n, plan.gallery_requests)
+        pg_url = await pg.new_database()
+        out["gallery_pg"] = await showroom.gallery_at_size(stage, plan.gallery_n, plan.gallery_requests, pg_url)
+        out["showcase"] = await showroom.showcase_burst(stage, plan.burst_results, plan.burst_fans)
     out["quota"] = await sc.quota_throughput(plan.quota_n, plan.quota_limit)
     out["guilds"] = await sc.many_guilds_rss(work, plan.guilds_n, plan.settle)
     out["migrate"] = await sc.migrate_history(work, pg, plan.history_n)
@@ -228,6 +245,7 @@ def summarize(runs: list[dict[str, Any]], plan: Plan) -> list[dict[str, Any]]:
     line_rows(runs, plan, row)
     archive_rows(runs, plan, row)
     scaling_rows(runs, plan, row)
+    showroom.summary(runs, row, plan.gallery_n, plan.burst_results * plan.burst_fans)
     return rows
 
 
@@ -398,7 +416,8 @@ def main() -> int:
         f"memory per job = a client holding the blocking API call open ({plan.naive_n} at once); archive "
         f"done→visible = the same bot posting the link at once (ARCHIVE_WAIT=0); archive memory = a client "
         f"reading each video whole; PostgreSQL rows = the same bot on SQLite in the same run; servers = the bot "
-        f"connected to one server; migrate-db = asyncpg's COPY of the same rows."
+        f"connected to one server; migrate-db = asyncpg's COPY of the same rows; gallery = a plain SELECT of the "
+        f"same rows (the newest 25; with the rare word) on the same database; showcase = one request per ⭐."
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

@@ -117,6 +117,8 @@ async def write_tables(
                 highest = f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1"
                 await tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {highest}, false)")
         await verify_counts(tx, counts)
+    if postgres:  # PostgreSQL plans by its statistics: read them now, not when autovacuum gets to the new rows
+        await target.execute("ANALYZE")
     return TransferReport(counts)
 
 

@@ -223,8 +223,9 @@ class VideoStore:
             return set()
         marks = ", ".join("?" for _ in video_ids)
         rows = await self.db.fetchall(
-            f"SELECT DISTINCT parent_video_id FROM videos WHERE guild_id = ? AND parent_video_id IN ({marks}){_SHOWN}",
-            [guild_id, *video_ids, *viewer.params()],
+            # `+guild_id`: not by the server's index (every video of the server) but by the parents' (a few rows)
+            f"SELECT DISTINCT parent_video_id FROM videos WHERE parent_video_id IN ({marks}) AND +guild_id = ?{_SHOWN}",
+            [*video_ids, guild_id, *viewer.params()],
         )
         return {r["parent_video_id"] for r in rows}
 
@@ -255,7 +256,7 @@ class VideoStore:
     async def children(self, guild_id: int, video_id: str, viewer: Viewer) -> list[Video]:
         """Its extensions this viewer may see, oldest first."""
         rows = await self.db.fetchall(
-            f"SELECT {_READ} FROM videos WHERE guild_id = ? AND parent_video_id = ?{_SHOWN} ORDER BY created_at",
-            [guild_id, video_id, *viewer.params()],
+            f"SELECT {_READ} FROM videos WHERE parent_video_id = ? AND +guild_id = ?{_SHOWN} ORDER BY created_at",
+            [video_id, guild_id, *viewer.params()],
         )
         return [Video.from_row(r) for r in rows]

@@ -34,7 +34,12 @@ def test_bench_quick_runs_and_reports(tmp_path: Path) -> None:
         > rows["RSS with 1,000 servers (baseline: 1)"]["baseline"]
     )
     assert rows["migrate-db, 5,000 history rows (baseline COPY)"]["median"] > 0
+    # the showcase and the gallery (#23): the pages answer over the bot's web server, every star is counted
+    assert rows["gallery SQLite: search (rare word) p95, 5,000 videos"]["baseline"] > 0
+    assert rows["gallery PostgreSQL: first page p95, 5,000 videos"]["median"] > 0
+    assert rows["showcase: requests to Discord per ⭐"]["median"] < 1
     [run] = figures["runs"]
+    assert run["showcase"]["posts"] == 10 and run["showcase"]["reactions"] == 100
     assert len(run["callback"]["delivery_bot_side_ms"]) == 20 and len(run["poll"]["delivery_bot_side_ms"]) == 20
     assert all(v > 0 for v in run["callback"]["ack_ms"]["20"])
     assert run["scale"]["extra_mib"] > 0 and run["naive"]["kib_per_job"] > 0
