@@ -78,7 +78,8 @@ class Showcase:
         self.recount_hours = recount_hours
         self.clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
-        self._edits: dict[str, asyncio.Task[Any]] = {}
+        self._edits: dict[str, asyncio.Task[Any]] = {}  # the one task editing each post's count
+        self._dirty: set[str] = set()  # posts whose stars changed since their task last read them
         self.edits = 0  # showcase posts edited (the bench counts them)
 
     # --- events ------------------------------------------------------------------------------------------------
@@ -159,15 +160,22 @@ class Showcase:
         self._edit_soon(video.video_id)  # stars that came in while it was being sent
 
     def _edit_soon(self, video_id: str) -> None:
-        """The count on its post, once the reactions settle (at most one edit per `edit_delay`)."""
+        """The count on its post, once the reactions settle: one task per post edits it (so two edits never cross),
+        at most once per `edit_delay`, and goes on while stars keep changing."""
+        self._dirty.add(video_id)
         if video_id not in self._edits:
             self._edits[video_id] = self.spawn(self._edit_later(video_id), f"showcase-edit-{video_id}")
 
     async def _edit_later(self, video_id: str) -> None:
         try:
-            await asyncio.sleep(self.edit_delay)
+            while video_id in self._dirty:
+                await asyncio.sleep(self.edit_delay)
+                self._dirty.discard(video_id)  # a star from here on asks for another round
+                await self._edit(video_id)
         finally:
             self._edits.pop(video_id, None)
+
+    async def _edit(self, video_id: str) -> None:
         entry = await self.stars.get(video_id)
         if entry is None or entry.state != "posted" or entry.message_id is None:
             return

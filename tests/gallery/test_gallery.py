@@ -136,3 +136,11 @@ async def test_revoked_links_age_restricted_videos_the_servers_language_and_a_ph
             assert "管理员" in await page.inner_text("main"), "in the server's language"
             fresh = await gallery_link(world)
             assert (await page.goto(fresh)).status == 200  # type: ignore[union-attr]
+
+
+async def test_without_a_public_address_the_gallery_is_explained_not_offered(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=False) as world:
+        asked = await world.discord.slash(world.guild, world.channel, world.member, ["luma", "gallery"], {})
+        await world.discord.wait_response(asked)
+        assert asked.response_data["flags"] & 64 and "PUBLIC_BASE_URL" in asked.response_data["content"]
+        assert not asked.response_data.get("components"), "no link to nowhere"

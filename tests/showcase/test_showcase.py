@@ -57,6 +57,14 @@ async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, bo
         await eventually(lambda: has_stars(world, video_id, 2), what="the stars counted")
         assert showcase_posts(world, showcase) == [], "two stars from others are not enough"
 
+        # an add that arrives after its own remove (out of order): the events say three, Discord says two
+        ghost = world.discord.add_user("ghost")
+        world.discord.add_member(world.guild, ghost)
+        await world.discord.dispatch("MESSAGE_REACTION_ADD", _event(world, mid, ghost))
+        await world.wait_for(lambda: world.discord.calls("GET", r"/reactions/"))  # three by the events: it asks
+        await eventually(lambda: has_stars(world, video_id, 2), what="the ghost's star read away from Discord's list")
+        assert showcase_posts(world, showcase) == [], "not posted on a count Discord does not confirm"
+
         await world.discord.react(mid, fans[2])
         [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
         assert post["content"].startswith("⭐ **3**")
