@@ -86,6 +86,24 @@ async def make_video(
     return message[0], fields["Video ID"].strip("`")
 
 
+async def gallery_link(world: World, user: int | None = None) -> str:
+    """/luma gallery, as a member asks: the link of the private answer's button."""
+    asked = await world.discord.slash(world.guild, world.channel, user or world.member, ["luma", "gallery"], {})
+    await world.discord.wait_response(asked)
+    data = asked.response_data
+    assert asked.response_type == 4 and data["flags"] & 64, "only the member sees their link"
+    return str(data["components"][0]["components"][0]["url"])
+
+
+async def extend(world: World, parent: str, prompt: str) -> dict[str, Any]:
+    """/luma extend through the real path; the extension's result message."""
+    before = len(extension_messages(world))
+    await world.discord.slash(
+        world.guild, world.channel, world.member, ["luma", "extend"], {"video": parent, "prompt": prompt}
+    )
+    return (await world.wait_for(lambda: extension_messages(world)[before:]))[0]
+
+
 def extension_messages(world: World) -> list[dict[str, Any]]:
     return [m for m in world.video_messages() if m["embeds"][0]["title"] == "🎬 Extended video"]
 

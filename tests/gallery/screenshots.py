@@ -20,9 +20,8 @@ from typing import Any
 from bot.luma.fake import MEDIA
 
 from ..harness import World
-from ..helpers import make_video
+from ..helpers import extend, gallery_link, make_video
 from .browser import chromium
-from .test_gallery import extend, gallery_link
 
 PROMPTS = [
     "a red fox crossing fresh snow at dawn",

@@ -10,30 +10,14 @@ from typing import Any
 import pytest
 
 from ..harness import World
-from ..helpers import admin, eventually, extension_messages, make_video
+from ..helpers import admin, eventually, extend, gallery_link, make_video
 from .browser import PageWatch, chromium
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
 
 
-async def gallery_link(world: World, user: int | None = None) -> str:
-    asked = await world.discord.slash(world.guild, world.channel, user or world.member, ["luma", "gallery"], {})
-    await world.discord.wait_response(asked)
-    data = asked.response_data
-    assert asked.response_type == 4 and data["flags"] & 64, "only the member sees their link"
-    return str(data["components"][0]["components"][0]["url"])
-
-
 async def prompts(page: Any) -> list[str]:
     return [t.strip() for t in await page.locator("article .prompt").all_inner_texts()]
-
-
-async def extend(world: World, parent: str, prompt: str) -> dict[str, Any]:
-    before = len(extension_messages(world))
-    await world.discord.slash(
-        world.guild, world.channel, world.member, ["luma", "extend"], {"video": parent, "prompt": prompt}
-    )
-    return (await world.wait_for(lambda: extension_messages(world)[before:]))[0]
 
 
 async def test_a_member_browses_plays_searches_and_is_refused_a_bad_link(tmp_path: Path, both_shelves: str) -> None:
