@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from bot.store import Video
+
 from ..harness import World
-from ..helpers import admin, eventually, extend, gallery_link, make_video
+from ..helpers import SAMPLE, admin, button, eventually, extend, gallery_link, make_video
 from .browser import PageWatch, chromium
 
 pytestmark = pytest.mark.usefixtures("both_databases")  # the end-to-end tests run on SQLite and PostgreSQL
@@ -128,3 +130,50 @@ async def test_without_a_public_address_the_gallery_is_explained_not_offered(tmp
         await world.discord.wait_response(asked)
         assert asked.response_data["flags"] & 64 and "PUBLIC_BASE_URL" in asked.response_data["content"]
         assert not asked.response_data.get("components"), "no link to nowhere"
+
+
+async def test_pages_deleted_videos_open_in_discord_download_and_the_policy(tmp_path: Path, both_shelves: str) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        kept, kept_id = await make_video(world, "a kite over the dunes")
+        gone, _ = await make_video(world, "a sandcastle before the tide")
+        pressed = await world.discord.click(int(gone["id"]), button(gone, "Delete"), world.member)
+        await world.discord.wait_response(pressed)
+        await eventually(lambda: world.discord.calls("DELETE", rf"/messages/{gone['id']}$"), what="the result deleted")
+        assert world.bot is not None
+        async with world.bot.videos.db.transaction() as tx:  # a busy server: 26 more since
+            for i in range(26):
+                later = Video(
+                    f"later-{i:02d}",
+                    world.guild,
+                    world.other_member,
+                    world.channel,
+                    f"t{i}",
+                    "generate",
+                    f"a later video {i:02d}",
+                    f"https://cdn.example/{i}.mp4",
+                )
+                await world.bot.videos.insert(tx, later)
+        link = await gallery_link(world)
+
+        async with chromium() as browser:
+            page = await browser.new_page()
+            answer = await page.goto(link)
+            assert answer is not None
+            policy = answer.headers["content-security-policy"]
+            assert policy.startswith("default-src 'none'") and "script-src" not in policy, "no script may run"
+            assert answer.headers["referrer-policy"] == "no-referrer"
+            shown = await prompts(page)
+            assert len(shown) == 24 and "a sandcastle before the tide" not in shown, "deleted: never"
+            await page.get_by_role("link", name="Older →").click()
+            await page.wait_for_url("**page=2**")
+            rest = await prompts(page)
+            assert rest == ["a later video 01", "a later video 00", "a kite over the dunes"], "the rest, once"
+
+            card = page.locator(f"#v-{kept_id}")
+            jump = await card.get_by_role("link", name="Open in Discord").get_attribute("href")
+            assert jump == f"https://discord.com/channels/{world.guild}/{world.channel}/{kept['id']}"
+            href = await card.get_by_role("link", name="Download").get_attribute("href")
+            assert href is not None
+            saved = await page.request.get(href)
+            assert saved.ok and saved.headers["content-disposition"].startswith("attachment")
+            assert await saved.body() == SAMPLE, "the kept copy's own bytes"

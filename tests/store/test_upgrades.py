@@ -50,6 +50,9 @@ ROWS: dict[str, dict[str, Any]] = {
     "frames": {"id": "frame-1", "guild_id": 1, "url": "https://cdn.example/f.png?sig", "attachment":
                "https://cdn.example/f.png", "created_at": NOW},
     "meta": {"key": "kept", "value": "yes"},
+    "stars": {"video_id": "vid-1", "user_id": 12},
+    "showcase": {"video_id": "vid-1", "guild_id": 1, "channel_id": 4, "message_id": 5, "state": "posted",
+                 "stars_shown": 1, "created_at": NOW},
 }  # fmt: skip
 
 
@@ -117,6 +120,7 @@ async def test_every_earlier_schema_upgrades_to_the_latest_with_its_data(engine:
     if "videos" in written:
         video = await VideoStore(db).get(1, "vid-1")
         assert video is not None and video.prompt == "a kept prompt" and video.private is False
+        assert video.stars == 0, "a video from before stars has none (0012)"
     if "guild_settings" in written:
         settings = await GuildStore(db).get(1)
         assert settings.role_mode == "only" and settings.default_aspect_ratio == "9:16"
