@@ -389,7 +389,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes, one run (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run (about a minute and a half)")
     parser.add_argument("--runs", type=int, default=None, help="repeat every scenario this many times")
     parser.add_argument("--json", type=Path, default=Path("bench/results.json"), help="where to write the figures")
     args = parser.parse_args()
