@@ -177,3 +177,30 @@ async def test_pages_deleted_videos_open_in_discord_download_and_the_policy(tmp_
             saved = await page.request.get(href)
             assert saved.ok and saved.headers["content-disposition"].startswith("attachment")
             assert await saved.body() == SAMPLE, "the kept copy's own bytes"
+
+
+async def test_a_video_whose_copy_was_never_kept_plays_from_the_apis_link_within_the_policy(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        world.luma.media_fail.extend([404, 404])  # the CDN refuses the bot's downloads of the video and its picture
+        _, video_id = await make_video(world, "a glass of water on a moving train")
+        assert world.bot is not None
+
+        async def given_up() -> bool:
+            files = await world.bot.media.of(video_id)  # type: ignore[union-attr]
+            return bool(files) and all(f.state == "failed" for f in files)
+
+        await eventually(given_up, what="the copies given up on")
+        link = await gallery_link(world)
+        async with chromium() as browser:
+            page = await browser.new_page()
+            watch = PageWatch(page)
+            answer = await page.goto(link)
+            assert answer is not None
+            video = page.locator("article video").first
+            src = await video.get_attribute("src")
+            assert src is not None and src.startswith(world.luma.url), "the API's own link"
+            assert world.luma.url in answer.headers["content-security-policy"], "its host named in the policy"
+            await video.focus()
+            await page.keyboard.press("Space")
+            await eventually(lambda: video.evaluate("v => v.currentTime > 0.3"), what="the video played")
+            assert watch.refused == []

@@ -152,3 +152,26 @@ async def test_deleting_a_result_or_an_admin_removes_its_showcase_post_for_good(
         await world.discord.react(int(second["id"]), other)  # more stars: it never comes back
         await eventually(lambda: has_stars(world, second_id, 2), what="the stars counted")
         assert showcase_posts(world, showcase) == []
+
+
+async def test_an_age_restricted_channels_result_goes_only_to_an_age_restricted_showcase(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world, stars=1)
+        late = world.discord.add_channel(world.guild, "late-night")
+        world.discord.set_age_restricted(late)
+        await world.discord.dispatch("CHANNEL_CREATE", dict(world.discord.channels[late]))
+        await world.wait_for(lambda: world.bot is not None and world.bot.get_channel(late) is not None)
+        before = {m["id"] for m in world.video_messages()}
+        await world.generate("a smoky jazz bar", channel=late)
+        [message] = await world.wait_for(lambda: [m for m in world.video_messages() if m["id"] not in before])
+        video_id = next(f["value"] for f in message["embeds"][0]["fields"] if f["name"] == "Video ID").strip("`")
+        first, second = await stargazers(world, 2)
+        await world.discord.react(int(message["id"]), first)
+        await eventually(lambda: has_stars(world, video_id, 1), what="the star counted")
+        assert showcase_posts(world, showcase) == [], "a showcase that is not age-restricted never gets it"
+        world.discord.set_age_restricted(showcase)
+        await world.discord.channel_updated(showcase)
+        await world.wait_for(lambda: world.bot is not None and world.bot.get_channel(showcase).nsfw)  # type: ignore[union-attr]
+        await world.discord.react(int(message["id"]), second)
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert "a smoky jazz bar" in post["embeds"][0]["description"]
