@@ -330,10 +330,11 @@ class FakeDiscord:
         await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
         return role_id
 
-    def add_user(self, name: str, locale: str = "en-US") -> int:
-        """A user; `locale` is their Discord client's language, sent as every interaction's `locale`."""
+    def add_user(self, name: str, locale: str = "en-US", *, bot: bool = False) -> int:
+        """A user (another application's bot with `bot`); `locale` is their Discord client's language, sent as every
+        interaction's `locale`."""
         user_id = next(self._ids)
-        self.users[user_id] = self._user(user_id, name)
+        self.users[user_id] = self._user(user_id, name, bot=bot)
         self.user_locales[user_id] = locale
         return user_id
 

@@ -57,6 +57,10 @@ async def test_three_stars_from_others_showcase_a_result_once(tmp_path: Path, bo
         await eventually(lambda: has_stars(world, video_id, 2), what="the stars counted")
         assert showcase_posts(world, showcase) == [], "two stars from others are not enough"
 
+        # another bot's star never counts (its event names it a bot, and so does Discord's list)
+        other_bot = world.discord.add_user("another bot", bot=True)
+        world.discord.add_member(world.guild, other_bot)
+        await world.discord.react(mid, other_bot)
         # an add that arrives after its own remove (out of order): the events say three, Discord says two
         ghost = world.discord.add_user("ghost")
         world.discord.add_member(world.guild, ghost)
