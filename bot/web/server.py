@@ -105,7 +105,10 @@ class WebServer:
             raise
         except Exception as exc:
             self.jobs.stats["web_error"] += 1
-            log.warning("%s %s failed: %s", request.method, request.path[:60], type(exc).__name__)
+            # the route, not the path: a path may carry a credential (a callback's signature, a gallery pass)
+            resource = request.match_info.route.resource
+            where = resource.canonical if resource is not None else "?"
+            log.warning("%s %s failed: %s", request.method, where, type(exc).__name__)
             return web.json_response({"error": "internal error"}, status=500)
 
     @staticmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.store import Video
@@ -204,3 +205,22 @@ async def test_a_video_whose_copy_was_never_kept_plays_from_the_apis_link_within
             await page.keyboard.press("Space")
             await eventually(lambda: video.evaluate("v => v.currentTime > 0.3"), what="the video played")
             assert watch.refused == []
+
+
+async def test_a_page_that_fails_logs_its_route_never_the_pass(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with World(tmp_path, callbacks=True) as world:
+        link = await gallery_link(world)
+        assert world.bot is not None and world.bot.gallery is not None
+
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("the database went away")
+
+        world.bot.gallery.videos.recent = broken  # type: ignore[method-assign]
+        async with aiohttp.ClientSession() as http, http.get(link) as answer:
+            assert answer.status == 500
+        token = link.rsplit("/", 1)[1]
+        lines = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+        assert lines == ["GET /gallery/{token} failed: RuntimeError"], lines
+        assert not any(token[:12] in r.getMessage() for r in caplog.records), "the pass is never logged"
