@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ..fakes.discord import ATTACH_FILES
 from ..harness import World
 from ..helpers import admin, button, eventually, make_video
 
@@ -179,3 +180,33 @@ async def test_an_age_restricted_channels_result_goes_only_to_an_age_restricted_
         await world.discord.react(int(message["id"]), second)
         [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
         assert "a smoky jazz bar" in post["embeds"][0]["description"]
+
+
+async def test_a_showcase_channel_the_bot_cannot_post_in_is_said_and_tried_again(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = world.other_channel
+        world.discord.deny_bot(showcase, ATTACH_FILES)
+        await world.discord.channel_updated(showcase)
+        await world.wait_for(lambda: world.bot is not None and world.bot.get_channel(showcase) is not None)
+        page = await admin(
+            world, "settings", {"showcase_channel": world.discord.channel_option(showcase), "showcase_stars": 1}
+        )
+        assert "the showcase can't be posted there in full" in page["content"], "the admin is told at once"
+
+        world.discord.forbid_channel(showcase)  # then the channel closes to the bot entirely
+        message, video_id = await make_video(world, "a moth circling a porch light")
+        first, second = await stargazers(world, 2)
+        await world.discord.react(int(message["id"]), first)
+        refused = await world.wait_for(
+            lambda: [r for r in world.discord.calls("POST", rf"/channels/{showcase}/messages$") if r.status == 403]
+        )
+        assert len(refused) == 1
+        assert world.bot is not None
+        problems = await eventually(world.bot.guild_store.problems, what="the problem noted for luma-bot check")
+        assert [(p.channel_id, p.purpose) for p in problems] == [(showcase, "showcase")]
+
+        world.discord.forbidden_channels.discard(showcase)  # an admin fixed it: the next star posts it
+        await world.discord.react(int(message["id"]), second)
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert post["content"].startswith("⭐ **2**") and not post["attachments"], "the link, without Attach Files"
+        assert video_id in post["embeds"][0]["footer"]["text"]
