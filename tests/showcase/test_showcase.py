@@ -210,3 +210,26 @@ async def test_a_showcase_channel_the_bot_cannot_post_in_is_said_and_tried_again
         [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
         assert post["content"].startswith("⭐ **2**") and not post["attachments"], "the link, without Attach Files"
         assert video_id in post["embeds"][0]["footer"]["text"]
+
+
+async def test_a_post_interrupted_by_a_stop_is_sent_at_the_next_start_once(tmp_path: Path) -> None:
+    async with World(tmp_path, callbacks=True, **FAST) as world:
+        showcase = await with_showcase(world, stars=1)
+        message, video_id = await make_video(world, "a snow globe being shaken")
+        [fan] = await stargazers(world, 1)
+        posting = rf"/channels/{showcase}/messages$"
+        world.discord.rate_limit("POST", posting, retry_after=30)  # Discord holds the post back…
+        await world.discord.react(int(message["id"]), fan)
+        await world.wait_for(lambda: [r for r in world.discord.calls("POST", posting) if r.status == 429])
+        await world.stop_bot()  # … and the bot stops meanwhile: claimed, never sent
+        assert showcase_posts(world, showcase) == []
+
+        await world.start_bot()
+        [post] = await world.wait_for(lambda: showcase_posts(world, showcase))
+        assert post["content"].startswith("⭐ **1**") and video_id in post["embeds"][0]["footer"]["text"]
+        assert post["nonce"] == f"s-{video_id[:23]}", "sent with the result's own nonce"
+        await world.stop_bot()
+        reads = len(world.discord.calls("GET", r"/reactions/"))
+        await world.start_bot()  # and again: its catch-up reads the stars once more, and posts nothing
+        await world.wait_for(lambda: len(world.discord.calls("GET", r"/reactions/")) > reads)
+        assert len(showcase_posts(world, showcase)) == 1
