@@ -144,6 +144,7 @@ class Gallery:
         state = {"q": typed, "member": member, "sort": "stars" if by_stars else "new"}
         return await self._render(
             held,
+            viewer,
             token,
             "grid.html",
             videos,
@@ -163,7 +164,7 @@ class Gallery:
             return await self._refused(request, "missing", held.guild_id)
         chain = await self._chain(held.guild_id, video, viewer)
         token = request.match_info["token"]
-        return await self._render(held, token, "lineage.html", chain, focus=video.video_id)
+        return await self._render(held, viewer, token, "lineage.html", chain, focus=video.video_id)
 
     async def _chain(self, guild_id: int, video: Video, viewer: Viewer) -> list[Video]:
         """What it extends (oldest first), itself, then what extends it (breadth first), at most LINEAGE_MAX."""
@@ -186,6 +187,7 @@ class Gallery:
     async def _render(
         self,
         held: Pass,
+        viewer: Viewer,
         token: str,
         template: str,
         videos: list[Video],
@@ -194,7 +196,7 @@ class Gallery:
     ) -> web.Response:
         ids = [v.video_id for v in videos]
         kept = await self.media.kept_among(ids)
-        extended = await self.videos.extended(held.guild_id, ids, Viewer(held.user_id))
+        extended = await self.videos.extended(held.guild_id, ids, viewer)  # a Lineage link only to what they may see
         names = await self.people.names(held.guild_id, {v.user_id for v in videos} | {held.user_id} | set(names_also))
         cards = make_cards(videos, kept, names, self.links, extended)
         with speaking(await self.language(held.guild_id)):
@@ -250,7 +252,8 @@ def _pager(home: str, state: dict[str, Any], page: int, more: bool) -> dict[str,
 
 
 def _html_lang() -> str:
-    return {"zh_CN": "zh-CN", "zh_TW": "zh-TW"}.get(current(), "en")
+    """The page's language tag: the catalog's name the other way round (zh_CN → zh-CN; the source, en)."""
+    return current().replace("_", "-")
 
 
 def _accepted(request: web.Request) -> str | None:

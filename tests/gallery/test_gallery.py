@@ -97,9 +97,12 @@ async def test_revoked_links_age_restricted_videos_the_servers_language_and_a_ph
     async with World(tmp_path, callbacks=True) as world:
         world.discord.set_age_restricted(world.other_channel)
         await world.discord.channel_updated(world.other_channel)
-        await make_video(world, "a calm lake at dawn")
+        _, lake = await make_video(world, "a calm lake at dawn")
         await world.generate("a moody night club", channel=world.other_channel)
         await world.wait_for(lambda: len(world.video_messages()) == 2)
+        options = {"video": lake, "prompt": "the lake under the stars"}  # extended in the age-restricted channel
+        await world.discord.slash(world.guild, world.other_channel, world.member, ["luma", "extend"], options)
+        await world.wait_for(lambda: len(world.video_messages()) == 3)
         link = await gallery_link(world)
 
         async with chromium() as browser:
@@ -107,12 +110,15 @@ async def test_revoked_links_age_restricted_videos_the_servers_language_and_a_ph
             page = await phone.new_page()
             await page.goto(link)
             assert await prompts(page) == ["a calm lake at dawn"], "age-restricted channels' videos: not by default"
+            lineage = page.get_by_role("link", name="Lineage")
+            assert await lineage.count() == 0, "no lineage to show: its only extension is not the member's to see"
             wide = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             assert wide, "nothing wider than a phone's screen"
 
             await admin(world, "settings", {"gallery_age_restricted": True, "language": "zh-CN"})
             await page.goto(link)
-            assert await prompts(page) == ["a moody night club", "a calm lake at dawn"]
+            assert await prompts(page) == ["the lake under the stars", "a moody night club", "a calm lake at dawn"]
+            assert await page.get_by_role("link", name="系列").count() == 2, "the lake and its extension, now seen"
             assert await page.get_attribute("html", "lang") == "zh-CN"
             assert "画廊" in await page.title()
 
