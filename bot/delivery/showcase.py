@@ -11,6 +11,7 @@ import discord
 
 from bot.i18n import speaking
 from bot.media import KeptFile
+from bot.showcase.service import STAR
 from bot.store import Video
 from bot.ui.showcase import showcase_message
 
@@ -23,7 +24,6 @@ __all__ = ["DiscordBoard"]
 
 log = logging.getLogger(__name__)
 
-STAR = "⭐"
 NOBODY = discord.AllowedMentions.none()
 REASON = "luma-bot: its result was deleted, or taken out of the showcase"  # i18n: not text (the audit log's)
 PAGE = 100  # Get Reactions: at most 100 users a request

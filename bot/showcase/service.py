@@ -80,7 +80,6 @@ class Showcase:
         self._locks: dict[str, asyncio.Lock] = {}
         self._edits: dict[str, asyncio.Task[Any]] = {}  # the one task editing each post's count
         self._dirty: set[str] = set()  # posts whose stars changed since their task last read them
-        self.edits = 0  # showcase posts edited (the bench counts them)
 
     # --- events ------------------------------------------------------------------------------------------------
 
@@ -95,7 +94,7 @@ class Showcase:
         video = await self.videos.by_message(guild_id, message_id)
         if video is None:
             return
-        count = await self.stars.unstar(video.video_id, None if user_id is None else [user_id])
+        count = await self.stars.unstar(video.video_id, user_id)
         await self._settle(video, count)
 
     async def deleted(self, video: Video, by: int) -> None:
@@ -184,11 +183,9 @@ class Showcase:
             return
         await self.board.edit(entry.channel_id, entry.message_id, video, video.stars, bool(entry.attached))
         await self.stars.shown(video_id, video.stars)
-        self.edits += 1
 
     async def _take_down(self, video: Video, by: int) -> bool:
-        settings = await self.guilds.get(video.guild_id)
-        entry = await self.stars.remove(video.video_id, by, video.guild_id, settings.showcase_channel_id or 0)
+        entry = await self.stars.remove(video.video_id, by, video.guild_id)
         if entry is None or entry.message_id is None:
             return False
         await self.board.delete(entry.channel_id, entry.message_id)

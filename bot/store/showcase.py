@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .db import Database, Tx
 
@@ -26,6 +26,10 @@ class Showcased:
 _COLUMNS = "video_id, guild_id, channel_id, message_id, state, stars_shown, attached"
 
 
+def _showcased(row: Any) -> Showcased:
+    return Showcased(**{k: row[k] for k in row.keys()})
+
+
 class StarStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -40,17 +44,13 @@ class StarStore:
             )
             return await self._counted(tx, video_id, changed=added == 1)
 
-    async def unstar(self, video_id: str, user_ids: Iterable[int] | None = None) -> int:
-        """These members took their star back (None: every star went, the reactions were cleared). The count."""
+    async def unstar(self, video_id: str, user_id: int | None = None) -> int:
+        """A member took their star back (None: every star went, the reactions were cleared). The count."""
         async with self.db.transaction() as tx:
-            if user_ids is None:
+            if user_id is None:
                 gone = await tx.execute("DELETE FROM stars WHERE video_id = ?", (video_id,))
             else:
-                gone = 0
-                for user_id in user_ids:
-                    gone += await tx.execute(
-                        "DELETE FROM stars WHERE video_id = ? AND user_id = ?", (video_id, user_id)
-                    )
+                gone = await tx.execute("DELETE FROM stars WHERE video_id = ? AND user_id = ?", (video_id, user_id))
             return await self._counted(tx, video_id, changed=gone > 0)
 
     async def recount(self, video_id: str, user_ids: set[int]) -> int:
@@ -105,21 +105,22 @@ class StarStore:
 
     async def get(self, video_id: str) -> Showcased | None:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM showcase WHERE video_id = ?", (video_id,))
-        return Showcased(**{k: row[k] for k in row.keys()}) if row else None
+        return _showcased(row) if row else None
 
-    async def remove(self, video_id: str, by: int, guild_id: int, channel_id: int = 0) -> Showcased | None:
-        """Never (again) in the showcase; the entry as it was, whose post the caller deletes."""
+    async def remove(self, video_id: str, by: int, guild_id: int) -> Showcased | None:
+        """Never (again) in the showcase; the entry as it was, whose post the caller deletes. (One that was never
+        posted is kept as removed with no channel: 0.)"""
         async with self.db.transaction() as tx:
             row = await tx.fetchone(f"SELECT {_COLUMNS} FROM showcase WHERE video_id = ?", (video_id,))
             await tx.execute(
                 "INSERT INTO showcase (video_id, guild_id, channel_id, state, created_at, removed_by)"
-                " VALUES (?, ?, ?, 'removed', ?, ?)"
+                " VALUES (?, ?, 0, 'removed', ?, ?)"
                 " ON CONFLICT (video_id) DO UPDATE SET state = 'removed', removed_by = excluded.removed_by",
-                (video_id, guild_id, channel_id, self.db.now(), by),
+                (video_id, guild_id, self.db.now(), by),
             )
-        return Showcased(**{k: row[k] for k in row.keys()}) if row else None
+        return _showcased(row) if row else None
 
     async def unsent(self) -> list[Showcased]:
         """Claimed but not recorded as sent: a stop between the two (sent again, with the same nonce)."""
         rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM showcase WHERE state = 'posting'")
-        return [Showcased(**{k: r[k] for k in r.keys()}) for r in rows]
+        return [_showcased(r) for r in rows]
