@@ -8,10 +8,11 @@ import random
 import secrets
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import system_clock
+from bot.clock import iso, system_clock
 
 from .scenarios import Stage, iso_now, percentile
 
@@ -35,7 +36,7 @@ def prompts(count: int, seed: int = 7) -> list[str]:
     return out
 
 
-async def seed_videos(db_path: Path, stage: Stage, count: int, url: str | None) -> list[str]:
+async def seed_videos(db_path: Path, stage: Stage, count: int, url: str | None) -> None:
     """`count` finished videos of the stage's server (a few private, deleted or starred, as in a real one)."""
     from bot.store.opening import open_database
 
@@ -44,7 +45,6 @@ async def seed_videos(db_path: Path, stage: Stage, count: int, url: str | None) 
     base = time.time() - count
     rows = []
     for i, prompt in enumerate(prompts(count)):
-        created = system_clock().fromtimestamp(base + i, tz=system_clock().tzinfo)
         rows.append(
             (
                 f"video-{i:06d}-{uuid.uuid4().hex[:6]}",
@@ -56,7 +56,7 @@ async def seed_videos(db_path: Path, stage: Stage, count: int, url: str | None) 
                 prompt,
                 f"https://cdn.example/{i}.mp4",
                 f"https://cdn.example/{i}.jpg",
-                created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                iso(datetime.fromtimestamp(base + i, UTC)),  # one a second, the newest now
                 secrets.token_urlsafe(18),
                 int(i % 97 == 0),  # private
                 rng.choice((0,) * 9 + (rng.randint(1, 40),)),  # stars
@@ -73,7 +73,6 @@ async def seed_videos(db_path: Path, stage: Stage, count: int, url: str | None) 
     if url:  # PostgreSQL plans by its statistics: read them as autovacuum would after such a load
         await db.execute("ANALYZE videos")
     await db.close()
-    return [r[0] for r in rows]
 
 
 async def plain_selects(db_path: Path, url: str | None, guild: int, n: int) -> dict[str, list[float]]:
